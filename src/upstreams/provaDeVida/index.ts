@@ -1,0 +1,3 @@
+export { createProvaDeVidaClient, type ProvaDeVidaClientOptions } from './client';
+export { parseCreatedId, parseUpstreamTime } from './wire';
+export type * from './types';
