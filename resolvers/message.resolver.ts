@@ -1,0 +1,43 @@
+import { Arg, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { AuthError, roleSatisfies } from '../src/auth/jwt';
+import type { Context } from './context';
+import { SendMessageInput } from './message.input';
+import { Message } from './message.type';
+import { Person } from './person.type';
+import { UUIDScalar } from './scalars';
+
+@Resolver(() => Message)
+export class MessageResolver {
+  @Authorized('viewer')
+  @Query(() => Message, { nullable: true })
+  async message(@Arg('id', () => UUIDScalar) id: string, @Ctx() ctx: Context): Promise<Message | null> {
+    const row = await ctx.loaders.message.load(id.toLowerCase());
+    return row ? Message.from(row) : null;
+  }
+
+  @Authorized('viewer')
+  @FieldResolver(() => Person, { nullable: true })
+  async person(@Root() m: Message, @Ctx() ctx: Context): Promise<Person | null> {
+    return m.cpf ? await ctx.loaders.person.load(m.cpf) : null;
+  }
+
+  @Authorized('operator')
+  @Mutation(() => Message, { description: "Pushes a message to one citizen's gov.br app, or to everyone when cpf is omitted (admin)." })
+  async sendMessage(@Arg('input', () => SendMessageInput) input: SendMessageInput, @Ctx() ctx: Context): Promise<Message> {
+    // A broadcast reaches every citizen of the country: only admins.
+    if (!input.cpf && !(ctx.user && roleSatisfies(ctx.user.role, 'admin'))) {
+      throw new AuthError('FORBIDDEN', 'Broadcast messages need the role admin');
+    }
+    const row = await ctx.services.messages.send(
+      { cpf: input.cpf ?? undefined, title: input.title, content: input.content },
+      ctx.user?.sub ?? null,
+    );
+    return Message.from(row);
+  }
+
+  @Authorized('operator')
+  @Mutation(() => Message)
+  async deleteMessage(@Arg('id', () => UUIDScalar) id: string, @Ctx() ctx: Context): Promise<Message> {
+    return Message.from(await ctx.services.messages.delete(id.toLowerCase()));
+  }
+}

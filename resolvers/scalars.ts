@@ -1,0 +1,44 @@
+import { GraphQLScalarType, Kind } from 'graphql';
+import { GraphQLDateTime, GraphQLSafeInt, GraphQLUUID } from 'graphql-scalars';
+import { formatCpf, parseCpf } from '../src/domain/cpf';
+
+/**
+ * Thrown as a plain Error carrying `extensions`: graphql-js keeps the
+ * extensions of a scalar's original error when it wraps it into the variable
+ * coercion error, so clients get `code` and `field` on bad CPFs.
+ */
+class CpfInputError extends Error {
+  readonly extensions: Record<string, unknown>;
+  constructor(problem: 'FORMAT' | 'CHECK_DIGITS') {
+    super(
+      problem === 'FORMAT'
+        ? 'CPF must be 11 digits or formatted as 000.000.000-00'
+        : 'CPF check digits are invalid',
+    );
+    this.extensions = { code: 'BAD_USER_INPUT', reason: problem === 'FORMAT' ? 'CPF_FORMAT' : 'CPF_CHECK_DIGITS' };
+  }
+}
+
+function parse(value: unknown): string {
+  if (typeof value !== 'string') throw new CpfInputError('FORMAT');
+  const r = parseCpf(value);
+  if (!r.ok) throw new CpfInputError(r.problem);
+  return r.cpf;
+}
+
+/** Accepts `123.456.789-09` or `12345678909` (check digits validated); internally 11 digits; output formatted. */
+export const CPFScalar = new GraphQLScalarType<string, string>({
+  name: 'CPF',
+  description: 'Brazilian individual taxpayer number. Input: "123.456.789-09" or "12345678909", check digits validated. Output: formatted as 000.000.000-00.',
+  serialize(value) {
+    if (typeof value !== 'string') throw new TypeError('CPF serialize expects a string');
+    return /^\d{11}$/.test(value) ? formatCpf(value) : value;
+  },
+  parseValue: parse,
+  parseLiteral(ast) {
+    if (ast.kind !== Kind.STRING) throw new CpfInputError('FORMAT');
+    return parse(ast.value);
+  },
+});
+
+export { GraphQLDateTime as DateTimeScalar, GraphQLUUID as UUIDScalar, GraphQLSafeInt as SafeIntScalar };

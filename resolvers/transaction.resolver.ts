@@ -1,0 +1,113 @@
+import { Arg, Args, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import type { SubscribeResolverData } from 'type-graphql';
+import { transactionFromJson } from '../src/flows/proof-of-life';
+import type { StoredEvent } from '../src/store/store';
+import type { Context } from './context';
+import { decodeCursor, encodeCursor, PageArgs } from './pagination';
+import { Person } from './person.type';
+import { RequestProofOfLifeInput } from './proof-of-life.input';
+import { CPFScalar, SafeIntScalar, UUIDScalar } from './scalars';
+import { TransactionConnection } from './transaction.connection';
+import { TransactionEvent, TransactionEventType } from './transaction-event.type';
+import { Transaction, TransactionStatus } from './transaction.type';
+
+interface TransactionSubscriptionArgs {
+  transactionId?: string | null;
+  cpf?: string | null;
+  afterSeq?: number | null;
+}
+
+/** Store event → GraphQL payload; the transaction rides inside as it was at that seq. */
+export function toTransactionEvent(e: StoredEvent): TransactionEvent {
+  return Object.assign(new TransactionEvent(), {
+    seq: e.seq,
+    type: e.type as TransactionEventType,
+    at: e.createdAt,
+    transaction: Transaction.from(transactionFromJson(e.payload)),
+  });
+}
+
+@Resolver(() => Transaction)
+export class TransactionResolver {
+  @Authorized('viewer')
+  @Query(() => Transaction, { nullable: true })
+  async transaction(@Arg('id', () => UUIDScalar) id: string, @Ctx() ctx: Context): Promise<Transaction | null> {
+    const row = await ctx.loaders.transaction.load(id.toLowerCase());
+    return row ? Transaction.from(row) : null;
+  }
+
+  @Authorized('viewer')
+  @Query(() => TransactionConnection, { description: 'Newest first.' })
+  async transactions(
+    @Args(() => PageArgs) page: PageArgs,
+    @Arg('cpf', () => CPFScalar, { nullable: true }) cpf: string | null,
+    @Arg('status', () => [TransactionStatus], { nullable: true }) status: TransactionStatus[] | null,
+    @Ctx() ctx: Context,
+  ): Promise<TransactionConnection> {
+    const res = await ctx.services.store.listTransactions(
+      { cpf: cpf ?? undefined, statuses: status ?? undefined },
+      page.first,
+      decodeCursor(page.after),
+    );
+    const edges = res.items.map((r) => {
+      ctx.loaders.transaction.prime(r.id, r);
+      return { cursor: encodeCursor(r), node: Transaction.from(r) };
+    });
+    return { edges, pageInfo: { hasNextPage: res.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null } };
+  }
+
+  @Authorized('viewer')
+  @FieldResolver(() => Person)
+  async person(@Root() t: Transaction, @Ctx() ctx: Context): Promise<Person> {
+    return (await ctx.loaders.person.load(t.cpf)) ?? { cpf: t.cpf, firstSeenAt: t.createdAt };
+  }
+
+  @Authorized('operator')
+  @Mutation(() => Transaction, {
+    description: 'Asks the citizen for a proof of life in the gov.br app. Returns at once; follow it with transactionResponseChanged.',
+  })
+  async requestProofOfLife(
+    @Arg('input', () => RequestProofOfLifeInput) input: RequestProofOfLifeInput,
+    @Ctx() ctx: Context,
+  ): Promise<Transaction> {
+    const row = await ctx.services.proofOfLife.request(
+      {
+        cpf: input.cpf,
+        reason: input.reason,
+        kind: input.kind,
+        expiresInMinutes: input.expiresInMinutes,
+        sealReuseWindowMinutes: input.sealReuseWindowMinutes ?? undefined,
+        category: input.category ?? undefined,
+        failureMessage: input.failureMessage,
+        successMessage: input.successMessage,
+      },
+      ctx.user?.sub ?? null,
+    );
+    return Transaction.from(row);
+  }
+
+  @Authorized('admin')
+  @Mutation(() => Transaction, { description: 'Cancels an unanswered proof of life (API version vbeta4).' })
+  async cancelProofOfLife(@Arg('id', () => UUIDScalar) id: string, @Ctx() ctx: Context): Promise<Transaction> {
+    return Transaction.from(await ctx.services.proofOfLife.cancel(id.toLowerCase()));
+  }
+
+  @Authorized('viewer')
+  @Subscription(() => TransactionEvent, {
+    description:
+      'Every recorded change of matching transactions. No filter = every transaction (the dashboard feed). With afterSeq, first the events after it from the log, then live, without gap or duplicate.',
+    subscribe: ({ args, context }: SubscribeResolverData<unknown, TransactionSubscriptionArgs, Context>) =>
+      context.services.bus.subscribe(
+        { topic: 'transaction', entityId: args.transactionId?.toLowerCase() ?? undefined, cpf: args.cpf ?? undefined },
+        args.afterSeq ?? null,
+      ),
+  })
+  transactionResponseChanged(
+    @Root() event: StoredEvent,
+    @Arg('transactionId', () => UUIDScalar, { nullable: true }) _transactionId: string | null,
+    @Arg('cpf', () => CPFScalar, { nullable: true }) _cpf: string | null,
+    @Arg('afterSeq', () => SafeIntScalar, { nullable: true }) _afterSeq: number | null,
+  ): TransactionEvent {
+    return toTransactionEvent(event);
+  }
+}

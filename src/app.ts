@@ -1,0 +1,107 @@
+import 'reflect-metadata';
+import type { Logger } from 'pino';
+import type { Config } from './config';
+import { EventBus } from './events/bus';
+import { createMemoryWakeups } from './events/memory';
+import { MessagesService } from './flows/messages.service';
+import { ProofOfLifeService } from './flows/proof-of-life.service';
+import { MemoryPollScheduler } from './pollers/memory';
+import type { PollScheduler } from './pollers/scheduler';
+import { buildGatewaySchema } from './schema/build';
+import { startServer, type RunningServer } from './server/server';
+import { startProvaDeVidaSimulator, type ProvaDeVidaSimulator } from './simulators/provaDeVida';
+import { openPgliteStore } from './store/pglite';
+import { openPostgresStore } from './store/postgres';
+import type { Store } from './store/store';
+import { createProvaDeVidaClient } from './upstreams/provaDeVida';
+import type { ProvaDeVidaApi } from './upstreams/provaDeVida/types';
+
+export interface Gateway {
+  server: RunningServer;
+  store: Store;
+  bus: EventBus;
+  scheduler: PollScheduler;
+  /** In-process simulators, when `SIMULATORS` is on. */
+  simulators: { provaDeVida?: ProvaDeVidaSimulator };
+  /** Open transactions found in the store and watched again at boot. */
+  resumed: number;
+  close(): Promise<void>;
+}
+
+/**
+ * Wires the layers bottom-up: store → event bus → upstream clients →
+ * scheduler and flows → GraphQL server. `close()` unwinds in reverse so that
+ * nothing writes to a closed store.
+ */
+export async function startGateway(config: Config, logger: Logger): Promise<Gateway> {
+  const cleanups: (() => Promise<void>)[] = [];
+  const close = async () => {
+    for (const fn of cleanups.reverse()) {
+      try {
+        await fn();
+      } catch (err) {
+        logger.warn({ err }, 'error during shutdown');
+      }
+    }
+    cleanups.length = 0;
+  };
+  try {
+    const store = config.databaseUrl ? await openPostgresStore(config.databaseUrl) : await openPgliteStore(config.dataDir);
+    cleanups.push(() => store.close());
+
+    const bus = new EventBus(store, createMemoryWakeups(), { logger });
+    await bus.start();
+    cleanups.push(() => bus.stop());
+
+    const simulators: Gateway['simulators'] = {};
+    let pdvBaseUrl = config.provaDeVida.baseUrl;
+    if (config.simulators.enabled) {
+      const sim = await startProvaDeVidaSimulator({
+        port: config.simulators.pdvPort,
+        controlPort: config.simulators.pdvControlPort,
+        clientId: config.provaDeVida.clientId,
+        clientSecret: config.provaDeVida.clientSecret,
+        answerAfterMs: config.simulators.answerAfterMs,
+      });
+      cleanups.push(() => sim.close());
+      simulators.provaDeVida = sim;
+      pdvBaseUrl = pdvBaseUrl ?? sim.url;
+    }
+    if (!pdvBaseUrl) throw new Error('PDV_BASE_URL is not set and the simulator is off');
+
+    const pdv: ProvaDeVidaApi = createProvaDeVidaClient({
+      baseUrl: pdvBaseUrl,
+      clientId: config.provaDeVida.clientId,
+      clientSecret: config.provaDeVida.clientSecret,
+      apiVersion: config.provaDeVida.apiVersion,
+      requestTimeoutMs: config.provaDeVida.timeoutMs,
+      logger: logger.child({ upstream: 'provaDeVida' }),
+    });
+    cleanups.push(() => pdv.close());
+
+    const scheduler = new MemoryPollScheduler(config.poll, logger.child({ component: 'scheduler' }));
+    const deps = { store, bus, scheduler, logger };
+    const proofOfLife = new ProofOfLifeService(deps, pdv, config.provaDeVida.requester);
+    const messages = new MessagesService(deps, pdv, { cnpj: config.provaDeVida.requester.cnpj, name: config.provaDeVida.requester.name });
+    await scheduler.start();
+    cleanups.push(() => scheduler.stop());
+    const resumed = await proofOfLife.resume();
+
+    const schema = await buildGatewaySchema();
+    const server = await startServer({
+      schema,
+      services: { store, bus, proofOfLife, messages, logger },
+      jwt: config.jwt,
+      logger,
+      host: config.host,
+      port: config.port,
+      readiness: async () => ({ store: await store.ping().then(() => true, () => false) }),
+    });
+    cleanups.push(() => server.close());
+
+    return { server, store, bus, scheduler, simulators, resumed, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}

@@ -1,0 +1,81 @@
+import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
+
+export const ROLES = ['viewer', 'operator', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Each role includes the ones before it. */
+const RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
+
+export function roleSatisfies(have: Role, need: Role): boolean {
+  return RANK[have] >= RANK[need];
+}
+
+export interface AuthUser {
+  sub: string;
+  role: Role;
+  /** Token expiry (seconds since epoch); sockets close when it passes. */
+  exp: number | null;
+}
+
+export interface JwtSettings {
+  secret: string;
+  issuer: string;
+  audience: string;
+}
+
+export class AuthError extends Error {
+  constructor(
+    readonly code: 'UNAUTHENTICATED' | 'FORBIDDEN',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Verifies an HS256 bearer token: signature, `iss`, `aud`, `exp` (30 s skew).
+ * The algorithm list is pinned, so `alg: none` and algorithm-confusion tokens
+ * are refused by jose before any claim is read.
+ */
+export async function verifyToken(token: string, s: JwtSettings): Promise<AuthUser> {
+  try {
+    const { payload } = await jwtVerify(token, new TextEncoder().encode(s.secret), {
+      algorithms: ['HS256'],
+      issuer: s.issuer,
+      audience: s.audience,
+      clockTolerance: 30,
+      requiredClaims: ['sub', 'exp'],
+    });
+    const role = payload['role'];
+    if (typeof role !== 'string' || !(ROLES as readonly string[]).includes(role)) {
+      throw new AuthError('UNAUTHENTICATED', 'Token has no valid role');
+    }
+    return { sub: String(payload.sub), role: role as Role, exp: typeof payload.exp === 'number' ? payload.exp : null };
+  } catch (err) {
+    if (err instanceof AuthError) throw err;
+    if (err instanceof joseErrors.JWTExpired) throw new AuthError('UNAUTHENTICATED', 'Token expired');
+    throw new AuthError('UNAUTHENTICATED', 'Invalid token');
+  }
+}
+
+/** `Authorization: Bearer <t>` → `<t>`; anything else → null. */
+export function bearerFrom(header: unknown): string | null {
+  if (typeof header !== 'string') return null;
+  const m = /^Bearer\s+(\S+)$/i.exec(header.trim());
+  return m?.[1] ?? null;
+}
+
+export async function signToken(
+  s: JwtSettings,
+  claims: { sub: string; role: Role },
+  ttlSeconds = 12 * 3600,
+): Promise<string> {
+  return new SignJWT({ role: claims.role })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setSubject(claims.sub)
+    .setIssuer(s.issuer)
+    .setAudience(s.audience)
+    .setIssuedAt()
+    .setExpirationTime(Math.floor(Date.now() / 1000) + ttlSeconds)
+    .sign(new TextEncoder().encode(s.secret));
+}

@@ -1,0 +1,143 @@
+import { z } from 'zod';
+
+/**
+ * Every setting is an environment variable, parsed and validated once at boot.
+ * A bad value stops the process with a message naming the variable, because a
+ * gateway that starts with a half-understood config fails later, at 3 a.m.,
+ * in a place far from the typo.
+ */
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const schema = z.object({
+  /** `production` turns off dev tokens and requires an explicit `JWT_SECRET`. @default 'development' */
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  /** HTTP and WebSocket port of the gateway (one port for both). @default 4000 */
+  PORT: int(0, 65535).default(4000),
+  /** Interface to bind. @default '0.0.0.0' */
+  HOST: z.string().min(1).default('0.0.0.0'),
+  /** Where the embedded PGlite store keeps its files (ignored when `DATABASE_URL` is set). @default './data' */
+  DATA_DIR: z.string().min(1).default('./data'),
+  /** PostgreSQL connection string; unset = embedded PGlite under `DATA_DIR`. @default unset */
+  DATABASE_URL: z.string().url().optional(),
+  /** Redis connection string for pub/sub and jobs (scale-out); unset = in-process. @default unset */
+  REDIS_URL: z.string().url().optional(),
+  /** pino level. @default 'info' */
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  /** HS256 secret for bearer tokens; required in production (min 32 chars). @default a fixed dev secret outside production */
+  JWT_SECRET: z.string().min(32).optional(),
+  /** Expected `iss` of tokens. @default 'identity-flows-gateway' */
+  JWT_ISSUER: z.string().min(1).default('identity-flows-gateway'),
+  /** Expected `aud` of tokens. @default 'identity-flows-gateway' */
+  JWT_AUDIENCE: z.string().min(1).default('identity-flows-gateway'),
+
+  /** First delay between two polls of an open entity. @default 2000 */
+  POLL_INTERVAL_MS: int(50, 3_600_000).default(2000),
+  /** Each poll that sees no change multiplies the delay by this. @default 1.5 */
+  POLL_BACKOFF_FACTOR: z.coerce.number().min(1).max(10).default(1.5),
+  /** The delay never grows beyond this. @default 30000 */
+  POLL_MAX_INTERVAL_MS: int(50, 86_400_000).default(30_000),
+
+  /** Start the built-in upstream simulators in-process (`npm start`). @default true outside production, false in production */
+  SIMULATORS: bool.optional(),
+  /** Port of the in-process Prova de Vida simulator (0 = any free port). @default 4010 */
+  SIMULATOR_PDV_PORT: int(0, 65535).default(4010),
+  /** Port of the Prova de Vida simulator's control API. @default 4011 */
+  SIMULATOR_PDV_CONTROL_PORT: int(0, 65535).default(4011),
+  /** Seconds before a simulated citizen answers. @default 5 */
+  SIMULATOR_ANSWER_AFTER_SECONDS: z.coerce.number().min(0).max(3600).default(5),
+
+  /** Prova de Vida base URL (no `/api`); with simulators on, the simulator's URL is used. @default unset */
+  PDV_BASE_URL: z.string().url().optional(),
+  /** OAuth2 client id issued by gov.br. @default 'gateway-dev' (the simulator's) */
+  PDV_CLIENT_ID: z.string().min(1).default('gateway-dev'),
+  /** OAuth2 client secret issued by gov.br. @default 'gateway-dev-secret' (the simulator's) */
+  PDV_CLIENT_SECRET: z.string().min(1).default('gateway-dev-secret'),
+  /** `vbeta2` (the seed) or `vbeta4` (current manual: categories, denial reasons, cancel). @default 'vbeta4' */
+  PDV_API_VERSION: z.enum(['vbeta2', 'vbeta4']).default('vbeta4'),
+  /** Upstream request timeout. @default 10000 */
+  PDV_TIMEOUT_MS: int(100, 120_000).default(10_000),
+  /** Requester CNPJ sent in every transaction and message. @default '33.683.111/0001-07' */
+  PDV_REQUESTER_CNPJ: z.string().regex(/^\d{2}\.?\d{3}\.?\d{3}\/?\d{4}-?\d{2}$/, 'a CNPJ').default('33.683.111/0001-07'),
+  /** Requester (organ) name. @default 'Secretaria de Governo Digital' */
+  PDV_REQUESTER_NAME: z.string().min(1).default('Secretaria de Governo Digital'),
+  /** Requester service name. @default 'AppGovBr' */
+  PDV_REQUESTER_SERVICE: z.string().min(1).default('AppGovBr'),
+});
+
+export type Env = z.input<typeof schema>;
+
+export interface Config {
+  nodeEnv: 'development' | 'production' | 'test';
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  redisUrl: string | undefined;
+  logLevel: string;
+  jwt: { secret: string; issuer: string; audience: string; devTokens: boolean };
+  poll: { intervalMs: number; factor: number; maxIntervalMs: number };
+  simulators: { enabled: boolean; pdvPort: number; pdvControlPort: number; answerAfterMs: number };
+  provaDeVida: {
+    baseUrl: string | undefined;
+    clientId: string;
+    clientSecret: string;
+    apiVersion: 'vbeta2' | 'vbeta4';
+    timeoutMs: number;
+    requester: { cnpj: string; name: string; service: string };
+  };
+}
+
+/** Only for development: printed tokens signed with it are worthless anywhere else. */
+export const DEV_JWT_SECRET = 'dev-only-secret-do-not-use-in-production-0123456789';
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  // Empty strings mean "unset": shells and compose files produce them easily.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(cleaned);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const production = e.NODE_ENV === 'production';
+  if (production && !e.JWT_SECRET) throw new ConfigError('Invalid configuration:\n  JWT_SECRET: required in production');
+  const simulators = e.SIMULATORS ?? !production;
+  if (!simulators && !e.PDV_BASE_URL) {
+    throw new ConfigError('Invalid configuration:\n  PDV_BASE_URL: required when SIMULATORS=false');
+  }
+  if (e.POLL_MAX_INTERVAL_MS < e.POLL_INTERVAL_MS) {
+    throw new ConfigError('Invalid configuration:\n  POLL_MAX_INTERVAL_MS: must be >= POLL_INTERVAL_MS');
+  }
+  return {
+    nodeEnv: e.NODE_ENV,
+    port: e.PORT,
+    host: e.HOST,
+    dataDir: e.DATA_DIR,
+    databaseUrl: e.DATABASE_URL,
+    redisUrl: e.REDIS_URL,
+    logLevel: e.LOG_LEVEL,
+    jwt: { secret: e.JWT_SECRET ?? DEV_JWT_SECRET, issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE, devTokens: !production },
+    poll: { intervalMs: e.POLL_INTERVAL_MS, factor: e.POLL_BACKOFF_FACTOR, maxIntervalMs: e.POLL_MAX_INTERVAL_MS },
+    simulators: {
+      enabled: simulators,
+      pdvPort: e.SIMULATOR_PDV_PORT,
+      pdvControlPort: e.SIMULATOR_PDV_CONTROL_PORT,
+      answerAfterMs: Math.round(e.SIMULATOR_ANSWER_AFTER_SECONDS * 1000),
+    },
+    provaDeVida: {
+      baseUrl: e.PDV_BASE_URL,
+      clientId: e.PDV_CLIENT_ID,
+      clientSecret: e.PDV_CLIENT_SECRET,
+      apiVersion: e.PDV_API_VERSION,
+      timeoutMs: e.PDV_TIMEOUT_MS,
+      requester: { cnpj: e.PDV_REQUESTER_CNPJ, name: e.PDV_REQUESTER_NAME, service: e.PDV_REQUESTER_SERVICE },
+    },
+  };
+}

@@ -1,0 +1,230 @@
+import type { PubSub } from '@graphql-yoga/subscription';
+import type { Logger } from 'pino';
+import type { EventFilter, StoredEvent, Store } from '../store/store';
+
+/** The wake-up channel: carries only "the log grew to seq N". In-process or Redis (see memory.ts / redis.ts). */
+export type WakeupPubSub = PubSub<{ 'events:wakeup': [seq: number] }>;
+
+export interface EventBusOptions {
+  /**
+   * Per-subscription queue size before coalescing to the latest event per
+   * entity: a slow WebSocket consumer must not grow memory without bound.
+   * @default 1000
+   */
+  bufferLimit?: number;
+  /**
+   * Read the log this often even without a wake-up. Redis pub/sub is
+   * at-most-once; this bounds how late a lost wake-up can make an event.
+   * 0 = only on wake-ups (fine in-process, where wake-ups cannot be lost).
+   * @default 0
+   */
+  safetyTailMs?: number;
+  logger?: Logger;
+}
+
+interface Listener {
+  matches(e: StoredEvent): boolean;
+  push(e: StoredEvent): void;
+}
+
+const TAIL_PAGE = 500;
+const REPLAY_PAGE = 500;
+
+/**
+ * Local fan-out of the event log. Subscribers never receive a pub/sub message
+ * directly: a wake-up makes this instance read the log once after the last
+ * seq it has dispatched, and dispatch those rows in seq order to its local
+ * subscribers. So the log is the only truth; pub/sub only says "look now", and
+ * N subscribers cost one read per wake-up, not N.
+ */
+export class EventBus {
+  private readonly listeners = new Set<Listener>();
+  private lastSeq = 0;
+  private tailing: Promise<void> | null = null;
+  private tailAgain = false;
+  private safetyTimer: NodeJS.Timeout | null = null;
+  private wakeupLoop: AsyncIterator<number> | null = null;
+  private readonly bufferLimit: number;
+
+  constructor(
+    private readonly store: Store,
+    private readonly wakeups: WakeupPubSub,
+    private readonly opts: EventBusOptions = {},
+  ) {
+    this.bufferLimit = opts.bufferLimit ?? 1000;
+  }
+
+  async start(): Promise<void> {
+    this.lastSeq = await this.store.latestSeq();
+    const it = this.wakeups.subscribe('events:wakeup')[Symbol.asyncIterator]();
+    this.wakeupLoop = it;
+    void (async () => {
+      for (;;) {
+        const r = await it.next();
+        if (r.done) return;
+        this.tail();
+      }
+    })();
+    if (this.opts.safetyTailMs) {
+      this.safetyTimer = setInterval(() => this.tail(), this.opts.safetyTailMs);
+      this.safetyTimer.unref();
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.safetyTimer) clearInterval(this.safetyTimer);
+    await this.wakeupLoop?.return?.();
+    await this.tailing;
+  }
+
+  /** Called after a change committed: wake every instance (this one included). */
+  async published(event: StoredEvent): Promise<void> {
+    this.wakeups.publish('events:wakeup', event.seq);
+  }
+
+  /** Reads the log after the last dispatched seq; one read at a time, re-run if woken meanwhile. */
+  tail(): Promise<void> {
+    if (this.tailing) {
+      this.tailAgain = true;
+      return this.tailing;
+    }
+    this.tailing = (async () => {
+      try {
+        do {
+          this.tailAgain = false;
+          for (;;) {
+            const rows = await this.store.eventsAfter(this.lastSeq, TAIL_PAGE);
+            for (const e of rows) {
+              this.lastSeq = e.seq;
+              for (const l of this.listeners) if (l.matches(e)) l.push(e);
+            }
+            if (rows.length < TAIL_PAGE) break;
+          }
+        } while (this.tailAgain);
+      } catch (err) {
+        this.opts.logger?.error({ err }, 'event log tail failed; next wake-up retries');
+      } finally {
+        this.tailing = null;
+      }
+    })();
+    return this.tailing;
+  }
+
+  /** Number of live subscriptions on this instance (metrics, tests). */
+  get subscriberCount(): number {
+    return this.listeners.size;
+  }
+
+  /**
+   * A subscription over the log. With `afterSeq`, replays matching events
+   * after it and then tails live, without a gap and without a duplicate: the
+   * live listener is registered *before* the log is read, and live events at
+   * or below the last replayed seq are skipped.
+   */
+  subscribe(
+    filter: EventFilter,
+    afterSeq: number | null | undefined,
+    extra?: (e: StoredEvent) => boolean,
+  ): AsyncIterableIterator<StoredEvent> {
+    const queue: StoredEvent[] = [];
+    let waiting: ((r: IteratorResult<StoredEvent>) => void) | null = null;
+    let done = false;
+    let replaying = afterSeq != null;
+    let lastEmitted = afterSeq ?? 0;
+    const limit = this.bufferLimit;
+
+    const deliver = (e: StoredEvent) => {
+      if (done) return;
+      if (waiting && !replaying) {
+        if (e.seq <= lastEmitted) return;
+        const w = waiting;
+        waiting = null;
+        lastEmitted = Math.max(lastEmitted, e.seq);
+        w({ value: e, done: false });
+        return;
+      }
+      queue.push(e);
+      if (queue.length > limit) coalesce(queue);
+    };
+
+    const listener: Listener = {
+      matches: (e) =>
+        e.topic === filter.topic &&
+        (!filter.entityId || e.entityId === filter.entityId) &&
+        (!filter.cpf || e.cpf === filter.cpf) &&
+        (!extra || extra(e)),
+      push: deliver,
+    };
+    this.listeners.add(listener);
+
+    const finish = () => {
+      done = true;
+      this.listeners.delete(listener);
+      queue.length = 0;
+      if (waiting) {
+        const w = waiting;
+        waiting = null;
+        w({ value: undefined, done: true });
+      }
+    };
+
+    const replay = async () => {
+      const replayed: StoredEvent[] = [];
+      let cursor = afterSeq ?? 0;
+      for (;;) {
+        const page = await this.store.eventsMatching(filter, cursor, REPLAY_PAGE);
+        for (const e of page) if (!extra || extra(e)) replayed.push(e);
+        if (page.length < REPLAY_PAGE) break;
+        cursor = page[page.length - 1]!.seq;
+      }
+      // Live events that raced with the read are in `queue` already; merge by seq, drop duplicates.
+      const seen = new Set(replayed.map((e) => e.seq));
+      const merged = [...replayed, ...queue.filter((e) => !seen.has(e.seq))].sort((a, b) => a.seq - b.seq);
+      queue.length = 0;
+      queue.push(...merged);
+      replaying = false;
+    };
+    const replayDone = afterSeq != null ? replay() : Promise.resolve();
+
+    const iterator: AsyncIterableIterator<StoredEvent> = {
+      next: async () => {
+        await replayDone;
+        while (queue.length) {
+          const e = queue.shift()!;
+          if (e.seq <= lastEmitted) continue;
+          lastEmitted = e.seq;
+          return { value: e, done: false };
+        }
+        if (done) return { value: undefined, done: true };
+        return new Promise<IteratorResult<StoredEvent>>((resolve) => {
+          waiting = resolve;
+        });
+      },
+      return: async () => {
+        finish();
+        return { value: undefined, done: true };
+      },
+      throw: async (err: unknown) => {
+        finish();
+        throw err;
+      },
+      [Symbol.asyncIterator]() {
+        return iterator;
+      },
+    };
+    return iterator;
+  }
+}
+
+/**
+ * Keep only the latest event of each entity, in the order of those latest
+ * events. A client that needs every intermediate step replays from its last
+ * seq; a dashboard only needs the current state.
+ */
+export function coalesce(queue: StoredEvent[]): void {
+  const lastIndex = new Map<string, number>();
+  queue.forEach((e, i) => lastIndex.set(`${e.topic}:${e.entityId}`, i));
+  const kept = queue.filter((e, i) => lastIndex.get(`${e.topic}:${e.entityId}`) === i);
+  queue.length = 0;
+  queue.push(...kept);
+}

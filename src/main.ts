@@ -1,0 +1,70 @@
+import { performance } from 'node:perf_hooks';
+import { signToken } from './auth/jwt';
+import { ConfigError, loadConfig } from './config';
+import { startGateway } from './app';
+import { createLogger } from './logger';
+import { PDV_MAGIC_CPFS } from './simulators/provaDeVida';
+
+/** `npm start`: the gateway on the embedded default, with the simulators in-process. */
+async function main(): Promise<void> {
+  const t0 = performance.now();
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    process.stderr.write(`${err instanceof ConfigError ? err.message : String(err)}\n`);
+    process.exit(2);
+  }
+  const logger = createLogger(config.logLevel);
+  const gw = await startGateway(config, logger);
+  const bootMs = Math.round(performance.now() - t0);
+  logger.info({ bootMs, store: gw.store.adapter, resumed: gw.resumed }, 'gateway ready');
+
+  let shuttingDown = false;
+  const shutdown = (signal: string) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    logger.info({ signal }, 'draining');
+    const force = setTimeout(() => process.exit(1), 15_000);
+    force.unref();
+    gw.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+
+  const banner = [
+    '',
+    `  Identity-flows gateway ready in ${bootMs} ms (store: ${gw.store.adapter}, open flows resumed: ${gw.resumed})`,
+    `  GraphQL (HTTP + WebSocket):  ${gw.server.url}`,
+  ];
+  if (gw.simulators.provaDeVida) {
+    banner.push(`  Prova de Vida simulator:     ${gw.simulators.provaDeVida.url}   (control API: ${gw.simulators.provaDeVida.controlUrl})`);
+  }
+  if (config.jwt.devTokens) {
+    banner.push('', '  Dev tokens (valid 12 h; `npm run -s token -- <role>` makes more):');
+    for (const role of ['viewer', 'operator', 'admin'] as const) {
+      banner.push(`    ${role.padEnd(8)} ${await signToken(config.jwt, { sub: `dev-${role}`, role })}`);
+    }
+    const operator = await signToken(config.jwt, { sub: 'dev-operator', role: 'operator' });
+    const cpf = PDV_MAGIC_CPFS.authorizes;
+    banner.push(
+      '',
+      '  Try it — ask a citizen for a proof of life:',
+      `    curl -s ${gw.server.url} -H 'content-type: application/json' -H 'authorization: Bearer ${operator}' \\`,
+      `      -d '{"query":"mutation { requestProofOfLife(input: {cpf: \\"${cpf}\\", reason: \\"Benefício previdenciário\\"}) { id status } }"}'`,
+      '',
+      '  …and watch every change arrive (another terminal):',
+      `    npm run -s watch -- ${operator}`,
+      '',
+    );
+  }
+  process.stdout.write(banner.join('\n') + '\n');
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`gateway failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,29 @@
+import { randomUUID } from 'node:crypto';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import type { Logger } from 'pino';
+import { PUBLIC_CODES } from '../../resolvers/errors';
+
+/**
+ * Masks every error whose code is not on the public list: an unexpected
+ * exception (a SQL error, a bug, an upstream quirk nobody mapped) must not
+ * show its message, stack, SQL or host to a client. The client gets a
+ * correlation id that also appears in the log, so support can find it.
+ */
+export function formatErrorFor(logger: Logger) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const code = formatted.extensions?.['code'];
+    if (typeof code === 'string' && PUBLIC_CODES.has(code)) {
+      // Public errors keep their extensions, minus anything debug-ish.
+      const { stacktrace: _s, exception: _e, ...extensions } = formatted.extensions ?? {};
+      return { ...formatted, extensions };
+    }
+    const correlationId = randomUUID();
+    const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
+    logger.error({ err: original, correlationId, path: formatted.path }, 'unexpected error in a GraphQL operation');
+    return {
+      message: `Internal error; reference ${correlationId}`,
+      ...(formatted.path ? { path: formatted.path } : {}),
+      extensions: { code: 'INTERNAL_SERVER_ERROR', correlationId },
+    };
+  };
+}

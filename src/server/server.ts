@@ -1,0 +1,177 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { expressMiddleware } from '@as-integrations/express5';
+import express from 'express';
+import { GraphQLError, type ExecutionResult, type FormattedExecutionResult, type GraphQLSchema } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { Logger } from 'pino';
+import { AuthError, bearerFrom, verifyToken, type AuthUser, type JwtSettings } from '../auth/jwt';
+import type { Context, Services } from '../../resolvers/context';
+import { createLoaders } from '../../resolvers/loaders';
+import { formatErrorFor } from './errors';
+
+export interface ServerOptions {
+  schema: GraphQLSchema;
+  services: Services;
+  jwt: JwtSettings;
+  logger: Logger;
+  host: string;
+  port: number;
+  /** Extra liveness/readiness checks (the store ping, Redis, queues). */
+  readiness?: () => Promise<Record<string, boolean>>;
+  /** Maximum JSON body of a GraphQL request. @default '100kb' */
+  bodyLimit?: string;
+}
+
+export interface RunningServer {
+  url: string;
+  wsUrl: string;
+  port: number;
+  httpServer: Server;
+  /** Stops accepting, lets in-flight requests finish, closes sockets (code 1001). */
+  close(): Promise<void>;
+}
+
+type WsExtra = {
+  socket: WebSocket;
+  user?: AuthUser;
+  expiryTimer?: NodeJS.Timeout;
+};
+
+/** graphql-ws connection_init payload: `{ authorization: "Bearer …" }` or `{ token: "…" }`. */
+function tokenFromConnectionParams(params: Readonly<Record<string, unknown>> | undefined): string | null {
+  if (!params) return null;
+  const fromHeader = bearerFrom(params['authorization'] ?? params['Authorization']);
+  if (fromHeader) return fromHeader;
+  return typeof params['token'] === 'string' && params['token'] ? params['token'] : null;
+}
+
+export async function startServer(opts: ServerOptions): Promise<RunningServer> {
+  const { schema, services, jwt, logger } = opts;
+  const app = express();
+  app.disable('x-powered-by');
+  const httpServer = createServer(app);
+  const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
+  const formatError = formatErrorFor(logger);
+
+  const maskResult = (result: ExecutionResult): FormattedExecutionResult => {
+    if (!result.errors?.length) return result as FormattedExecutionResult;
+    return { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) } as FormattedExecutionResult;
+  };
+
+  // Apollo plugins do not run for graphql-ws: auth, context and error masking are applied here again.
+  const wsCleanup = useServer<Record<string, unknown>, WsExtra>(
+    {
+      schema,
+      onConnect: async (ctx) => {
+        const token = tokenFromConnectionParams(ctx.connectionParams);
+        if (!token) {
+          ctx.extra.socket.close(4401, 'Unauthorized');
+          return false;
+        }
+        try {
+          const user = await verifyToken(token, jwt);
+          ctx.extra.user = user;
+          if (user.exp !== null) {
+            // A socket lives for hours; the token that opened it does not. Close it when the token expires.
+            const ms = Math.max(0, user.exp * 1000 - Date.now());
+            ctx.extra.expiryTimer = setTimeout(() => ctx.extra.socket.close(4403, 'Forbidden: token expired'), Math.min(ms, 2 ** 31 - 1));
+          }
+          return true;
+        } catch {
+          return false; // graphql-ws closes with 4403 Forbidden
+        }
+      },
+      onClose: (ctx) => {
+        if (ctx.extra.expiryTimer) clearTimeout(ctx.extra.expiryTimer);
+      },
+      context: (ctx): Context => ({ user: ctx.extra.user ?? null, loaders: createLoaders(services.store), services }),
+      onNext: (_ctx, _id, _payload, _args, result) => maskResult(result),
+      onError: (_ctx, _id, _payload, errors) => errors.map((e) => formatError(e.toJSON(), e)),
+    },
+    wsServer,
+  );
+
+  const apollo = new ApolloServer<Context>({
+    schema,
+    formatError,
+    includeStacktraceInErrorResponses: false,
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      {
+        async serverWillStart() {
+          return {
+            async drainServer() {
+              await wsCleanup.dispose();
+            },
+          };
+        },
+      },
+    ],
+  });
+  await apollo.start();
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    try {
+      const checks = { store: true, ...(opts.readiness ? await opts.readiness() : {}) };
+      const ok = Object.values(checks).every(Boolean);
+      res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'not ready', checks });
+    } catch {
+      res.status(503).json({ status: 'not ready' });
+    }
+  });
+
+  app.use(
+    '/graphql',
+    express.json({ limit: opts.bodyLimit ?? '100kb' }),
+    expressMiddleware(apollo, {
+      context: async ({ req }): Promise<Context> => {
+        const header = req.headers.authorization;
+        let user: AuthUser | null = null;
+        if (header !== undefined) {
+          const token = bearerFrom(header);
+          try {
+            if (!token) throw new AuthError('UNAUTHENTICATED', 'Authorization must be "Bearer <token>"');
+            user = await verifyToken(token, jwt);
+          } catch (err) {
+            const message = err instanceof AuthError ? err.message : 'Invalid token';
+            throw new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+          }
+        }
+        return { user, loaders: createLoaders(services.store), services };
+      },
+    }),
+  );
+
+  // Body-parser errors (malformed JSON, too large) would otherwise answer with an HTML stack page.
+  app.use((err: unknown, _req: express.Request, res: express.Response, next: express.NextFunction) => {
+    if (res.headersSent) return next(err);
+    const e = err as { type?: string; status?: number };
+    const status = typeof e.status === 'number' && e.status >= 400 && e.status < 500 ? e.status : 500;
+    const code = e.type === 'entity.too.large' ? 'PAYLOAD_TOO_LARGE' : status < 500 ? 'BAD_REQUEST' : 'INTERNAL_SERVER_ERROR';
+    if (status >= 500) logger.error({ err }, 'unhandled HTTP error');
+    res.status(status).json({ errors: [{ message: code === 'PAYLOAD_TOO_LARGE' ? 'Request body too large' : status < 500 ? 'Malformed request' : 'Internal error', extensions: { code } }] });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(opts.port, opts.host, () => resolve());
+  });
+  const port = (httpServer.address() as AddressInfo).port;
+  const shownHost = opts.host === '0.0.0.0' || opts.host === '::' ? 'localhost' : opts.host;
+  return {
+    url: `http://${shownHost}:${port}/graphql`,
+    wsUrl: `ws://${shownHost}:${port}/graphql`,
+    port,
+    httpServer,
+    async close() {
+      await apollo.stop();
+    },
+  };
+}

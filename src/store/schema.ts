@@ -1,0 +1,110 @@
+import { sql } from 'drizzle-orm';
+import { bigserial, boolean, index, integer, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+
+/**
+ * One schema for both adapters (PGlite and PostgreSQL): the migrations under
+ * `src/store/migrations/` are generated from it and run unchanged on both.
+ * Entity rows hold the current state; `events` is the append-only log that
+ * subscriptions replay from.
+ */
+
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+export const persons = pgTable('persons', {
+  cpf: text('cpf').primaryKey(),
+  firstSeenAt: ts('first_seen_at').notNull().default(sql`now()`),
+});
+
+export interface RequesterJson {
+  cnpj: string;
+  name: string;
+  service: string;
+}
+export interface SealJson {
+  reuseFrom: string | null;
+  available: boolean;
+  validatedAt: string | null;
+  used: boolean;
+}
+export interface ResponseJson {
+  authorized: boolean;
+  answeredAt: string;
+  denialReason: number | null;
+}
+export interface CancellationJson {
+  code: string;
+  reason: string | null;
+  cancelledAt: string | null;
+}
+
+export const transactions = pgTable(
+  'transactions',
+  {
+    id: uuid('id').primaryKey(),
+    cpf: text('cpf').notNull(),
+    status: text('status').notNull(),
+    /** The upstream API version the transaction was created through (vbeta1, vbeta2, vbeta4). */
+    apiVersion: text('api_version').notNull(),
+    kind: text('kind').notNull(),
+    category: text('category'),
+    reason: text('reason').notNull(),
+    requester: jsonb('requester').$type<RequesterJson>().notNull(),
+    sealReuseWindowMinutes: integer('seal_reuse_window_minutes'),
+    seal: jsonb('seal').$type<SealJson | null>(),
+    response: jsonb('response').$type<ResponseJson | null>(),
+    cancellation: jsonb('cancellation').$type<CancellationJson | null>(),
+    autoAuthorized: boolean('auto_authorized').notNull().default(false),
+    requestedBy: text('requested_by'),
+    createdAt: ts('created_at').notNull(),
+    expiresAt: ts('expires_at').notNull(),
+    updatedAt: ts('updated_at').notNull(),
+  },
+  (t) => [
+    index('transactions_cpf_idx').on(t.cpf, t.createdAt),
+    index('transactions_status_idx').on(t.status, t.createdAt),
+    index('transactions_created_idx').on(t.createdAt, t.id),
+  ],
+);
+
+export const messages = pgTable(
+  'messages',
+  {
+    id: uuid('id').primaryKey(),
+    cpf: text('cpf'),
+    kind: text('kind').notNull(),
+    title: text('title').notNull(),
+    content: text('content').notNull(),
+    senderCnpj: text('sender_cnpj').notNull(),
+    senderName: text('sender_name').notNull(),
+    status: text('status').notNull(),
+    sentBy: text('sent_by'),
+    createdAt: ts('created_at').notNull(),
+    deletedAt: ts('deleted_at'),
+  },
+  (t) => [index('messages_cpf_idx').on(t.cpf, t.createdAt)],
+);
+
+export const events = pgTable(
+  'events',
+  {
+    /** Monotonic and, because appends are serialized (see `recordChange`), committed in this order. */
+    seq: bigserial('seq', { mode: 'number' }).primaryKey(),
+    topic: text('topic').notNull(),
+    entityId: text('entity_id').notNull(),
+    cpf: text('cpf'),
+    type: text('type').notNull(),
+    payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
+    createdAt: ts('created_at').notNull().default(sql`now()`),
+  },
+  (t) => [
+    index('events_topic_seq_idx').on(t.topic, t.seq),
+    index('events_entity_seq_idx').on(t.entityId, t.seq),
+    index('events_cpf_seq_idx').on(t.cpf, t.seq),
+  ],
+);
+
+export const schema = { persons, transactions, messages, events };
+export type Schema = typeof schema;
+export type TransactionRow = typeof transactions.$inferSelect;
+export type MessageRow = typeof messages.$inferSelect;
+export type EventRow = typeof events.$inferSelect;

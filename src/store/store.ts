@@ -1,0 +1,242 @@
+import { and, asc, desc, eq, gt, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { events, messages, persons, transactions, type EventRow, type MessageRow, type Schema, type TransactionRow } from './schema';
+
+/** The drizzle database both adapters hand us (PGlite or node-postgres), or a transaction of it. */
+export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+
+export type Topic = 'transaction' | 'message' | 'capture';
+
+export interface StoredEvent {
+  seq: number;
+  topic: Topic;
+  entityId: string;
+  cpf: string | null;
+  type: string;
+  /** The entity as it was right after this change. */
+  payload: Record<string, unknown>;
+  createdAt: Date;
+}
+
+/** What a flow decides inside the transaction: the event to append, or null for "nothing changed". */
+export interface Change<R> {
+  type: string;
+  cpf: string | null;
+  payload: Record<string, unknown>;
+  result: R;
+}
+
+export interface EventFilter {
+  topic: Topic;
+  entityId?: string | undefined;
+  cpf?: string | undefined;
+}
+
+/**
+ * Serializes every append to the event log, cluster-wide. `seq` comes from a
+ * sequence, and two concurrent transactions could otherwise commit seq 6
+ * before seq 5: a reader that saw 6 and resumes with `afterSeq: 6` would
+ * never see 5. Holding one transaction-scoped advisory lock from before the
+ * append until commit makes commit order equal seq order. State changes in
+ * this domain are a handful per second, far below what one lock can carry.
+ */
+const EVENT_LOG_LOCK = 7_340_001;
+
+function toEvent(row: EventRow): StoredEvent {
+  return {
+    seq: Number(row.seq),
+    topic: row.topic as Topic,
+    entityId: row.entityId,
+    cpf: row.cpf,
+    type: row.type,
+    payload: row.payload,
+    createdAt: row.createdAt,
+  };
+}
+
+export interface Page<T> {
+  items: T[];
+  hasNextPage: boolean;
+}
+
+/** Opaque pagination cursor over (createdAt desc, id desc): stable while new rows arrive. */
+export interface Cursor {
+  createdAt: Date;
+  id: string;
+}
+
+export class Store {
+  constructor(
+    readonly db: Db,
+    private readonly closeFn: () => Promise<void>,
+    /** Which adapter runs underneath; `/readyz` and logs name it. */
+    readonly adapter: 'pglite' | 'postgres',
+  ) {}
+
+  /**
+   * The one path for every state change: `decide` reads and writes the entity
+   * inside a transaction and returns the event to append (or null when nothing
+   * changed); the event row is appended in the same transaction. Publishing
+   * happens after commit, by the caller's event bus — so a subscriber can never
+   * see a change the store does not have.
+   */
+  async recordChange<R>(
+    topic: Topic,
+    entityId: string,
+    decide: (tx: Db) => Promise<Change<R> | null>,
+  ): Promise<{ result: R; event: StoredEvent } | null> {
+    return this.db.transaction(async (tx) => {
+      await tx.execute(sql`select pg_advisory_xact_lock(${EVENT_LOG_LOCK})`);
+      const change = await decide(tx);
+      if (!change) return null;
+      const [row] = await tx
+        .insert(events)
+        .values({ topic, entityId, cpf: change.cpf, type: change.type, payload: change.payload })
+        .returning();
+      if (!row) throw new Error('event insert returned nothing');
+      return { result: change.result, event: toEvent(row) };
+    });
+  }
+
+  async ensurePerson(tx: Db, cpf: string): Promise<void> {
+    await tx.insert(persons).values({ cpf }).onConflictDoNothing();
+  }
+
+  // ---- events ----------------------------------------------------------
+
+  async latestSeq(): Promise<number> {
+    const [row] = await this.db.select({ max: sql<string | null>`max(${events.seq})` }).from(events);
+    return row?.max == null ? 0 : Number(row.max);
+  }
+
+  /** Events after `afterSeq` in seq order, all topics (the tailer's read). */
+  async eventsAfter(afterSeq: number, limit: number): Promise<StoredEvent[]> {
+    const rows = await this.db.select().from(events).where(gt(events.seq, afterSeq)).orderBy(asc(events.seq)).limit(limit);
+    return rows.map(toEvent);
+  }
+
+  /** Events after `afterSeq` that match a subscription filter (the replay read). */
+  async eventsMatching(filter: EventFilter, afterSeq: number, limit: number): Promise<StoredEvent[]> {
+    const conds: SQL[] = [eq(events.topic, filter.topic), gt(events.seq, afterSeq)];
+    if (filter.entityId) conds.push(eq(events.entityId, filter.entityId));
+    if (filter.cpf) conds.push(eq(events.cpf, filter.cpf));
+    const rows = await this.db.select().from(events).where(and(...conds)).orderBy(asc(events.seq)).limit(limit);
+    return rows.map(toEvent);
+  }
+
+  async eventsOfEntity(entityId: string): Promise<StoredEvent[]> {
+    const rows = await this.db.select().from(events).where(eq(events.entityId, entityId)).orderBy(asc(events.seq));
+    return rows.map(toEvent);
+  }
+
+  // ---- persons ---------------------------------------------------------
+
+  async personsByCpf(cpfs: readonly string[]): Promise<Map<string, { cpf: string; firstSeenAt: Date }>> {
+    if (cpfs.length === 0) return new Map();
+    const rows = await this.db.select().from(persons).where(inArray(persons.cpf, [...cpfs]));
+    return new Map(rows.map((r) => [r.cpf, r]));
+  }
+
+  // ---- transactions ----------------------------------------------------
+
+  async transactionsById(ids: readonly string[]): Promise<Map<string, TransactionRow>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.db.select().from(transactions).where(inArray(transactions.id, [...ids]));
+    return new Map(rows.map((r) => [r.id, r]));
+  }
+
+  async transactionForUpdate(tx: Db, id: string): Promise<TransactionRow | null> {
+    const [row] = await tx.select().from(transactions).where(eq(transactions.id, id)).for('update');
+    return row ?? null;
+  }
+
+  async saveTransaction(tx: Db, row: TransactionRow): Promise<void> {
+    await tx
+      .insert(transactions)
+      .values(row)
+      .onConflictDoUpdate({ target: transactions.id, set: { ...row } });
+  }
+
+  /** Non-terminal transactions: what the scheduler must watch after a restart. */
+  async openTransactionIds(openStatuses: readonly string[]): Promise<{ id: string; expiresAt: Date }[]> {
+    return this.db
+      .select({ id: transactions.id, expiresAt: transactions.expiresAt })
+      .from(transactions)
+      .where(inArray(transactions.status, [...openStatuses]));
+  }
+
+  async listTransactions(
+    filter: { cpf?: string | undefined; statuses?: readonly string[] | undefined },
+    first: number,
+    after: Cursor | null,
+  ): Promise<Page<TransactionRow>> {
+    const conds: SQL[] = [];
+    if (filter.cpf) conds.push(eq(transactions.cpf, filter.cpf));
+    if (filter.statuses?.length) conds.push(inArray(transactions.status, [...filter.statuses]));
+    if (after) {
+      const c = or(
+        lt(transactions.createdAt, after.createdAt),
+        and(eq(transactions.createdAt, after.createdAt), lt(transactions.id, after.id)),
+      );
+      if (c) conds.push(c);
+    }
+    const rows = await this.db
+      .select()
+      .from(transactions)
+      .where(conds.length ? and(...conds) : undefined)
+      .orderBy(desc(transactions.createdAt), desc(transactions.id))
+      .limit(first + 1);
+    return { items: rows.slice(0, first), hasNextPage: rows.length > first };
+  }
+
+  /** For DataLoaders: every transaction of each CPF, newest first. */
+  async transactionsByCpfs(cpfs: readonly string[]): Promise<Map<string, TransactionRow[]>> {
+    const out = new Map<string, TransactionRow[]>(cpfs.map((c) => [c, []]));
+    if (cpfs.length === 0) return out;
+    const rows = await this.db
+      .select()
+      .from(transactions)
+      .where(inArray(transactions.cpf, [...cpfs]))
+      .orderBy(desc(transactions.createdAt), desc(transactions.id));
+    for (const r of rows) out.get(r.cpf)?.push(r);
+    return out;
+  }
+
+  // ---- messages --------------------------------------------------------
+
+  async messagesById(ids: readonly string[]): Promise<Map<string, MessageRow>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.db.select().from(messages).where(inArray(messages.id, [...ids]));
+    return new Map(rows.map((r) => [r.id, r]));
+  }
+
+  async messageForUpdate(tx: Db, id: string): Promise<MessageRow | null> {
+    const [row] = await tx.select().from(messages).where(eq(messages.id, id)).for('update');
+    return row ?? null;
+  }
+
+  async saveMessage(tx: Db, row: MessageRow): Promise<void> {
+    await tx.insert(messages).values(row).onConflictDoUpdate({ target: messages.id, set: { ...row } });
+  }
+
+  async messagesByCpfs(cpfs: readonly string[]): Promise<Map<string, MessageRow[]>> {
+    const out = new Map<string, MessageRow[]>(cpfs.map((c) => [c, []]));
+    if (cpfs.length === 0) return out;
+    const rows = await this.db
+      .select()
+      .from(messages)
+      .where(inArray(messages.cpf, [...cpfs]))
+      .orderBy(desc(messages.createdAt), desc(messages.id));
+    for (const r of rows) if (r.cpf) out.get(r.cpf)?.push(r);
+    return out;
+  }
+
+  /** Liveness of the store for `/readyz`. */
+  async ping(): Promise<void> {
+    await this.db.execute(sql`select 1`);
+  }
+
+  close(): Promise<void> {
+    return this.closeFn();
+  }
+}

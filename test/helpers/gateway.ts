@@ -1,0 +1,197 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { print } from 'graphql';
+import { createClient, type Client } from 'graphql-ws';
+import WebSocket from 'ws';
+import { startGateway, type Gateway } from '../../src/app';
+import { signToken, type Role } from '../../src/auth/jwt';
+import { loadConfig, type Config } from '../../src/config';
+import { createLogger } from '../../src/logger';
+import { startProvaDeVidaSimulator, type ProvaDeVidaSimulator, type ProvaDeVidaSimulatorOptions } from '../../src/simulators/provaDeVida';
+
+export interface GraphQLResponse<T> {
+  data?: T | null;
+  errors?: { message: string; path?: string[]; extensions?: Record<string, unknown> }[];
+}
+
+/** A Prova de Vida simulator on loopback with a typed control API. */
+export class PdvSim {
+  private constructor(readonly sim: ProvaDeVidaSimulator) {}
+
+  static async start(opts: ProvaDeVidaSimulatorOptions = {}): Promise<PdvSim> {
+    return new PdvSim(await startProvaDeVidaSimulator({ answerAfterMs: 500, ...opts }));
+  }
+
+  get url(): string {
+    return this.sim.url;
+  }
+
+  async control<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
+    const res = await fetch(this.sim.controlUrl + path, {
+      method,
+      ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+    });
+    if (!res.ok) throw new Error(`control ${method} ${path} → ${res.status}`);
+    const text = await res.text();
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  async counters(): Promise<{ total: number; byRoute: Record<string, number>; byTransaction: Record<string, { reads: number }> }> {
+    return this.control('GET', '/counters');
+  }
+
+  /** Upstream requests other than the token endpoint. */
+  async apiCalls(): Promise<number> {
+    const c = await this.counters();
+    return c.total - (c.byRoute['POST /auth/oauth/token'] ?? 0);
+  }
+
+  close(): Promise<void> {
+    return this.sim.close();
+  }
+}
+
+export interface TestGatewayOptions {
+  pdvUrl: string;
+  dataDir?: string;
+  env?: Record<string, string>;
+}
+
+/** A disposable gateway on an ephemeral loopback port, its own DATA_DIR unless one is given. */
+export class TestGateway {
+  private constructor(
+    readonly gw: Gateway,
+    readonly config: Config,
+    readonly dataDir: string,
+    private readonly ownsDataDir: boolean,
+  ) {}
+
+  static async start(opts: TestGatewayOptions): Promise<TestGateway> {
+    const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'gw-test-'));
+    const config = loadConfig({
+      NODE_ENV: 'test',
+      HOST: '127.0.0.1',
+      PORT: '0',
+      DATA_DIR: dataDir,
+      SIMULATORS: 'false',
+      PDV_BASE_URL: opts.pdvUrl,
+      PDV_API_VERSION: 'vbeta4',
+      POLL_INTERVAL_MS: '150',
+      POLL_BACKOFF_FACTOR: '1.5',
+      POLL_MAX_INTERVAL_MS: '1000',
+      LOG_LEVEL: 'silent',
+      ...opts.env,
+    });
+    const gw = await startGateway(config, createLogger(config.logLevel));
+    return new TestGateway(gw, config, dataDir, opts.dataDir === undefined);
+  }
+
+  get url(): string {
+    return this.gw.server.url;
+  }
+
+  token(role: Role, sub = `test-${role}`): Promise<string> {
+    return signToken(this.config.jwt, { sub, role });
+  }
+
+  /** POST a typed document over real HTTP. */
+  async request<R, V>(doc: TypedDocumentNode<R, V>, variables: V, role: Role | null = 'operator'): Promise<GraphQLResponse<R>> {
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (role) headers['authorization'] = `Bearer ${await this.token(role)}`;
+    const res = await fetch(this.url, { method: 'POST', headers, body: JSON.stringify({ query: print(doc), variables }) });
+    return (await res.json()) as GraphQLResponse<R>;
+  }
+
+  /** Like `request`, but fails the test on any GraphQL error. */
+  async ok<R, V>(doc: TypedDocumentNode<R, V>, variables: V, role: Role = 'operator'): Promise<R> {
+    const r = await this.request(doc, variables, role);
+    if (r.errors?.length || !r.data) throw new Error(`GraphQL errors: ${JSON.stringify(r.errors)}`);
+    return r.data;
+  }
+
+  async wsClient(role: Role = 'viewer'): Promise<Client> {
+    const token = await this.token(role);
+    return createClient({
+      url: this.gw.server.wsUrl,
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${token}` },
+      retryAttempts: 0,
+      lazy: false,
+    });
+  }
+
+  async close(opts: { keepData?: boolean } = {}): Promise<void> {
+    await this.gw.close();
+    if (this.ownsDataDir && !opts.keepData) rmSync(this.dataDir, { recursive: true, force: true });
+  }
+}
+
+/** Collects a subscription's events; `waitFor` resolves when a matching one has arrived. */
+export class Collector<T> {
+  readonly items: T[] = [];
+  readonly errors: unknown[] = [];
+  completed = false;
+  private waiters: { pred: (t: T) => boolean; resolve: (t: T) => void }[] = [];
+  private unsubscribe: () => void = () => undefined;
+
+  static subscribe<R, V extends Record<string, unknown>>(client: Client, doc: TypedDocumentNode<R, V>, variables: V): Collector<R> {
+    const c = new Collector<R>();
+    c.unsubscribe = client.subscribe<R>(
+      { query: print(doc), variables },
+      {
+        next: (msg) => {
+          if (msg.errors) c.errors.push(msg.errors);
+          if (msg.data) c.push(msg.data);
+        },
+        error: (err) => c.errors.push(err),
+        complete: () => {
+          c.completed = true;
+        },
+      },
+    );
+    return c;
+  }
+
+  private push(t: T): void {
+    this.items.push(t);
+    this.waiters = this.waiters.filter((w) => {
+      if (!w.pred(t)) return true;
+      w.resolve(t);
+      return false;
+    });
+  }
+
+  waitFor(pred: (t: T) => boolean, timeoutMs = 15_000, what = 'event'): Promise<T> {
+    const found = this.items.find(pred);
+    if (found) return Promise.resolve(found);
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}; got ${JSON.stringify(this.items)} errors ${JSON.stringify(this.errors)}`)), timeoutMs);
+      this.waiters.push({
+        pred,
+        resolve: (t) => {
+          clearTimeout(timer);
+          resolve(t);
+        },
+      });
+    });
+  }
+
+  stop(): void {
+    this.unsubscribe();
+  }
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Polls `fn` until it returns a truthy value (bounded). */
+export async function eventually<T>(fn: () => Promise<T | null | undefined | false>, timeoutMs = 15_000, stepMs = 50): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await sleep(stepMs);
+  }
+}
