@@ -1,0 +1,312 @@
+/**
+ * HTTP client for one SPID Services capture station.
+ *
+ * - One undici Pool per station with keep-alive: a desk polls Capture Status
+ *   every second or so, and a fresh TCP connection per poll is waste.
+ * - Every answer goes through a zod schema (`wire.ts`); anything unexpected
+ *   becomes UpstreamUnavailableError rather than a half-understood value.
+ * - Only idempotent GETs are retried. Login is a GET in the contract but
+ *   starts a login (a side effect), so it is not; POSTs (send, enroll,
+ *   operator capture, remote starts, resend) never are: a send retried after a
+ *   lost answer would submit the capture twice.
+ * - Errors are only the classes in `../errors.ts`, with fixed messages: no
+ *   host, URL, body, CPF or token ever reaches a message.
+ */
+import type { Logger } from 'pino';
+import { Pool } from 'undici';
+import type { ZodType } from 'zod';
+import {
+  BrokenCircuitError,
+  ConsecutiveBreaker,
+  ExponentialBackoff,
+  circuitBreaker,
+  handleWhen,
+  retry as retryPolicy,
+  type CircuitBreakerPolicy,
+  type RetryPolicy,
+} from 'cockatiel';
+import { parseCpf } from '../../domain/cpf';
+import {
+  UpstreamAuthError,
+  UpstreamConflictError,
+  UpstreamError,
+  UpstreamNotFoundError,
+  UpstreamUnavailableError,
+  UpstreamValidationError,
+} from '../errors';
+import type { OperatorLoginStatus, SpidStationApi } from './types';
+import * as wire from './wire';
+
+export interface SpidStationClientOptions {
+  /** The station's API root, e.g. `http://10.0.0.5:19980/gbs-spid-services/api`. */
+  baseUrl: string;
+  /** Optional bearer token sent as `Authorization: Bearer …` (the manual documents none). */
+  token?: string;
+  /**
+   * Whole-request budget per attempt (connect + headers + body).
+   * @default 10000
+   */
+  requestTimeoutMs?: number;
+  /** Retries of idempotent GETs on 5xx, timeouts, resets and malformed answers. */
+  retry?: {
+    /** Retries after the first attempt. @default 2 */
+    maxRetries?: number;
+    /** @default 100 */
+    initialDelayMs?: number;
+    /** @default 2000 */
+    maxDelayMs?: number;
+  };
+  /** Opens after consecutive unavailability failures (4xx answers do not count); while open, calls fail fast. */
+  circuitBreaker?: {
+    /** @default 5 */
+    consecutiveFailures?: number;
+    /** @default 10000 */
+    halfOpenAfterMs?: number;
+  };
+  /** Logs route templates, statuses and durations; never CPFs, bodies or tokens. */
+  logger?: Logger;
+  /** Keep-alive connections to the station. @default 4 */
+  connections?: number;
+  /** Station id for log lines only. */
+  stationId?: string;
+}
+
+const UPSTREAM = 'spid' as const;
+const MAX_JSON_BYTES = 1024 * 1024;
+const MAX_PDF_BYTES = 20 * 1024 * 1024;
+const TGUID = /^[A-Za-z0-9._-]{1,128}$/;
+const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,190}$/;
+
+interface Request<T> {
+  method: 'GET' | 'POST';
+  /** Template for logs (`GET /verify/{cpf}`): the real path may hold a CPF. */
+  route: string;
+  path: string;
+  body?: unknown;
+  idempotent: boolean;
+  /** Our field name blamed when the station refuses the input without saying which field. */
+  field: string;
+  parse: (bytes: Buffer) => T;
+}
+
+/** Marks unavailability worth another attempt (all of it is, for a GET). */
+class Unavailable extends UpstreamUnavailableError {}
+
+function unavailable(message: string): UpstreamUnavailableError {
+  return new Unavailable(UPSTREAM, message);
+}
+
+function json<T>(schema: ZodType<T>): (bytes: Buffer) => T {
+  return (bytes) => {
+    let value: unknown;
+    try {
+      value = JSON.parse(bytes.toString('utf8'));
+    } catch {
+      throw unavailable('The SPID station sent an unreadable answer');
+    }
+    const parsed = schema.safeParse(value);
+    if (!parsed.success) throw unavailable('The SPID station sent an unexpected answer');
+    return parsed.data;
+  };
+}
+
+function pdf(bytes: Buffer): Buffer {
+  if (bytes.length < 8 || bytes.subarray(0, 5).toString('latin1') !== '%PDF-') throw unavailable('The SPID station sent a report that is not a PDF');
+  return bytes;
+}
+
+function requireCpf(input: string, field: string): string {
+  const parsed = parseCpf(input);
+  if (parsed.ok) return parsed.cpf;
+  throw new UpstreamValidationError(UPSTREAM, { [field]: parsed.problem === 'FORMAT' ? 'must be 11 digits or 000.000.000-00' : 'check digits do not match' }, 'Invalid CPF');
+}
+
+function requireTguid(tguid: string): string {
+  if (typeof tguid === 'string' && TGUID.test(tguid)) return tguid;
+  throw new UpstreamValidationError(UPSTREAM, { tguid: 'must be 1-128 letters, digits, dots, dashes or underscores' }, 'Invalid transaction id');
+}
+
+function optionalEmail(email: string | undefined): string | undefined {
+  if (email === undefined) return undefined;
+  if (typeof email === 'string' && EMAIL.test(email)) return email;
+  throw new UpstreamValidationError(UPSTREAM, { email: 'must be an e-mail address' }, 'Invalid e-mail');
+}
+
+function optionalName(name: string | undefined): string | undefined {
+  if (name === undefined) return undefined;
+  const trimmed = typeof name === 'string' ? name.trim() : '';
+  if (trimmed.length > 0 && trimmed.length <= 200) return trimmed;
+  throw new UpstreamValidationError(UPSTREAM, { name: 'must be 1-200 characters' }, 'Invalid name');
+}
+
+/**
+ * Maps a non-2xx answer. The HTTP status decides first and the error `type`
+ * and `code` refine it, because a proxy in front of a station answers with a
+ * status but not with SPID's error body.
+ */
+export function mapErrorAnswer(status: number, bytes: Buffer, field: string): UpstreamError {
+  let body: wire.ErrorAnswer = {};
+  try {
+    const parsed = wire.errorAnswer.safeParse(JSON.parse(bytes.toString('utf8')));
+    if (parsed.success) body = parsed.data;
+  } catch {
+    // Not JSON: decide from the status alone.
+  }
+  const codes = (body.errors ?? []).map((e) => e.code).filter((c): c is string => typeof c === 'string');
+  const type = body.type;
+  const has = (code: string) => codes.includes(code);
+
+  if (status >= 500) return unavailable(`The SPID station failed (HTTP ${status})`);
+  if (status === 404) return new UpstreamNotFoundError(UPSTREAM, 'The SPID station does not know this transaction');
+  // "No operator" is a state of the desk, not a credential problem: someone must log in at the station.
+  if (has(wire.ERROR_CODES.noOperator) && status >= 400) return new UpstreamConflictError(UPSTREAM, 'No operator is logged in on the SPID station', 'NO_OPERATOR');
+  if (status === 401 || status === 403 || (type === 'SECURITY_ERROR' && status < 500)) {
+    return new UpstreamAuthError(UPSTREAM, 'The SPID station refused our credentials');
+  }
+  if (status === 400 || (type === 'VALIDATION_ERROR' && status !== 409)) {
+    const fields: Record<string, string> = {};
+    if (has(wire.ERROR_CODES.invalidCpf)) fields[field === 'operatorCpf' ? 'operatorCpf' : 'cpf'] = 'rejected by the station';
+    if (has(wire.ERROR_CODES.invalidEmail)) fields.email = 'rejected by the station';
+    if (has(wire.ERROR_CODES.invalidName)) fields.name = 'rejected by the station';
+    if (Object.keys(fields).length === 0) fields[field] = 'rejected by the station';
+    return new UpstreamValidationError(UPSTREAM, fields, 'The SPID station rejected the input');
+  }
+  if (status === 409 || status === 422 || type === 'PROCESSING_ERROR') {
+    if (has(wire.ERROR_CODES.busy)) return new UpstreamConflictError(UPSTREAM, 'The SPID station is busy with another capture', 'STATION_BUSY');
+    // WRONG_STATE and anything unnamed: the call came at the wrong point of the flow.
+    return new UpstreamConflictError(UPSTREAM, 'The SPID station is not in a state that allows this step', 'WRONG_STATE');
+  }
+  return unavailable(`The SPID station answered HTTP ${status}`);
+}
+
+export function createSpidStationClient(opts: SpidStationClientOptions): SpidStationApi {
+  const url = new URL(opts.baseUrl);
+  const prefix = url.pathname.replace(/\/+$/, '');
+  const timeoutMs = opts.requestTimeoutMs ?? 10_000;
+  const log = opts.logger?.child({ upstream: UPSTREAM, station: opts.stationId });
+  const pool = new Pool(url.origin, {
+    connections: opts.connections ?? 4,
+    connect: { timeout: timeoutMs },
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
+    // Below Node's 5 s server default, so we do not reuse a socket the station is closing (a reset on a POST is not retried).
+    keepAliveTimeout: 4_000,
+    keepAliveMaxTimeout: 30_000,
+  });
+
+  const breaker: CircuitBreakerPolicy = circuitBreaker(
+    handleWhen((err) => err instanceof UpstreamUnavailableError),
+    {
+      halfOpenAfter: opts.circuitBreaker?.halfOpenAfterMs ?? 10_000,
+      breaker: new ConsecutiveBreaker(opts.circuitBreaker?.consecutiveFailures ?? 5),
+    },
+  );
+  breaker.onBreak(() => log?.warn('SPID station circuit opened'));
+  breaker.onReset(() => log?.info('SPID station circuit closed'));
+
+  const retries: RetryPolicy = retryPolicy(
+    handleWhen((err) => err instanceof Unavailable),
+    {
+      maxAttempts: opts.retry?.maxRetries ?? 2,
+      backoff: new ExponentialBackoff({ initialDelay: opts.retry?.initialDelayMs ?? 100, maxDelay: opts.retry?.maxDelayMs ?? 2_000 }),
+    },
+  );
+  retries.onRetry((reason) => log?.warn({ delayMs: reason.delay, attempt: reason.attempt }, 'retrying SPID station read'));
+
+  const headers = (withBody: boolean): Record<string, string> => {
+    const h: Record<string, string> = { accept: 'application/json, application/pdf' };
+    if (withBody) h['content-type'] = 'application/json';
+    if (opts.token) h.authorization = `Bearer ${opts.token}`;
+    return h;
+  };
+
+  async function attempt<T>(req: Request<T>): Promise<T> {
+    const started = Date.now();
+    const limit = req.route.includes('/report/') ? MAX_PDF_BYTES : MAX_JSON_BYTES;
+    let status: number;
+    let bytes: Buffer;
+    try {
+      const res = await pool.request({
+        method: req.method,
+        path: prefix + req.path,
+        headers: headers(req.body !== undefined),
+        body: req.body === undefined ? undefined : JSON.stringify(req.body),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      status = res.statusCode;
+      const chunks: Buffer[] = [];
+      let size = 0;
+      for await (const chunk of res.body) {
+        const buf = chunk as Buffer;
+        size += buf.length;
+        if (size > limit) {
+          res.body.destroy();
+          throw unavailable('The SPID station sent an oversized answer');
+        }
+        chunks.push(buf);
+      }
+      bytes = Buffer.concat(chunks);
+    } catch (err) {
+      if (err instanceof UpstreamError) throw err;
+      // Only the error's code/name is logged: undici messages can carry the address.
+      const e = err as { code?: string; name?: string };
+      log?.warn({ route: req.route, error: e.code ?? e.name, ms: Date.now() - started }, 'SPID station request failed');
+      const timedOut = e.name === 'TimeoutError' || e.name === 'AbortError' || /TIMEOUT/.test(e.code ?? '');
+      throw unavailable(timedOut ? 'The SPID station did not answer in time' : 'The SPID station connection failed');
+    }
+    log?.debug({ route: req.route, status, ms: Date.now() - started }, 'SPID station answered');
+    if (status < 200 || status >= 300) throw mapErrorAnswer(status, bytes, req.field);
+    return req.parse(bytes);
+  }
+
+  async function call<T>(req: Request<T>): Promise<T> {
+    try {
+      if (req.idempotent) return await retries.execute(() => breaker.execute(() => attempt(req)));
+      return await breaker.execute(() => attempt(req));
+    } catch (err) {
+      if (err instanceof Unavailable) throw new UpstreamUnavailableError(UPSTREAM, err.message);
+      if (err instanceof UpstreamError) throw err;
+      if (err instanceof BrokenCircuitError) throw new UpstreamUnavailableError(UPSTREAM, 'The SPID station is failing; calls are paused for a while');
+      throw new UpstreamUnavailableError(UPSTREAM, 'The SPID station call failed');
+    }
+  }
+
+  const get = <T>(route: string, path: string, parse: (b: Buffer) => T, field = 'input', idempotent = true) =>
+    call<T>({ method: 'GET', route, path, idempotent, field, parse });
+  const post = <T>(route: string, path: string, body: unknown, parse: (b: Buffer) => T, field = 'input') =>
+    call<T>({ method: 'POST', route, path, body, idempotent: false, field, parse });
+
+  return {
+    async login(operatorCpf) {
+      const cpf = requireCpf(operatorCpf, 'operatorCpf');
+      const answer = await get('GET /login/{cpf}', wire.paths.login(cpf), json(wire.loginAnswer), 'operatorCpf', false);
+      return answer.status as OperatorLoginStatus;
+    },
+    loginStatus: () => get('GET /login/status', wire.paths.loginStatus, json(wire.loginStatusAnswer)),
+    async verify(cpf) {
+      const digits = requireCpf(cpf, 'cpf');
+      // A GET, but Verify starts a capture: a retry after a lost answer would hit STATION_BUSY on our own first attempt.
+      return (await get('GET /verify/{cpf}', wire.paths.verify(digits), json(wire.verifyAnswer), 'cpf', false)).status;
+    },
+    async enroll(cpf, name) {
+      const body = wire.enrollRequest(requireCpf(cpf, 'cpf'), optionalName(name));
+      return (await post('POST /enroll', wire.paths.enroll, body, json(wire.enrollAnswer), 'cpf')).status;
+    },
+    captureStatus: () => get('GET /capture/status', wire.paths.captureStatus, json(wire.captureStatusAnswer)),
+    async operatorCapture() {
+      return (await post('POST /capture/operator', wire.paths.operatorCapture, undefined, json(wire.operatorCaptureAnswer))).status;
+    },
+    send: () => post('POST /capture/send', wire.paths.send, undefined, json(wire.sendAnswer)),
+    result: async (tguid) => get('GET /capture/result/{tguid}', wire.paths.result(requireTguid(tguid)), json(wire.resultAnswer), 'tguid'),
+    report: async (tguid) => get('GET /capture/report/{tguid}', wire.paths.report(requireTguid(tguid)), pdf, 'tguid'),
+    resendAll: () => post('POST /capture/resend', wire.paths.resend, undefined, json(wire.resendAnswer)),
+    remoteVerify: async (cpf, email) =>
+      post('POST /remote/verify', wire.paths.remoteVerify, wire.remoteRequest(requireCpf(cpf, 'cpf'), optionalEmail(email)), json(wire.remoteLinkAnswer), 'cpf'),
+    remoteEnroll: async (cpf, email) =>
+      post('POST /remote/enroll', wire.paths.remoteEnroll, wire.remoteRequest(requireCpf(cpf, 'cpf'), optionalEmail(email)), json(wire.remoteLinkAnswer), 'cpf'),
+    remoteResult: async (tguid) => get('GET /remote/result/{tguid}', wire.paths.remoteResult(requireTguid(tguid)), json(wire.remoteResultAnswer), 'tguid'),
+    async close() {
+      await pool.close();
+    },
+  };
+}
