@@ -116,44 +116,55 @@ export class EventBus {
   }
 
   /**
-   * A subscription over the log. With `afterSeq`, replays matching events
-   * after it and then tails live, without a gap and without a duplicate: the
-   * live listener is registered *before* the log is read, and live events at
-   * or below the last replayed seq are skipped.
+   * A subscription over the log. With `afterSeq`, it first catches up from
+   * the log, page by page as the client consumes (memory stays bounded however
+   * far behind it starts), then tails live — without a gap and without a
+   * duplicate: the live listener is registered *before* the first log read,
+   * and nothing at or below the last emitted seq is emitted again.
    */
   subscribe(
     filter: EventFilter,
     afterSeq: number | null | undefined,
     extra?: (e: StoredEvent) => boolean,
   ): AsyncIterableIterator<StoredEvent> {
+    const limit = this.bufferLimit;
+    const store = this.store;
     const queue: StoredEvent[] = [];
+    let page: StoredEvent[] = [];
+    let catchingUp = afterSeq != null;
+    /** Live events were dropped during catch-up: the log still has them, so read it once more. */
+    let droppedWhileCatchingUp = false;
+    let lastEmitted = afterSeq ?? 0;
     let waiting: ((r: IteratorResult<StoredEvent>) => void) | null = null;
     let done = false;
-    let replaying = afterSeq != null;
-    let lastEmitted = afterSeq ?? 0;
-    const limit = this.bufferLimit;
 
-    const deliver = (e: StoredEvent) => {
-      if (done) return;
-      if (waiting && !replaying) {
-        if (e.seq <= lastEmitted) return;
-        const w = waiting;
-        waiting = null;
-        lastEmitted = Math.max(lastEmitted, e.seq);
-        w({ value: e, done: false });
-        return;
-      }
-      queue.push(e);
-      if (queue.length > limit) coalesce(queue);
-    };
+    const matches = (e: StoredEvent) =>
+      e.topic === filter.topic &&
+      (!filter.entityId || e.entityId === filter.entityId) &&
+      (!filter.cpf || e.cpf === filter.cpf) &&
+      (!extra || extra(e));
 
     const listener: Listener = {
-      matches: (e) =>
-        e.topic === filter.topic &&
-        (!filter.entityId || e.entityId === filter.entityId) &&
-        (!filter.cpf || e.cpf === filter.cpf) &&
-        (!extra || extra(e)),
-      push: deliver,
+      matches,
+      push: (e) => {
+        if (done || e.seq <= lastEmitted) return;
+        if (waiting && !catchingUp && queue.length === 0) {
+          const w = waiting;
+          waiting = null;
+          lastEmitted = e.seq;
+          w({ value: e, done: false });
+          return;
+        }
+        queue.push(e);
+        if (queue.length <= limit) return;
+        if (catchingUp) {
+          // Everything in the queue is committed, so the log will hand it over again.
+          queue.length = 0;
+          droppedWhileCatchingUp = true;
+        } else {
+          coalesce(queue);
+        }
+      },
     };
     this.listeners.add(listener);
 
@@ -161,6 +172,7 @@ export class EventBus {
       done = true;
       this.listeners.delete(listener);
       queue.length = 0;
+      page = [];
       if (waiting) {
         const w = waiting;
         waiting = null;
@@ -168,37 +180,34 @@ export class EventBus {
       }
     };
 
-    const replay = async () => {
-      const replayed: StoredEvent[] = [];
-      let cursor = afterSeq ?? 0;
-      for (;;) {
-        const page = await this.store.eventsMatching(filter, cursor, REPLAY_PAGE);
-        for (const e of page) if (!extra || extra(e)) replayed.push(e);
-        if (page.length < REPLAY_PAGE) break;
-        cursor = page[page.length - 1]!.seq;
-      }
-      // Live events that raced with the read are in `queue` already; merge by seq, drop duplicates.
-      const seen = new Set(replayed.map((e) => e.seq));
-      const merged = [...replayed, ...queue.filter((e) => !seen.has(e.seq))].sort((a, b) => a.seq - b.seq);
-      queue.length = 0;
-      queue.push(...merged);
-      replaying = false;
+    const emit = (e: StoredEvent): IteratorResult<StoredEvent> => {
+      lastEmitted = e.seq;
+      return { value: e, done: false };
     };
-    const replayDone = afterSeq != null ? replay() : Promise.resolve();
 
     const iterator: AsyncIterableIterator<StoredEvent> = {
       next: async () => {
-        await replayDone;
-        while (queue.length) {
-          const e = queue.shift()!;
-          if (e.seq <= lastEmitted) continue;
-          lastEmitted = e.seq;
-          return { value: e, done: false };
+        while (!done) {
+          while (page.length) {
+            const e = page.shift()!;
+            if (e.seq > lastEmitted && matches(e)) return emit(e);
+          }
+          if (catchingUp) {
+            droppedWhileCatchingUp = false;
+            const rows = await store.eventsMatching(filter, lastEmitted, REPLAY_PAGE);
+            page = rows;
+            if (rows.length < REPLAY_PAGE && !droppedWhileCatchingUp) catchingUp = false;
+            continue;
+          }
+          while (queue.length) {
+            const e = queue.shift()!;
+            if (e.seq > lastEmitted) return emit(e);
+          }
+          return new Promise<IteratorResult<StoredEvent>>((resolve) => {
+            waiting = resolve;
+          });
         }
-        if (done) return { value: undefined, done: true };
-        return new Promise<IteratorResult<StoredEvent>>((resolve) => {
-          waiting = resolve;
-        });
+        return { value: undefined, done: true };
       },
       return: async () => {
         finish();

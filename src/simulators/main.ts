@@ -1,0 +1,39 @@
+import { loadConfig, ConfigError } from '../config';
+import { startProvaDeVidaSimulator } from './provaDeVida';
+
+/**
+ * `npm run simulators`: the upstream simulators as their own process, so a
+ * restarted gateway — or several gateway instances — talk to the same
+ * upstream state, as they would to the real services. Point the gateway at
+ * it with `SIMULATORS=false PDV_BASE_URL=<printed URL> npm start`.
+ */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const pdv = await startProvaDeVidaSimulator({
+    host: '127.0.0.1',
+    port: config.simulators.pdvPort,
+    controlPort: config.simulators.pdvControlPort,
+    clientId: config.provaDeVida.clientId,
+    clientSecret: config.provaDeVida.clientSecret,
+    answerAfterMs: config.simulators.answerAfterMs,
+  });
+  process.stdout.write(
+    [
+      'Simulators running (Ctrl-C to stop):',
+      `  Prova de Vida  ${pdv.url}   control API ${pdv.controlUrl}`,
+      '',
+      `  Gateway against them: SIMULATORS=false PDV_BASE_URL=${pdv.url} npm start`,
+      '',
+    ].join('\n'),
+  );
+  const stop = () => {
+    void pdv.close().then(() => process.exit(0));
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof ConfigError ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,105 @@
+import {
+  deriveStatus,
+  expireIfDue,
+  mergeUpstream,
+  rowFromCreate,
+  transactionFromJson,
+  transactionToJson,
+  transitionEvent,
+} from '../../src/flows/proof-of-life';
+import type { CreateProofOfLifeRequest, UpstreamTransaction } from '../../src/upstreams/provaDeVida/types';
+
+const T0 = new Date('2026-05-10T17:14:38.083Z');
+const later = (ms: number) => new Date(T0.getTime() + ms);
+const req: CreateProofOfLifeRequest = {
+  requester: { cnpj: '33.683.111/0001-07', name: 'SGD', service: 'AppGovBr' },
+  cpf: '01534562567',
+  reason: 'benefício',
+  kind: 'B',
+  expiresInMinutes: 120,
+  sealReuseWindowMinutes: 60,
+};
+const upstream = (over: Partial<UpstreamTransaction> = {}): UpstreamTransaction => ({
+  id: '0a4f7059-78b3-1b16-8179-56713d547f8a',
+  cpf: '01534562567',
+  requester: req.requester,
+  reason: 'benefício',
+  kind: 'B',
+  category: 'PV',
+  createdAt: T0,
+  expiresAt: later(120 * 60_000),
+  seal: { reuseFrom: later(-60 * 60_000), available: false, validatedAt: null, used: false },
+  response: null,
+  cancellation: null,
+  ...over,
+});
+
+describe('status derivation from the upstream object (there is no status field)', () => {
+  test('no answer, before expiry → PENDING', () => expect(deriveStatus(upstream(), later(1000))).toBe('PENDING'));
+  test('no answer, at or past expiry → EXPIRED', () => {
+    expect(deriveStatus(upstream(), later(120 * 60_000))).toBe('EXPIRED');
+    expect(deriveStatus(upstream(), later(121 * 60_000))).toBe('EXPIRED');
+  });
+  test('authorised → AUTHORIZED, even past expiry', () => {
+    const u = upstream({ response: { authorized: true, answeredAt: later(5000), denialReason: null } });
+    expect(deriveStatus(u, later(1000 * 60_000))).toBe('AUTHORIZED');
+  });
+  test('refused → DENIED', () => {
+    expect(deriveStatus(upstream({ response: { authorized: false, answeredAt: later(5000), denialReason: 2 } }), later(6000))).toBe('DENIED');
+  });
+  test('cancelled (CLIENTE or SEMBIOM) → CANCELLED', () => {
+    for (const code of ['CLIENTE', 'SEMBIOM']) {
+      expect(deriveStatus(upstream({ cancellation: { code, reason: null, cancelledAt: T0 } }), later(1))).toBe('CANCELLED');
+    }
+  });
+});
+
+describe('transitions', () => {
+  test('create with a fresh seal: AUTHORIZED and autoAuthorized at once', () => {
+    const u = upstream({
+      seal: { reuseFrom: later(-3600_000), available: true, validatedAt: later(-60_000), used: true },
+      response: { authorized: true, answeredAt: T0, denialReason: null },
+    });
+    const row = rowFromCreate(req, { id: u.id, version: 'vbeta4', transaction: u }, T0, 'op-1');
+    expect(row).toMatchObject({ status: 'AUTHORIZED', autoAuthorized: true, apiVersion: 'vbeta4', requestedBy: 'op-1' });
+    expect(transitionEvent(null, row)).toBe('REQUESTED');
+  });
+
+  test('vbeta1 create without a read-back: expiry from the requested minutes', () => {
+    const row = rowFromCreate({ ...req, sealReuseWindowMinutes: undefined }, { id: 'x', version: 'vbeta1', transaction: null }, T0, null);
+    expect(row.status).toBe('PENDING');
+    expect(row.expiresAt.getTime() - T0.getTime()).toBe(120 * 60_000);
+  });
+
+  test('an answer becomes one AUTHORIZED event; the same read again is no event', () => {
+    const start = rowFromCreate(req, { id: 'x', version: 'vbeta4', transaction: upstream() }, T0, null);
+    const answered = upstream({ response: { authorized: true, answeredAt: later(5000), denialReason: null } });
+    const next = mergeUpstream(start, answered, later(6000));
+    expect(transitionEvent(start, next)).toBe('AUTHORIZED');
+    expect(next.autoAuthorized).toBe(false);
+    expect(transitionEvent(next, mergeUpstream(next, answered, later(7000)))).toBeNull();
+  });
+
+  test('a vbeta1 read-back (no cpf, no seal) keeps what we know', () => {
+    const start = rowFromCreate(req, { id: 'x', version: 'vbeta4', transaction: upstream() }, T0, null);
+    const next = mergeUpstream(start, upstream({ cpf: null, seal: null }), later(1000));
+    expect(next.cpf).toBe('01534562567');
+    expect(next.seal).toEqual(start.seal);
+    expect(transitionEvent(start, next)).toBeNull();
+  });
+
+  test('terminal states never flap back', () => {
+    const start = rowFromCreate(req, { id: 'x', version: 'vbeta4', transaction: upstream() }, T0, null);
+    const expired = expireIfDue(start, later(120 * 60_000));
+    expect(expired.status).toBe('EXPIRED');
+    expect(transitionEvent(start, expired)).toBe('EXPIRED');
+    const late = mergeUpstream(expired, upstream({ response: { authorized: true, answeredAt: later(1), denialReason: null } }), later(121 * 60_000));
+    expect(late).toBe(expired);
+    expect(expireIfDue(start, later(1000))).toBe(start);
+  });
+
+  test('JSON snapshot round-trips', () => {
+    const row = rowFromCreate(req, { id: 'x', version: 'vbeta4', transaction: upstream() }, T0, null);
+    expect(transactionFromJson(JSON.parse(JSON.stringify(transactionToJson(row))))).toEqual(row);
+  });
+});
