@@ -3,7 +3,7 @@ import type { MiddlewareFn } from 'type-graphql';
 import { ArgumentValidationError } from 'type-graphql';
 import type { ValidationError } from 'class-validator';
 import { AuthError } from '../src/auth/jwt';
-import { NotFoundError } from '../src/flows/proof-of-life.service';
+import { FlowError, NotFoundError } from '../src/flows/errors';
 import {
   UpstreamAuthError,
   UpstreamConflictError,
@@ -22,6 +22,10 @@ export const PUBLIC_CODES = new Set([
   'UPSTREAM_AUTH_FAILED',
   'UPSTREAM_UNAVAILABLE',
   'UPSTREAM_CONFLICT',
+  'STATION_BUSY',
+  'WRONG_STATE',
+  'NO_OPERATOR',
+  'UNKNOWN_STATION',
   'GRAPHQL_PARSE_FAILED',
   'GRAPHQL_VALIDATION_FAILED',
   'BAD_REQUEST',
@@ -57,6 +61,7 @@ export function toGraphQLError(err: unknown): unknown {
   }
   if (err instanceof AuthError) return new GraphQLError(err.message, { extensions: { code: err.code } });
   if (err instanceof NotFoundError) return new GraphQLError(err.message, { extensions: { code: 'NOT_FOUND' } });
+  if (err instanceof FlowError) return new GraphQLError(err.message, { extensions: { code: err.code, ...err.details } });
   if (err instanceof UpstreamValidationError) {
     return new GraphQLError('The upstream service rejected the input', {
       extensions: { code: 'BAD_USER_INPUT', fields: err.fields, upstream: err.upstream },

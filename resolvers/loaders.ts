@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
-import type { MessageRow, TransactionRow } from '../src/store/schema';
-import type { Store } from '../src/store/store';
+import type { CaptureRow, MessageRow, TransactionRow } from '../src/store/schema';
+import type { StoredEvent, Store } from '../src/store/store';
 
 export interface Loaders {
   person: DataLoader<string, { cpf: string; firstSeenAt: Date } | null>;
@@ -8,6 +8,9 @@ export interface Loaders {
   transactionsByCpf: DataLoader<string, TransactionRow[]>;
   message: DataLoader<string, MessageRow | null>;
   messagesByCpf: DataLoader<string, MessageRow[]>;
+  capture: DataLoader<string, CaptureRow | null>;
+  capturesByCpf: DataLoader<string, CaptureRow[]>;
+  history: DataLoader<string, StoredEvent[]>;
 }
 
 const byKeys =
@@ -25,5 +28,8 @@ export function createLoaders(store: Store): Loaders {
     transactionsByCpf: new DataLoader(byKeys((k) => store.transactionsByCpfs(k), [] as TransactionRow[])),
     message: new DataLoader(byKeys((k) => store.messagesById(k), null)),
     messagesByCpf: new DataLoader(byKeys((k) => store.messagesByCpfs(k), [] as MessageRow[])),
+    capture: new DataLoader(byKeys((k) => store.capturesById(k), null)),
+    capturesByCpf: new DataLoader(byKeys((k) => store.capturesByCpfs(k), [] as CaptureRow[])),
+    history: new DataLoader(byKeys((k) => store.eventsOfEntities(k), [] as StoredEvent[])),
   };
 }

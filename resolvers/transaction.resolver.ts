@@ -104,10 +104,12 @@ export class TransactionResolver {
   })
   transactionResponseChanged(
     @Root() event: StoredEvent,
+    @Ctx() ctx: Context,
     @Arg('transactionId', () => UUIDScalar, { nullable: true }) _transactionId: string | null,
     @Arg('cpf', () => CPFScalar, { nullable: true }) _cpf: string | null,
     @Arg('afterSeq', () => SafeIntScalar, { nullable: true }) _afterSeq: number | null,
   ): TransactionEvent {
+    ctx.renewLoaders();
     return toTransactionEvent(event);
   }
 }

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config';
 import { EventBus } from './events/bus';
 import { createMemoryWakeups } from './events/memory';
+import { CaptureService, type Station } from './flows/capture.service';
 import { MessagesService } from './flows/messages.service';
 import { ProofOfLifeService } from './flows/proof-of-life.service';
 import { MemoryPollScheduler } from './pollers/memory';
@@ -10,11 +11,13 @@ import type { PollScheduler } from './pollers/scheduler';
 import { buildGatewaySchema } from './schema/build';
 import { startServer, type RunningServer } from './server/server';
 import { startProvaDeVidaSimulator, type ProvaDeVidaSimulator } from './simulators/provaDeVida';
+import { startSpidSimulator, type SpidSimulator } from './simulators/spid';
 import { openPgliteStore } from './store/pglite';
 import { openPostgresStore } from './store/postgres';
 import type { Store } from './store/store';
 import { createProvaDeVidaClient } from './upstreams/provaDeVida';
 import type { ProvaDeVidaApi } from './upstreams/provaDeVida/types';
+import { createSpidStationClient } from './upstreams/spid';
 
 export interface Gateway {
   server: RunningServer;
@@ -22,9 +25,9 @@ export interface Gateway {
   bus: EventBus;
   scheduler: PollScheduler;
   /** In-process simulators, when `SIMULATORS` is on. */
-  simulators: { provaDeVida?: ProvaDeVidaSimulator };
-  /** Open transactions found in the store and watched again at boot. */
-  resumed: number;
+  simulators: { provaDeVida?: ProvaDeVidaSimulator; spid?: SpidSimulator };
+  /** Open transactions and captures found in the store and watched again at boot. */
+  resumed: { transactions: number; captures: number };
   close(): Promise<void>;
 }
 
@@ -69,6 +72,34 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     }
     if (!pdvBaseUrl) throw new Error('PDV_BASE_URL is not set and the simulator is off');
 
+    let stationConfigs = config.spid.stations;
+    if (config.simulators.enabled && !stationConfigs) {
+      const sim = await startSpidSimulator({
+        stations: config.simulators.spidStations,
+        basePort: config.simulators.spidBasePort,
+        controlPort: config.simulators.spidControlPort,
+        remotePort: config.simulators.spidRemotePort,
+      });
+      cleanups.push(() => sim.close());
+      simulators.spid = sim;
+      stationConfigs = sim.stations;
+    }
+    if (!stationConfigs) throw new Error('SPID_STATIONS is not set and the simulator is off');
+    const stations: Station[] = stationConfigs.map((s) => ({
+      id: s.id,
+      name: s.name,
+      api: createSpidStationClient({
+        baseUrl: s.baseUrl,
+        token: 'token' in s ? s.token : undefined,
+        stationId: s.id,
+        requestTimeoutMs: config.spid.timeoutMs,
+        logger: logger.child({ upstream: 'spid', stationId: s.id }),
+      }),
+    }));
+    cleanups.push(async () => {
+      await Promise.all(stations.map((s) => s.api.close()));
+    });
+
     const pdv: ProvaDeVidaApi = createProvaDeVidaClient({
       baseUrl: pdvBaseUrl,
       clientId: config.provaDeVida.clientId,
@@ -83,14 +114,16 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     const deps = { store, bus, scheduler, logger };
     const proofOfLife = new ProofOfLifeService(deps, pdv, config.provaDeVida.requester);
     const messages = new MessagesService(deps, pdv, { cnpj: config.provaDeVida.requester.cnpj, name: config.provaDeVida.requester.name });
+    const captures = new CaptureService(deps, stations, { slowPollMs: config.spid.slowPollMs });
     await scheduler.start();
     cleanups.push(() => scheduler.stop());
-    const resumed = await proofOfLife.resume();
+    await scheduler.cron('spid-resend-pending', config.spid.resendCron, () => captures.resendAllStations());
+    const resumed = { transactions: await proofOfLife.resume(), captures: await captures.resume() };
 
     const schema = await buildGatewaySchema();
     const server = await startServer({
       schema,
-      services: { store, bus, proofOfLife, messages, logger },
+      services: { store, bus, proofOfLife, messages, captures, logger },
       jwt: config.jwt,
       logger,
       host: config.host,

@@ -67,6 +67,49 @@ const schema = z.object({
   PDV_REQUESTER_NAME: z.string().min(1).default('Secretaria de Governo Digital'),
   /** Requester service name. @default 'AppGovBr' */
   PDV_REQUESTER_SERVICE: z.string().min(1).default('AppGovBr'),
+
+  /**
+   * SPID stations as JSON: `[{"id":"desk-1","name":"Desk 1","baseUrl":"http://10.0.0.5:19980/gbs-spid-services/api","token":"…"}]`
+   * (`token` optional). With simulators on and this unset, the simulator's stations.
+   * @default unset
+   */
+  SPID_STATIONS: z
+    .string()
+    .transform((s, ctx) => {
+      try {
+        return JSON.parse(s) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(
+      z
+        .array(
+          z.object({
+            id: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/),
+            name: z.string().min(1),
+            baseUrl: z.string().url(),
+            token: z.string().min(1).optional(),
+          }),
+        )
+        .min(1),
+    )
+    .optional(),
+  /** SPID station request timeout. @default 10000 */
+  SPID_TIMEOUT_MS: int(100, 120_000).default(10_000),
+  /** Cron expression of the Capture Resend All job (the seed recommends daily). @default '0 3 * * *' */
+  SPID_RESEND_CRON: z.string().min(9).default('0 3 * * *'),
+  /** Enroll results (which may take hours) and pending sends are polled no more often than this. @default 30000 */
+  SPID_SLOW_POLL_MS: int(50, 86_400_000).default(30_000),
+  /** Number of simulated stations. @default 3 */
+  SIMULATOR_SPID_STATIONS: int(1, 20).default(3),
+  /** First port of the simulated stations (one port each). @default 4020 */
+  SIMULATOR_SPID_BASE_PORT: int(0, 65535).default(4020),
+  /** Port of the SPID simulator's control API. @default 4040 */
+  SIMULATOR_SPID_CONTROL_PORT: int(0, 65535).default(4040),
+  /** Port of the simulated remote-capture service (the URLs handed to citizens). @default 4041 */
+  SIMULATOR_SPID_REMOTE_PORT: int(0, 65535).default(4041),
 });
 
 export type Env = z.input<typeof schema>;
@@ -81,7 +124,22 @@ export interface Config {
   logLevel: string;
   jwt: { secret: string; issuer: string; audience: string; devTokens: boolean };
   poll: { intervalMs: number; factor: number; maxIntervalMs: number };
-  simulators: { enabled: boolean; pdvPort: number; pdvControlPort: number; answerAfterMs: number };
+  simulators: {
+    enabled: boolean;
+    pdvPort: number;
+    pdvControlPort: number;
+    answerAfterMs: number;
+    spidStations: number;
+    spidBasePort: number;
+    spidControlPort: number;
+    spidRemotePort: number;
+  };
+  spid: {
+    stations: { id: string; name: string; baseUrl: string; token?: string | undefined }[] | undefined;
+    timeoutMs: number;
+    resendCron: string;
+    slowPollMs: number;
+  };
   provaDeVida: {
     baseUrl: string | undefined;
     clientId: string;
@@ -112,6 +170,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!simulators && !e.PDV_BASE_URL) {
     throw new ConfigError('Invalid configuration:\n  PDV_BASE_URL: required when SIMULATORS=false');
   }
+  if (!simulators && !e.SPID_STATIONS) {
+    throw new ConfigError('Invalid configuration:\n  SPID_STATIONS: required when SIMULATORS=false');
+  }
   if (e.POLL_MAX_INTERVAL_MS < e.POLL_INTERVAL_MS) {
     throw new ConfigError('Invalid configuration:\n  POLL_MAX_INTERVAL_MS: must be >= POLL_INTERVAL_MS');
   }
@@ -130,7 +191,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       pdvPort: e.SIMULATOR_PDV_PORT,
       pdvControlPort: e.SIMULATOR_PDV_CONTROL_PORT,
       answerAfterMs: Math.round(e.SIMULATOR_ANSWER_AFTER_SECONDS * 1000),
+      spidStations: e.SIMULATOR_SPID_STATIONS,
+      spidBasePort: e.SIMULATOR_SPID_BASE_PORT,
+      spidControlPort: e.SIMULATOR_SPID_CONTROL_PORT,
+      spidRemotePort: e.SIMULATOR_SPID_REMOTE_PORT,
     },
+    spid: { stations: e.SPID_STATIONS, timeoutMs: e.SPID_TIMEOUT_MS, resendCron: e.SPID_RESEND_CRON, slowPollMs: e.SPID_SLOW_POLL_MS },
     provaDeVida: {
       baseUrl: e.PDV_BASE_URL,
       clientId: e.PDV_CLIENT_ID,

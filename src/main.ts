@@ -4,6 +4,7 @@ import { ConfigError, loadConfig } from './config';
 import { startGateway } from './app';
 import { createLogger } from './logger';
 import { PDV_MAGIC_CPFS } from './simulators/provaDeVida';
+import { SPID_MAGIC_CPFS } from './simulators/spid';
 
 /** `npm start`: the gateway on the embedded default, with the simulators in-process. */
 async function main(): Promise<void> {
@@ -37,11 +38,16 @@ async function main(): Promise<void> {
 
   const banner = [
     '',
-    `  Identity-flows gateway ready in ${bootMs} ms (store: ${gw.store.adapter}, open flows resumed: ${gw.resumed})`,
+    `  Identity-flows gateway ready in ${bootMs} ms (store: ${gw.store.adapter}; resumed ${gw.resumed.transactions} open transactions, ${gw.resumed.captures} captures)`,
     `  GraphQL (HTTP + WebSocket):  ${gw.server.url}`,
   ];
   if (gw.simulators.provaDeVida) {
     banner.push(`  Prova de Vida simulator:     ${gw.simulators.provaDeVida.url}   (control API: ${gw.simulators.provaDeVida.controlUrl})`);
+  }
+  if (gw.simulators.spid) {
+    const s = gw.simulators.spid;
+    banner.push(`  SPID stations (simulated):   ${s.stations.map((x) => `${x.id} ${x.baseUrl}`).join('\n                               ')}`);
+    banner.push(`  SPID simulator control API:  ${s.controlUrl}`);
   }
   if (config.jwt.devTokens) {
     banner.push('', '  Dev tokens (valid 12 h; `npm run -s token -- <role>` makes more):');
@@ -58,6 +64,10 @@ async function main(): Promise<void> {
       '',
       '  …and watch every change arrive (another terminal):',
       `    npm run -s watch -- ${operator}`,
+      '',
+      '  A presential capture at a simulated station (operator login first):',
+      `    curl -s ${gw.server.url} -H 'content-type: application/json' -H 'authorization: Bearer ${operator}' \\`,
+      `      -d '{"query":"mutation { loginOperator(stationId: \\"station-1\\", operatorCpf: \\"${SPID_MAGIC_CPFS.operatorOk}\\") { status } startPresentialCapture(stationId: \\"station-1\\", cpf: \\"${SPID_MAGIC_CPFS.matches}\\") { id status } }"}'`,
       '',
     );
   }

@@ -1,6 +1,7 @@
 import type { MessageRow } from '../store/schema';
 import type { ProvaDeVidaApi } from '../upstreams/provaDeVida/types';
-import { NotFoundError, type FlowDeps } from './proof-of-life.service';
+import { NotFoundError } from './errors';
+import type { FlowDeps } from './proof-of-life.service';
 
 export const MESSAGE_STATUSES = ['SENT', 'DELETED'] as const;
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number];

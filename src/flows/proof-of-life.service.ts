@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { EventBus } from '../events/bus';
 import type { PollResult, PollScheduler } from '../pollers/scheduler';
 import type { TransactionRow } from '../store/schema';
+import { NotFoundError } from './errors';
 import type { Store } from '../store/store';
 import { UpstreamError, UpstreamNotFoundError } from '../upstreams/errors';
 import type { CreateProofOfLifeRequest, ProvaDeVidaApi, Requester } from '../upstreams/provaDeVida/types';
@@ -36,10 +37,7 @@ export interface FlowDeps {
   now?: () => Date;
 }
 
-/** Thrown for our own not-found (no upstream call was made). */
-export class NotFoundError extends Error {
-  readonly code = 'NOT_FOUND';
-}
+export { NotFoundError };
 
 /**
  * Proof-of-life flows: the mutations and the poller both go through

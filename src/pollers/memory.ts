@@ -1,3 +1,4 @@
+import { Cron } from 'croner';
 import type { Logger } from 'pino';
 import { nextDelay, type BackoffPolicy } from './backoff';
 import type { PollHandler, PollScheduler } from './scheduler';
@@ -17,6 +18,7 @@ export class MemoryPollScheduler implements PollScheduler {
   private readonly handlers = new Map<string, PollHandler>();
   private readonly entries = new Map<string, Entry>();
   private stopped = true;
+  private readonly crons: Cron[] = [];
 
   constructor(
     private readonly policy: BackoffPolicy,
@@ -33,6 +35,7 @@ export class MemoryPollScheduler implements PollScheduler {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    for (const c of this.crons.splice(0)) c.stop();
     for (const e of this.entries.values()) if (e.timer) clearTimeout(e.timer);
     this.entries.clear();
   }
@@ -42,6 +45,19 @@ export class MemoryPollScheduler implements PollScheduler {
     let n = 0;
     for (const k of this.entries.keys()) if (k.startsWith(`${kind}:`)) n++;
     return n;
+  }
+
+  async cron(name: string, pattern: string, handler: () => Promise<void>): Promise<void> {
+    // protect: a tick that is still running when the next one comes is skipped, not stacked.
+    this.crons.push(
+      new Cron(pattern, { protect: true }, async () => {
+        try {
+          await handler();
+        } catch (err) {
+          this.logger?.error({ err, job: name }, 'scheduled job failed');
+        }
+      }),
+    );
   }
 
   async watch(kind: string, id: string, opts: { delayMs?: number | undefined } = {}): Promise<void> {
@@ -79,6 +95,7 @@ export class MemoryPollScheduler implements PollScheduler {
     }
     const dueIn = result.dueAt ? result.dueAt.getTime() - Date.now() : undefined;
     entry.delayMs = nextDelay(this.policy, entry.delayMs, result.changed, dueIn);
-    this.arm(kind, id, key, entry, entry.delayMs);
+    const delay = result.minDelayMs !== undefined ? Math.max(entry.delayMs, result.minDelayMs) : entry.delayMs;
+    this.arm(kind, id, key, entry, delay);
   }
 }

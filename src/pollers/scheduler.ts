@@ -6,6 +6,8 @@ export interface PollResult {
   changed: boolean;
   /** Poll again no later than this (e.g. the expiry, to record EXPIRED on time). */
   dueAt?: Date | undefined;
+  /** Poll again no sooner than this many ms (an enroll processes for hours: no need to ask every 2 s). */
+  minDelayMs?: number | undefined;
 }
 
 export type PollHandler = (id: string) => Promise<PollResult>;
@@ -21,6 +23,8 @@ export interface PollScheduler {
   watch(kind: string, id: string, opts?: { delayMs?: number | undefined }): Promise<void>;
   /** Number of entities watched by this instance. */
   watchedCount(kind?: string): number;
+  /** Runs `handler` on a cron `pattern`, once per tick for the whole deployment. */
+  cron(name: string, pattern: string, handler: () => Promise<void>): Promise<void>;
   start(): Promise<void>;
   stop(): Promise<void>;
 }

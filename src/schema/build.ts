@@ -4,11 +4,13 @@ import { createPubSub } from '@graphql-yoga/subscription';
 import { buildSchema } from 'type-graphql';
 import { authChecker } from '../../resolvers/auth-checker';
 import { ErrorMapper } from '../../resolvers/errors';
+import { CaptureResolver, PersonCapturesResolver } from '../../resolvers/capture.resolver';
 import { MessageResolver } from '../../resolvers/message.resolver';
 import { PersonResolver } from '../../resolvers/person.resolver';
+import { StationResolver } from '../../resolvers/station.resolver';
 import { TransactionResolver } from '../../resolvers/transaction.resolver';
 
-export const RESOLVERS = [PersonResolver, TransactionResolver, MessageResolver] as const;
+export const RESOLVERS = [PersonResolver, PersonCapturesResolver, TransactionResolver, MessageResolver, CaptureResolver, StationResolver] as const;
 
 /** The executable schema; `schema/schema.graphql` is emitted from exactly this. */
 export function buildGatewaySchema(): Promise<GraphQLSchema> {

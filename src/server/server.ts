@@ -9,8 +9,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from 'pino';
 import { AuthError, bearerFrom, verifyToken, type AuthUser, type JwtSettings } from '../auth/jwt';
-import type { Context, Services } from '../../resolvers/context';
-import { createLoaders } from '../../resolvers/loaders';
+import { createContext, type Context, type Services } from '../../resolvers/context';
 import { formatErrorFor } from './errors';
 
 export interface ServerOptions {
@@ -88,7 +87,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       onClose: (ctx) => {
         if (ctx.extra.expiryTimer) clearTimeout(ctx.extra.expiryTimer);
       },
-      context: (ctx): Context => ({ user: ctx.extra.user ?? null, loaders: createLoaders(services.store), services }),
+      context: (ctx): Context => createContext(ctx.extra.user ?? null, services),
       onNext: (_ctx, _id, _payload, _args, result) => maskResult(result),
       onError: (_ctx, _id, _payload, errors) => errors.map((e) => formatError(e.toJSON(), e)),
     },
@@ -127,6 +126,29 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     }
   });
 
+  // Report PDFs: same bearer auth as GraphQL (viewer and up); served from the store, never proxied.
+  app.get('/reports/:captureId', async (req, res) => {
+    const token = bearerFrom(req.headers.authorization);
+    try {
+      if (!token) throw new AuthError('UNAUTHENTICATED', 'Authentication required: send a bearer token');
+      await verifyToken(token, jwt);
+    } catch (err) {
+      res.status(401).set('www-authenticate', 'Bearer').json({ error: err instanceof AuthError ? err.message : 'Invalid token' });
+      return;
+    }
+    const id = String(req.params['captureId']).toLowerCase();
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id)) {
+      res.status(400).json({ error: 'captureId must be a UUID' });
+      return;
+    }
+    const pdf = await services.store.report(id);
+    if (!pdf) {
+      res.status(404).json({ error: 'No report for this capture (yet)' });
+      return;
+    }
+    res.status(200).set({ 'content-type': 'application/pdf', 'content-disposition': `attachment; filename="capture-${id}.pdf"`, 'cache-control': 'private, no-store' }).send(pdf);
+  });
+
   app.use(
     '/graphql',
     express.json({ limit: opts.bodyLimit ?? '100kb' }),
@@ -144,7 +166,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
             throw new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
           }
         }
-        return { user, loaders: createLoaders(services.store), services };
+        return createContext(user, services);
       },
     }),
   );

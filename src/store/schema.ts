@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigserial, boolean, index, integer, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bigserial, boolean, customType, index, integer, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 /**
  * One schema for both adapters (PGlite and PostgreSQL): the migrations under
@@ -103,8 +103,57 @@ export const events = pgTable(
   ],
 );
 
-export const schema = { persons, transactions, messages, events };
-export type Schema = typeof schema;
 export type TransactionRow = typeof transactions.$inferSelect;
 export type MessageRow = typeof messages.$inferSelect;
 export type EventRow = typeof events.$inferSelect;
+
+export const captures = pgTable(
+  'captures',
+  {
+    id: uuid('id').primaryKey(),
+    stationId: text('station_id').notNull(),
+    cpf: text('cpf').notNull(),
+    /** PRESENTIAL | REMOTE */
+    mode: text('mode').notNull(),
+    /** VERIFY | ENROLL */
+    kind: text('kind').notNull(),
+    status: text('status').notNull(),
+    autoAdvance: boolean('auto_advance').notNull(),
+    enrollIfNotFound: boolean('enroll_if_not_found').notNull(),
+    tguid: text('tguid'),
+    /** The station's final answer (SEARCH_MATCH, ENROLLED, EXPIRED, …). */
+    result: text('result'),
+    sendOutcome: text('send_outcome'),
+    remoteUrl: text('remote_url'),
+    email: text('email'),
+    /** Human-readable reason of the last step (error code, desk cancel…); never an upstream body. */
+    detail: text('detail'),
+    reportSize: integer('report_size'),
+    reportFetchedAt: ts('report_fetched_at'),
+    startedBy: text('started_by'),
+    createdAt: ts('created_at').notNull(),
+    updatedAt: ts('updated_at').notNull(),
+  },
+  (t) => [
+    index('captures_station_status_idx').on(t.stationId, t.status),
+    index('captures_cpf_idx').on(t.cpf, t.createdAt),
+    index('captures_created_idx').on(t.createdAt, t.id),
+    index('captures_tguid_idx').on(t.tguid),
+  ],
+);
+
+const bytea = customType<{ data: Buffer; driverData: Buffer | Uint8Array }>({
+  dataType: () => 'bytea',
+  fromDriver: (v) => (Buffer.isBuffer(v) ? v : Buffer.from(v)),
+});
+
+/** Report PDFs, kept once a capture is final (the station may not keep them). */
+export const captureReports = pgTable('capture_reports', {
+  captureId: uuid('capture_id').primaryKey(),
+  pdf: bytea('pdf').notNull(),
+  fetchedAt: ts('fetched_at').notNull(),
+});
+
+export type CaptureRow = typeof captures.$inferSelect;
+export const schema = { persons, transactions, messages, events, captures, captureReports };
+export type Schema = typeof schema;

@@ -1,6 +1,18 @@
 import { and, asc, desc, eq, gt, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
-import { events, messages, persons, transactions, type EventRow, type MessageRow, type Schema, type TransactionRow } from './schema';
+import {
+  captureReports,
+  captures,
+  events,
+  messages,
+  persons,
+  transactions,
+  type CaptureRow,
+  type EventRow,
+  type MessageRow,
+  type Schema,
+  type TransactionRow,
+} from './schema';
 
 /** The drizzle database both adapters hand us (PGlite or node-postgres), or a transaction of it. */
 export type Db = PgDatabase<PgQueryResultHKT, Schema>;
@@ -228,6 +240,117 @@ export class Store {
       .where(inArray(messages.cpf, [...cpfs]))
       .orderBy(desc(messages.createdAt), desc(messages.id));
     for (const r of rows) if (r.cpf) out.get(r.cpf)?.push(r);
+    return out;
+  }
+
+  // ---- captures ---------------------------------------------------------
+
+  async capturesById(ids: readonly string[]): Promise<Map<string, CaptureRow>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.db.select().from(captures).where(inArray(captures.id, [...ids]));
+    return new Map(rows.map((r) => [r.id, r]));
+  }
+
+  async captureForUpdate(tx: Db, id: string): Promise<CaptureRow | null> {
+    const [row] = await tx.select().from(captures).where(eq(captures.id, id)).for('update');
+    return row ?? null;
+  }
+
+  async saveCapture(tx: Db, row: CaptureRow): Promise<void> {
+    await tx.insert(captures).values(row).onConflictDoUpdate({ target: captures.id, set: { ...row } });
+  }
+
+  /** The capture holding a station's reader, if any (checked under the event-log lock, so race-free). */
+  async captureHoldingStation(tx: Db, stationId: string, holding: readonly string[]): Promise<CaptureRow | null> {
+    const [row] = await tx
+      .select()
+      .from(captures)
+      .where(and(eq(captures.stationId, stationId), inArray(captures.status, [...holding])))
+      .limit(1);
+    return row ?? null;
+  }
+
+  async capturesHoldingStations(stationIds: readonly string[], holding: readonly string[]): Promise<Map<string, CaptureRow>> {
+    if (stationIds.length === 0) return new Map();
+    const rows = await this.db
+      .select()
+      .from(captures)
+      .where(and(inArray(captures.stationId, [...stationIds]), inArray(captures.status, [...holding])));
+    return new Map(rows.map((r) => [r.stationId, r]));
+  }
+
+  async capturesByTguid(stationId: string, tguids: readonly string[]): Promise<CaptureRow[]> {
+    if (tguids.length === 0) return [];
+    return this.db
+      .select()
+      .from(captures)
+      .where(and(eq(captures.stationId, stationId), inArray(captures.tguid, [...tguids])));
+  }
+
+  /** Captures still to be driven or polled (including final ones whose report is not stored yet). */
+  async unfinishedCaptureIds(terminal: readonly string[]): Promise<string[]> {
+    const rows = await this.db
+      .select({ id: captures.id })
+      .from(captures)
+      .where(
+        or(
+          sql`${captures.status} not in (${sql.join(terminal.map((t) => sql`${t}`), sql`, `)})`,
+          and(sql`${captures.tguid} is not null`, sql`${captures.reportFetchedAt} is null`, sql`${captures.status} <> 'SEND_UNCONFIRMED'`),
+        ),
+      );
+    return rows.map((r) => r.id);
+  }
+
+  async listCaptures(
+    filter: { cpf?: string | undefined; stationId?: string | undefined; statuses?: readonly string[] | undefined; mode?: string | undefined },
+    first: number,
+    after: Cursor | null,
+  ): Promise<Page<CaptureRow>> {
+    const conds: SQL[] = [];
+    if (filter.cpf) conds.push(eq(captures.cpf, filter.cpf));
+    if (filter.stationId) conds.push(eq(captures.stationId, filter.stationId));
+    if (filter.mode) conds.push(eq(captures.mode, filter.mode));
+    if (filter.statuses?.length) conds.push(inArray(captures.status, [...filter.statuses]));
+    if (after) {
+      const c = or(lt(captures.createdAt, after.createdAt), and(eq(captures.createdAt, after.createdAt), lt(captures.id, after.id)));
+      if (c) conds.push(c);
+    }
+    const rows = await this.db
+      .select()
+      .from(captures)
+      .where(conds.length ? and(...conds) : undefined)
+      .orderBy(desc(captures.createdAt), desc(captures.id))
+      .limit(first + 1);
+    return { items: rows.slice(0, first), hasNextPage: rows.length > first };
+  }
+
+  async capturesByCpfs(cpfs: readonly string[]): Promise<Map<string, CaptureRow[]>> {
+    const out = new Map<string, CaptureRow[]>(cpfs.map((c) => [c, []]));
+    if (cpfs.length === 0) return out;
+    const rows = await this.db
+      .select()
+      .from(captures)
+      .where(inArray(captures.cpf, [...cpfs]))
+      .orderBy(desc(captures.createdAt), desc(captures.id));
+    for (const r of rows) out.get(r.cpf)?.push(r);
+    return out;
+  }
+
+  async saveReport(tx: Db, captureId: string, pdf: Buffer, fetchedAt: Date): Promise<void> {
+    await tx.insert(captureReports).values({ captureId, pdf, fetchedAt }).onConflictDoNothing();
+  }
+
+  async report(captureId: string): Promise<Buffer | null> {
+    const [row] = await this.db.select({ pdf: captureReports.pdf }).from(captureReports).where(eq(captureReports.captureId, captureId));
+    return row?.pdf ?? null;
+  }
+
+  /** For DataLoaders: the event history of each entity, in seq order. */
+  async eventsOfEntities(ids: readonly string[]): Promise<Map<string, StoredEvent[]>> {
+    const out = new Map<string, StoredEvent[]>(ids.map((i) => [i, []]));
+    if (ids.length === 0) return out;
+    const rows = await this.db.select().from(events).where(inArray(events.entityId, [...ids])).orderBy(asc(events.seq));
+    for (const r of rows) out.get(r.entityId)?.push(toEvent(r));
     return out;
   }
 

@@ -1,0 +1,195 @@
+import { Arg, Args, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import type { SubscribeResolverData } from 'type-graphql';
+import { IsEmail, IsOptional, Length } from 'class-validator';
+import { ArgsType, Field } from 'type-graphql';
+import { captureFromJson } from '../src/flows/capture';
+import type { StoredEvent } from '../src/store/store';
+import { Capture, CaptureEvent, CaptureEventType, CaptureMode, CaptureReport, CaptureStatus } from './capture.type';
+import type { Context } from './context';
+import { decodeCursor, encodeCursor, PageArgs } from './pagination';
+import { Person } from './person.type';
+import { CPFScalar, SafeIntScalar, UUIDScalar } from './scalars';
+import { CaptureConnection, ResendResult } from './station.type';
+
+@ArgsType()
+class StartPresentialArgs {
+  @Field(() => String) stationId!: string;
+  @Field(() => CPFScalar) cpf!: string;
+  @Field(() => Boolean, { defaultValue: true, description: 'On PERSON_NOT_FOUND, enroll the person in the same capture.' })
+  enrollIfNotFound!: boolean;
+  @Field(() => Boolean, { defaultValue: true, description: 'False: stop after each step (startOperatorCapture, sendCapture).' })
+  autoAdvance!: boolean;
+}
+
+@ArgsType()
+class EnrollArgs {
+  @Field(() => String) stationId!: string;
+  @Field(() => CPFScalar) cpf!: string;
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @Length(1, 200)
+  name?: string | null;
+  @Field(() => Boolean, { defaultValue: true }) autoAdvance!: boolean;
+}
+
+@ArgsType()
+class RemoteArgs {
+  @Field(() => String) stationId!: string;
+  @Field(() => CPFScalar) cpf!: string;
+  @Field(() => String, { nullable: true, description: 'Where the external verification service may send the link.' })
+  @IsOptional()
+  @IsEmail()
+  email?: string | null;
+}
+
+export function toCaptureEvent(e: StoredEvent): CaptureEvent {
+  const capture = Capture.from(captureFromJson(e.payload));
+  return Object.assign(new CaptureEvent(), {
+    seq: e.seq,
+    type: e.type as CaptureEventType,
+    status: capture.status,
+    detail: capture.detail,
+    at: e.createdAt,
+    capture,
+  });
+}
+
+interface CaptureSubscriptionArgs {
+  captureId?: string | null;
+  cpf?: string | null;
+  stationId?: string | null;
+  afterSeq?: number | null;
+}
+
+@Resolver(() => Capture)
+export class CaptureResolver {
+  @Authorized('viewer')
+  @Query(() => Capture, { nullable: true })
+  async capture(@Arg('id', () => UUIDScalar) id: string, @Ctx() ctx: Context): Promise<Capture | null> {
+    const row = await ctx.loaders.capture.load(id.toLowerCase());
+    return row ? Capture.from(row) : null;
+  }
+
+  @Authorized('viewer')
+  @Query(() => CaptureConnection, { description: 'Newest first.' })
+  async captures(
+    @Args(() => PageArgs) page: PageArgs,
+    @Arg('cpf', () => CPFScalar, { nullable: true }) cpf: string | null,
+    @Arg('stationId', () => String, { nullable: true }) stationId: string | null,
+    @Arg('status', () => [CaptureStatus], { nullable: true }) status: CaptureStatus[] | null,
+    @Arg('mode', () => CaptureMode, { nullable: true }) mode: CaptureMode | null,
+    @Ctx() ctx: Context,
+  ): Promise<CaptureConnection> {
+    const res = await ctx.services.store.listCaptures(
+      { cpf: cpf ?? undefined, stationId: stationId ?? undefined, statuses: status ?? undefined, mode: mode ?? undefined },
+      page.first,
+      decodeCursor(page.after),
+    );
+    const edges = res.items.map((r) => ({ cursor: encodeCursor(r), node: Capture.from(r) }));
+    return { edges, pageInfo: { hasNextPage: res.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null } };
+  }
+
+  @Authorized('viewer')
+  @FieldResolver(() => Person)
+  async person(@Root() c: Capture, @Ctx() ctx: Context): Promise<Person> {
+    return (await ctx.loaders.person.load(c.cpf)) ?? { cpf: c.cpf, firstSeenAt: c.createdAt };
+  }
+
+  @Authorized('viewer')
+  @FieldResolver(() => CaptureReport, { nullable: true })
+  report(@Root() c: Capture): CaptureReport | null {
+    if (!c.reportFetchedAt || !c.reportSize) return null;
+    return { size: c.reportSize, fetchedAt: c.reportFetchedAt, downloadUrl: `/reports/${c.id}` };
+  }
+
+  @Authorized('viewer')
+  @FieldResolver(() => [CaptureEvent], { description: 'Every recorded step, oldest first.' })
+  async history(@Root() c: Capture, @Ctx() ctx: Context): Promise<CaptureEvent[]> {
+    return (await ctx.loaders.history.load(c.id)).map(toCaptureEvent);
+  }
+
+  @Authorized('operator')
+  @Mutation(() => Capture, {
+    description:
+      'Starts the whole presential flow at a station and returns at once: Verify (Enroll on PERSON_NOT_FOUND), client capture, operator capture, Send, Result, Report. Every step reaches captureStatusChanged.',
+  })
+  async startPresentialCapture(@Args(() => StartPresentialArgs) a: StartPresentialArgs, @Ctx() ctx: Context): Promise<Capture> {
+    const row = await ctx.services.captures.startPresential(
+      { stationId: a.stationId, cpf: a.cpf, kind: 'VERIFY', enrollIfNotFound: a.enrollIfNotFound, autoAdvance: a.autoAdvance },
+      ctx.user?.sub ?? null,
+    );
+    return Capture.from(row);
+  }
+
+  @Authorized('operator')
+  @Mutation(() => Capture, { description: 'Starts an enroll directly (e.g. after SEARCH_NOT_MATCH).' })
+  async enroll(@Args(() => EnrollArgs) a: EnrollArgs, @Ctx() ctx: Context): Promise<Capture> {
+    const row = await ctx.services.captures.startPresential(
+      { stationId: a.stationId, cpf: a.cpf, kind: 'ENROLL', enrollIfNotFound: false, autoAdvance: a.autoAdvance, name: a.name ?? undefined },
+      ctx.user?.sub ?? null,
+    );
+    return Capture.from(row);
+  }
+
+  @Authorized('operator')
+  @Mutation(() => Capture, { description: 'Operator capture first, then a remote verify link for the citizen (Capture.remoteUrl).' })
+  async startRemoteVerify(@Args(() => RemoteArgs) a: RemoteArgs, @Ctx() ctx: Context): Promise<Capture> {
+    return Capture.from(await ctx.services.captures.startRemote({ stationId: a.stationId, cpf: a.cpf, kind: 'VERIFY', email: a.email ?? null }, ctx.user?.sub ?? null));
+  }
+
+  @Authorized('operator')
+  @Mutation(() => Capture, { description: 'Operator capture first, then a remote enroll link for the citizen (Capture.remoteUrl).' })
+  async startRemoteEnroll(@Args(() => RemoteArgs) a: RemoteArgs, @Ctx() ctx: Context): Promise<Capture> {
+    return Capture.from(await ctx.services.captures.startRemote({ stationId: a.stationId, cpf: a.cpf, kind: 'ENROLL', email: a.email ?? null }, ctx.user?.sub ?? null));
+  }
+
+  @Authorized('operator')
+  @Mutation(() => Capture, { description: 'Manual mode: operator capture after CLIENT_CAPTURE_DONE.' })
+  async startOperatorCapture(@Arg('captureId', () => UUIDScalar) captureId: string, @Ctx() ctx: Context): Promise<Capture> {
+    return Capture.from(await ctx.services.captures.startOperatorCapture(captureId.toLowerCase()));
+  }
+
+  @Authorized('operator')
+  @Mutation(() => Capture, { description: 'Manual mode: send after OPERATOR_CAPTURE_DONE.' })
+  async sendCapture(@Arg('captureId', () => UUIDScalar) captureId: string, @Ctx() ctx: Context): Promise<Capture> {
+    return Capture.from(await ctx.services.captures.sendCapture(captureId.toLowerCase()));
+  }
+
+  @Authorized('admin')
+  @Mutation(() => ResendResult, { description: 'Capture Resend All on a station now (a scheduled job does it daily).' })
+  async resendPendingCaptures(@Arg('stationId', () => String) stationId: string, @Ctx() ctx: Context): Promise<ResendResult> {
+    const r = await ctx.services.captures.resendPending(stationId);
+    return { stationId, resent: r.resent.map((c) => Capture.from(c)), failed: r.failed };
+  }
+
+  @Authorized('viewer')
+  @Subscription(() => CaptureEvent, {
+    description: 'Every recorded step of matching captures; no filter = every capture. With afterSeq: replay from the log, then live, no gap, no duplicate.',
+    subscribe: ({ args, context }: SubscribeResolverData<unknown, CaptureSubscriptionArgs, Context>) =>
+      context.services.bus.subscribe(
+        { topic: 'capture', entityId: args.captureId?.toLowerCase() ?? undefined, cpf: args.cpf ?? undefined },
+        args.afterSeq ?? null,
+        args.stationId ? (e) => e.payload['stationId'] === args.stationId : undefined,
+      ),
+  })
+  captureStatusChanged(
+    @Root() event: StoredEvent,
+    @Ctx() ctx: Context,
+    @Arg('captureId', () => UUIDScalar, { nullable: true }) _captureId: string | null,
+    @Arg('cpf', () => CPFScalar, { nullable: true }) _cpf: string | null,
+    @Arg('stationId', () => String, { nullable: true }) _stationId: string | null,
+    @Arg('afterSeq', () => SafeIntScalar, { nullable: true }) _afterSeq: number | null,
+  ): CaptureEvent {
+    ctx.renewLoaders();
+    return toCaptureEvent(event);
+  }
+}
+
+@Resolver(() => Person)
+export class PersonCapturesResolver {
+  @Authorized('viewer')
+  @FieldResolver(() => [Capture], { description: 'Newest first.' })
+  async captures(@Root() p: Person, @Ctx() ctx: Context): Promise<Capture[]> {
+    return (await ctx.loaders.capturesByCpf.load(p.cpf)).map((r) => Capture.from(r));
+  }
+}

@@ -1,0 +1,453 @@
+import { randomUUID } from 'node:crypto';
+import type { PollResult } from '../pollers/scheduler';
+import type { CaptureRow } from '../store/schema';
+import { UpstreamConflictError, UpstreamError, UpstreamNotFoundError } from '../upstreams/errors';
+import type { LoginState, OperatorLoginStatus, SpidStationApi } from '../upstreams/spid/types';
+import { maskCpf } from '../domain/cpf';
+import {
+  OPEN_CAPTURE_STATUSES,
+  STATION_HOLDING_STATUSES,
+  TERMINAL_STATUSES,
+  applyResult,
+  applyStationStatus,
+  captureFinished,
+  captureToJson,
+  isTerminalCapture,
+  statusAfterSend,
+  type CaptureKind,
+  type CaptureMode,
+  type CaptureStatus,
+} from './capture';
+import { FlowError, NotFoundError } from './errors';
+import type { FlowDeps } from './proof-of-life.service';
+import { recordEntityChange, type Decision, type EntitySpec } from './record';
+
+export const CAPTURE_POLL_KIND = 'capture';
+
+export interface Station {
+  id: string;
+  name: string;
+  api: SpidStationApi;
+}
+
+export interface CaptureFlowOptions {
+  /**
+   * An enroll (and a send kept pending on the station) can take hours: poll
+   * its result no more often than this.
+   * @default 30000
+   */
+  slowPollMs?: number;
+  /** How long `loginOperator` waits for Login Status to settle. @default 10000 */
+  loginSettleTimeoutMs?: number;
+}
+
+const spec = (store: FlowDeps['store']): EntitySpec<CaptureRow> => ({
+  topic: 'capture',
+  load: (tx, id) => store.captureForUpdate(tx, id),
+  save: (tx, row) => store.saveCapture(tx, row),
+  cpfOf: (row) => row.cpf,
+  toJson: captureToJson,
+});
+
+/** Settled login statuses: anything but "still working on it". */
+const LOGIN_SETTLED = (s: string) => s !== 'OPERATOR_IN_PROGRESS' && s !== 'OPERATOR_PENDING';
+
+/**
+ * SPID capture flows. Mutations start a flow and do its first station call;
+ * the poller (`poll`) drives everything after that. Every step that makes the
+ * station *do* something (operator capture, send, remote link) is first
+ * claimed in the store by a compare-and-set, so a mutation and a poll — or two
+ * instances — can never make the same call twice.
+ */
+export class CaptureService {
+  private readonly stations: Map<string, Station>;
+  private readonly now: () => Date;
+  private readonly spec: EntitySpec<CaptureRow>;
+  private readonly slowPollMs: number;
+  private readonly loginSettleTimeoutMs: number;
+
+  constructor(
+    private readonly deps: FlowDeps,
+    stations: readonly Station[],
+    opts: CaptureFlowOptions = {},
+  ) {
+    this.stations = new Map(stations.map((s) => [s.id, s]));
+    this.now = deps.now ?? (() => new Date());
+    this.spec = spec(deps.store);
+    this.slowPollMs = opts.slowPollMs ?? 30_000;
+    this.loginSettleTimeoutMs = opts.loginSettleTimeoutMs ?? 10_000;
+    deps.scheduler.register(CAPTURE_POLL_KIND, (id) => this.poll(id));
+  }
+
+  stationList(): { id: string; name: string }[] {
+    return [...this.stations.values()].map(({ id, name }) => ({ id, name }));
+  }
+
+  station(id: string): Station {
+    const s = this.stations.get(id);
+    if (!s) throw new FlowError('UNKNOWN_STATION', `Unknown station "${id}"`, { stationId: id });
+    return s;
+  }
+
+  /** Login, then Login Status until it settles (the seed: "make sure with Login Status"). */
+  async login(stationId: string, operatorCpf: string): Promise<{ status: OperatorLoginStatus | 'NOT_LOGGED_IN'; operatorCpf: string | null }> {
+    const { api } = this.station(stationId);
+    let status: string = await api.login(operatorCpf);
+    let state: LoginState = { status: status as OperatorLoginStatus, operatorCpf: null };
+    const deadline = Date.now() + this.loginSettleTimeoutMs;
+    for (let delay = 100; ; delay = Math.min(delay * 2, 1000)) {
+      state = await api.loginStatus();
+      status = state.status;
+      if (LOGIN_SETTLED(status) || Date.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, delay));
+    }
+    this.deps.logger.info({ stationId, operator: maskCpf(operatorCpf), status }, 'operator login');
+    return { status: state.status, operatorCpf: state.operatorCpf };
+  }
+
+  /** Station reachability and login state; unreachable is `online: false`, not an error. */
+  async stationState(stationId: string): Promise<{ online: boolean; login: LoginState | null }> {
+    try {
+      return { online: true, login: await this.station(stationId).api.loginStatus() };
+    } catch (err) {
+      if (err instanceof FlowError) throw err;
+      return { online: false, login: null };
+    }
+  }
+
+  // ---- starting flows ---------------------------------------------------
+
+  async startPresential(
+    input: { stationId: string; cpf: string; kind: CaptureKind; enrollIfNotFound: boolean; autoAdvance: boolean; name?: string | undefined },
+    startedBy: string | null,
+  ): Promise<CaptureRow> {
+    const station = this.station(input.stationId);
+    const capture = await this.create({ ...input, mode: 'PRESENTIAL', email: null }, startedBy);
+    try {
+      if (input.kind === 'VERIFY') {
+        const answer = await station.api.verify(input.cpf);
+        if (answer === 'PERSON_NOT_FOUND') {
+          const nf = await this.set(capture.id, ['STARTING'], { status: 'PERSON_NOT_FOUND', detail: 'not registered at the station' });
+          if (!input.enrollIfNotFound) return nf ?? capture;
+          // The seed's "Indivíduo Não Cadastrado" branch: enroll, same capture, same subscription.
+          await station.api.enroll(input.cpf, input.name);
+          const enrolling = await this.set(capture.id, ['PERSON_NOT_FOUND'], { status: 'CLIENT_CAPTURING', kind: 'ENROLL', detail: 'enrolling' });
+          await this.watch(capture.id);
+          return enrolling ?? capture;
+        }
+      } else {
+        await station.api.enroll(input.cpf, input.name);
+      }
+      const started = await this.set(capture.id, ['STARTING'], { status: 'CLIENT_CAPTURING', detail: null });
+      await this.watch(capture.id);
+      return started ?? capture;
+    } catch (err) {
+      await this.failStart(capture.id, err);
+      throw err;
+    }
+  }
+
+  async startRemote(input: { stationId: string; cpf: string; kind: CaptureKind; email: string | null }, startedBy: string | null): Promise<CaptureRow> {
+    const station = this.station(input.stationId);
+    // Seed 1.2.2: the operator authenticates first; the citizen's link comes after.
+    const capture = await this.create({ ...input, mode: 'REMOTE', enrollIfNotFound: false, autoAdvance: true }, startedBy);
+    try {
+      await station.api.operatorCapture();
+      const started = await this.set(capture.id, ['STARTING'], { status: 'OPERATOR_CAPTURING', detail: null });
+      await this.watch(capture.id);
+      return started ?? capture;
+    } catch (err) {
+      await this.failStart(capture.id, err);
+      throw err;
+    }
+  }
+
+  /** Manual step: operator capture after CLIENT_CAPTURE_DONE. */
+  async startOperatorCapture(captureId: string): Promise<CaptureRow> {
+    const c = await this.mustGet(captureId);
+    if (c.status !== 'CLIENT_CAPTURE_DONE') {
+      throw new FlowError('WRONG_STATE', `Operator capture needs CLIENT_CAPTURE_DONE; the capture is ${c.status}`, { captureId, status: c.status });
+    }
+    return (await this.operatorStep(c)) ?? (await this.mustGet(captureId));
+  }
+
+  /** Manual step: send after OPERATOR_CAPTURE_DONE. */
+  async sendCapture(captureId: string): Promise<CaptureRow> {
+    const c = await this.mustGet(captureId);
+    if (c.status !== 'OPERATOR_CAPTURE_DONE' || c.mode !== 'PRESENTIAL') {
+      throw new FlowError('WRONG_STATE', `Send needs a presential capture at OPERATOR_CAPTURE_DONE; the capture is ${c.status}`, { captureId, status: c.status });
+    }
+    return (await this.sendStep(c)) ?? (await this.mustGet(captureId));
+  }
+
+  /**
+   * Capture Resend All on one station: resent TGUIDs go back to result
+   * polling; failed ones stay CAPTURE_PENDING for the next try (nothing lost).
+   */
+  async resendPending(stationId: string): Promise<{ resent: CaptureRow[]; failed: string[] }> {
+    const { api } = this.station(stationId);
+    const r = await api.resendAll();
+    const rows = await this.deps.store.capturesByTguid(stationId, r.resent);
+    const resent: CaptureRow[] = [];
+    for (const row of rows) {
+      const next = await this.set(row.id, ['CAPTURE_PENDING'], { status: 'PROCESSING', sendOutcome: 'RESENT', detail: 'resent' });
+      await this.watch(row.id);
+      resent.push(next ?? row);
+    }
+    this.deps.logger.info({ stationId, resent: r.resent.length, failed: r.failed.length }, 'resend pending captures');
+    return { resent, failed: r.failed };
+  }
+
+  /** The scheduled job: every station, one after another; one failing station does not stop the others. */
+  async resendAllStations(): Promise<void> {
+    for (const s of this.stations.values()) {
+      try {
+        await this.resendPending(s.id);
+      } catch (err) {
+        this.deps.logger.warn({ stationId: s.id, code: err instanceof UpstreamError ? err.code : 'ERROR' }, 'resend failed on a station');
+      }
+    }
+  }
+
+  async resume(): Promise<number> {
+    const ids = await this.deps.store.unfinishedCaptureIds(TERMINAL_STATUSES);
+    for (const id of ids) await this.watch(id);
+    return ids.length;
+  }
+
+  // ---- the poller ---------------------------------------------------------
+
+  async poll(id: string): Promise<PollResult> {
+    const c = (await this.deps.store.capturesById([id])).get(id);
+    if (!c || captureFinished(c)) return { done: true, changed: false };
+    const before = c.updatedAt.getTime();
+    let slow = false;
+    try {
+      const { api } = this.station(c.stationId);
+      if (isTerminalCapture(c.status)) {
+        await this.fetchReport(c);
+      } else {
+        switch (c.status as CaptureStatus) {
+          case 'STARTING':
+          case 'CLIENT_CAPTURING':
+          case 'CLIENT_CAPTURE_DONE':
+          case 'OPERATOR_CAPTURING':
+          case 'OPERATOR_CAPTURE_DONE':
+            await this.followStation(c);
+            break;
+          case 'SENDING':
+            await this.reconcileSend(c);
+            break;
+          case 'PROCESSING':
+          case 'CAPTURE_PENDING': {
+            const r = await api.result(c.tguid!);
+            await this.recordResult(c, r.status);
+            slow = c.kind === 'ENROLL' || r.status === 'CAPTURE_PENDING';
+            break;
+          }
+          case 'WAITING_CLIENT': {
+            const r = await api.remoteResult(c.tguid!);
+            await this.recordResult(c, r.status);
+            break;
+          }
+          default:
+            break;
+        }
+      }
+    } catch (err) {
+      if (!(err instanceof UpstreamError) && !(err instanceof FlowError)) throw err;
+      this.deps.logger.warn({ captureId: id, code: err.code }, 'capture poll failed');
+    }
+    const after = (await this.deps.store.capturesById([id])).get(id);
+    if (!after || captureFinished(after)) return { done: true, changed: true };
+    return { done: false, changed: after.updatedAt.getTime() !== before, minDelayMs: slow ? this.slowPollMs : undefined };
+  }
+
+  /** Follows the station's Capture Status while the capture holds it; advances automatically when asked to. */
+  private async followStation(c: CaptureRow): Promise<void> {
+    const { api } = this.station(c.stationId);
+    const station = await api.captureStatus();
+    let current = c;
+    if (station.status === 'IDLE' && current.status !== 'STARTING') {
+      await this.set(c.id, [current.status as CaptureStatus], { status: 'FAILED', detail: 'the station went idle (reset at the desk)' });
+      return;
+    }
+    const next = applyStationStatus(current.status as CaptureStatus, station.status);
+    if (next) {
+      current =
+        (await this.set(c.id, [current.status as CaptureStatus], {
+          status: next,
+          detail: next === 'CAPTURE_CANCELED' ? 'cancelled at the desk' : next === 'CAPTURE_FAILED' ? 'capture failed at the desk' : null,
+        })) ?? current;
+    }
+    if (!current.autoAdvance) return;
+    if (current.status === 'CLIENT_CAPTURE_DONE') await this.operatorStep(current);
+    else if (current.status === 'OPERATOR_CAPTURE_DONE') await this.sendStep(current);
+  }
+
+  private async operatorStep(c: CaptureRow): Promise<CaptureRow | null> {
+    const claimed = await this.set(c.id, ['CLIENT_CAPTURE_DONE'], { status: 'OPERATOR_CAPTURING', detail: null });
+    if (!claimed) return null; // someone else took this step
+    try {
+      await this.station(c.stationId).api.operatorCapture();
+    } catch (err) {
+      // Unknown whether the station started: hand back to the poller, which reads Capture Status.
+      if (!(err instanceof UpstreamConflictError)) {
+        await this.set(c.id, ['OPERATOR_CAPTURING'], { status: 'CLIENT_CAPTURE_DONE', detail: 'operator capture did not start; retrying' });
+      }
+      throw err;
+    }
+    return claimed;
+  }
+
+  /** Send (presential) or the remote link (remote), after OPERATOR_CAPTURE_DONE. Claimed first: never twice. */
+  private async sendStep(c: CaptureRow): Promise<CaptureRow | null> {
+    const claimed = await this.set(c.id, ['OPERATOR_CAPTURE_DONE'], { status: 'SENDING', detail: null });
+    if (!claimed) return null;
+    const { api } = this.station(c.stationId);
+    try {
+      if (c.mode === 'REMOTE') {
+        const link = c.kind === 'ENROLL' ? await api.remoteEnroll(c.cpf, c.email ?? undefined) : await api.remoteVerify(c.cpf, c.email ?? undefined);
+        return await this.set(c.id, ['SENDING'], { status: 'WAITING_CLIENT', tguid: link.tguid, remoteUrl: link.url, detail: null });
+      }
+      const sent = await api.send();
+      return await this.set(c.id, ['SENDING'], {
+        status: statusAfterSend(sent.outcome),
+        tguid: sent.tguid,
+        sendOutcome: sent.outcome,
+        detail: sent.outcome === 'CAPTURE_PENDING' ? 'the station could not reach its server; kept for resend' : null,
+      });
+    } catch (err) {
+      // Timeout or a lost answer: stay SENDING; the poller reconciles through Capture Status.
+      this.deps.logger.warn({ captureId: c.id, code: err instanceof UpstreamError ? err.code : 'ERROR' }, 'send did not complete');
+      return null;
+    }
+  }
+
+  /**
+   * SENDING found by the poller: the send's answer never reached us. If the
+   * station still shows OPERATOR_CAPTURE_DONE the send did not happen, so
+   * sending now is not sending twice. Otherwise it did, and the TGUID is only
+   * in the answer we lost: SEND_UNCONFIRMED, for a person to look at.
+   */
+  private async reconcileSend(c: CaptureRow): Promise<void> {
+    const station = await this.station(c.stationId).api.captureStatus();
+    if (station.status === 'OPERATOR_CAPTURE_DONE') {
+      const back = await this.set(c.id, ['SENDING'], { status: 'OPERATOR_CAPTURE_DONE', detail: 'send not received by the station; sending again' });
+      if (back) await this.sendStep(back);
+      return;
+    }
+    await this.set(c.id, ['SENDING'], { status: 'SEND_UNCONFIRMED', detail: 'the station took the send but its answer was lost' });
+  }
+
+  private async recordResult(c: CaptureRow, upstream: string): Promise<void> {
+    const next = applyResult(upstream);
+    if (!next || next === c.status) return;
+    if (next === 'PROCESSING' && c.status === 'WAITING_CLIENT') {
+      await this.set(c.id, ['WAITING_CLIENT'], { status: 'PROCESSING', detail: 'the citizen submitted the capture' });
+      return;
+    }
+    if (next === 'PROCESSING' || next === 'WAITING_CLIENT') return;
+    await this.set(c.id, [c.status as CaptureStatus], { status: next, result: (OPEN_CAPTURE_STATUSES as readonly string[]).includes(next) ? null : next, detail: null });
+  }
+
+  private async fetchReport(c: CaptureRow): Promise<void> {
+    if (!c.tguid || c.reportFetchedAt) return;
+    let pdf: Buffer;
+    try {
+      pdf = await this.station(c.stationId).api.report(c.tguid);
+    } catch (err) {
+      if (err instanceof UpstreamNotFoundError) {
+        // The station has no report for this TGUID: record that, and stop asking.
+        await this.apply(c.id, (cur) => (cur && !cur.reportFetchedAt ? { type: 'REPORT_UNAVAILABLE', row: { ...cur, reportFetchedAt: this.now(), reportSize: 0, updatedAt: this.now() } } : null));
+        return;
+      }
+      throw err;
+    }
+    const at = this.now();
+    await this.apply(c.id, (cur) =>
+      cur && !cur.reportFetchedAt
+        ? { type: 'REPORT_READY', row: { ...cur, reportFetchedAt: at, reportSize: pdf.length, updatedAt: at }, also: (tx) => this.deps.store.saveReport(tx, c.id, pdf, at) }
+        : null,
+    );
+  }
+
+  // ---- recording ------------------------------------------------------------
+
+  private async create(
+    input: { stationId: string; cpf: string; mode: CaptureMode; kind: CaptureKind; enrollIfNotFound: boolean; autoAdvance: boolean; email: string | null },
+    startedBy: string | null,
+  ): Promise<CaptureRow> {
+    const id = randomUUID();
+    const at = this.now();
+    const row: CaptureRow = {
+      id,
+      stationId: input.stationId,
+      cpf: input.cpf,
+      mode: input.mode,
+      kind: input.kind,
+      status: 'STARTING',
+      autoAdvance: input.autoAdvance,
+      enrollIfNotFound: input.enrollIfNotFound,
+      tguid: null,
+      result: null,
+      sendOutcome: null,
+      remoteUrl: null,
+      email: input.email,
+      detail: null,
+      reportSize: null,
+      reportFetchedAt: null,
+      startedBy,
+      createdAt: at,
+      updatedAt: at,
+    };
+    let busy: CaptureRow | null = null;
+    const { store } = this.deps;
+    const out = await store.recordChange('capture', id, async (tx) => {
+      // Under the event-log lock: two starts on one station cannot both pass this check.
+      busy = await store.captureHoldingStation(tx, input.stationId, STATION_HOLDING_STATUSES);
+      if (busy) return null;
+      await store.ensurePerson(tx, row.cpf);
+      await store.saveCapture(tx, row);
+      return { type: 'STATUS_CHANGED', cpf: row.cpf, payload: captureToJson(row), result: row };
+    });
+    if (!out) {
+      const b = busy as CaptureRow | null;
+      throw new FlowError('STATION_BUSY', `Station ${input.stationId} is busy with capture ${b?.id ?? 'unknown'}`, {
+        stationId: input.stationId,
+        captureId: b?.id ?? null,
+      });
+    }
+    await this.deps.bus.published(out.event);
+    return out.result;
+  }
+
+  private async failStart(id: string, err: unknown): Promise<void> {
+    const reason =
+      err instanceof UpstreamConflictError ? err.reason : err instanceof UpstreamError ? err.code : err instanceof FlowError ? err.code : 'ERROR';
+    await this.set(id, ['STARTING', 'PERSON_NOT_FOUND'], { status: 'FAILED', detail: `could not start: ${reason}` });
+  }
+
+  /** Compare-and-set: applies `patch` only when the current status is one of `from`. */
+  private async set(id: string, from: readonly CaptureStatus[], patch: Partial<CaptureRow> & { status: CaptureStatus }): Promise<CaptureRow | null> {
+    const at = this.now();
+    const { row, changed } = await this.apply(id, (cur) =>
+      cur && (from as readonly string[]).includes(cur.status) ? { type: 'STATUS_CHANGED', row: { ...cur, ...patch, updatedAt: at } } : null,
+    );
+    return changed ? row : null;
+  }
+
+  private apply(id: string, decide: (cur: CaptureRow | null) => Decision<CaptureRow> | null) {
+    return recordEntityChange(this.deps, this.spec, id, decide);
+  }
+
+  private async watch(id: string): Promise<void> {
+    await this.deps.scheduler.watch(CAPTURE_POLL_KIND, id);
+  }
+
+  async mustGet(id: string): Promise<CaptureRow> {
+    const c = (await this.deps.store.capturesById([id])).get(id);
+    if (!c) throw new NotFoundError('Capture not found');
+    return c;
+  }
+}
