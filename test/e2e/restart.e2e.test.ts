@@ -47,7 +47,7 @@ test('restart on the same DATA_DIR resumes the open transaction; afterSeq delive
 
   const gw2 = await TestGateway.start({ pdvUrl: sim.url, dataDir });
   try {
-    expect(gw2.gw.resumed).toBe(1);
+    expect(gw2.gw.resumed).toEqual({ transactions: 1, captures: 0 });
     const ws2 = await gw2.wsClient('viewer');
     const sub2 = Collector.subscribe(ws2, TransactionResponseChangedDocument, { cpf: CPF.authorizes, afterSeq: lastSeq });
     const authorized = await sub2.waitFor((e: Ev) => e.transactionResponseChanged.type === 'AUTHORIZED');

@@ -10,6 +10,7 @@ import { signToken, type Role } from '../../src/auth/jwt';
 import { loadConfig, type Config } from '../../src/config';
 import { createLogger } from '../../src/logger';
 import { startProvaDeVidaSimulator, type ProvaDeVidaSimulator, type ProvaDeVidaSimulatorOptions } from '../../src/simulators/provaDeVida';
+import { startSpidSimulator, type SpidSimulator, type SpidSimulatorOptions } from '../../src/simulators/spid';
 
 export interface GraphQLResponse<T> {
   data?: T | null;
@@ -53,8 +54,45 @@ export class PdvSim {
   }
 }
 
+/** A SPID simulator (several stations) on loopback with a typed control API. */
+export class SpidSim {
+  private constructor(readonly sim: SpidSimulator) {}
+
+  static async start(opts: SpidSimulatorOptions = {}): Promise<SpidSim> {
+    return new SpidSim(await startSpidSimulator({ stations: 3, ...opts }));
+  }
+
+  /** The gateway's SPID_STATIONS value for this simulator. */
+  get stationsEnv(): string {
+    return JSON.stringify(this.sim.stations);
+  }
+
+  async control<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
+    const res = await fetch(this.sim.controlUrl + path, {
+      method,
+      ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+    });
+    if (!res.ok) throw new Error(`control ${method} ${path} → ${res.status}`);
+    const text = await res.text();
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  async counters(): Promise<{ total: number; byStation: Record<string, { total: number; byRoute: Record<string, number> }>; byTguid: Record<string, { resultReads: number }> }> {
+    return this.control('GET', '/counters');
+  }
+
+  close(): Promise<void> {
+    return this.sim.close();
+  }
+}
+
+/** For gateways whose test does not touch SPID: a station nobody listens on. */
+const NO_STATIONS = JSON.stringify([{ id: 'unused', name: 'unused', baseUrl: 'http://127.0.0.1:9/gbs-spid-services/api' }]);
+
 export interface TestGatewayOptions {
   pdvUrl: string;
+  /** SPID_STATIONS JSON (SpidSim.stationsEnv). @default a station nobody listens on */
+  spidStations?: string;
   dataDir?: string;
   env?: Record<string, string>;
 }
@@ -77,6 +115,8 @@ export class TestGateway {
       DATA_DIR: dataDir,
       SIMULATORS: 'false',
       PDV_BASE_URL: opts.pdvUrl,
+      SPID_STATIONS: opts.spidStations ?? NO_STATIONS,
+      SPID_SLOW_POLL_MS: '300',
       PDV_API_VERSION: 'vbeta4',
       POLL_INTERVAL_MS: '150',
       POLL_BACKOFF_FACTOR: '1.5',
