@@ -29,7 +29,7 @@ function parse(value: unknown): string {
 /** Accepts `123.456.789-09` or `12345678909` (check digits validated); internally 11 digits; output formatted. */
 export const CPFScalar = new GraphQLScalarType<string, string>({
   name: 'CPF',
-  description: 'Brazilian individual taxpayer number. Input: "123.456.789-09" or "12345678909", check digits validated. Output: formatted as 000.000.000-00.',
+  description: 'Brazilian individual taxpayer number. Input: "123.456.789-09" or "12345678909", check digits validated. Output: formatted as 000.000.000-00, or masked as ***.***.789-09 for the viewer role.',
   serialize(value) {
     if (typeof value !== 'string') throw new TypeError('CPF serialize expects a string');
     return /^\d{11}$/.test(value) ? formatCpf(value) : value;

@@ -3,6 +3,8 @@ import type { Logger } from 'pino';
 import type { Config } from './config';
 import { EventBus } from './events/bus';
 import { createMemoryWakeups } from './events/memory';
+import { createRedisWakeups } from './events/redis';
+import { BullMqPollScheduler } from './pollers/bullmq';
 import { CaptureService, type Station } from './flows/capture.service';
 import { MessagesService } from './flows/messages.service';
 import { ProofOfLifeService } from './flows/proof-of-life.service';
@@ -52,7 +54,14 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     const store = config.databaseUrl ? await openPostgresStore(config.databaseUrl) : await openPgliteStore(config.dataDir);
     cleanups.push(() => store.close());
 
-    const bus = new EventBus(store, createMemoryWakeups(), { logger });
+    // Scale-out: Redis carries only wake-ups (at-most-once); the log stays the truth,
+    // and a periodic tail bounds how late a lost wake-up can make an event.
+    const redis = config.redisUrl ? createRedisWakeups(config.redisUrl, { channelPrefix: config.redis.prefix }) : null;
+    if (redis) cleanups.push(() => redis.close());
+    const bus = new EventBus(store, redis ? redis.pubsub : createMemoryWakeups(), {
+      logger,
+      safetyTailMs: redis ? config.redis.safetyTailMs : 0,
+    });
     await bus.start();
     cleanups.push(() => bus.stop());
 
@@ -110,7 +119,17 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     });
     cleanups.push(() => pdv.close());
 
-    const scheduler = new MemoryPollScheduler(config.poll, logger.child({ component: 'scheduler' }));
+    const bull = config.redisUrl
+      ? new BullMqPollScheduler({
+          redisUrl: config.redisUrl,
+          policy: config.poll,
+          prefix: config.redis.prefix,
+          lockDurationMs: config.redis.jobLockMs,
+          stalledIntervalMs: config.redis.stalledCheckMs,
+          logger: logger.child({ component: 'scheduler' }),
+        })
+      : null;
+    const scheduler: PollScheduler = bull ?? new MemoryPollScheduler(config.poll, logger.child({ component: 'scheduler' }));
     const deps = { store, bus, scheduler, logger };
     const proofOfLife = new ProofOfLifeService(deps, pdv, config.provaDeVida.requester);
     const messages = new MessagesService(deps, pdv, { cnpj: config.provaDeVida.requester.cnpj, name: config.provaDeVida.requester.name });
@@ -125,10 +144,18 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
       schema,
       services: { store, bus, proofOfLife, messages, captures, logger },
       jwt: config.jwt,
+      graphql: config.graphql,
       logger,
       host: config.host,
       port: config.port,
-      readiness: async () => ({ store: await store.ping().then(() => true, () => false) }),
+      readiness: async () => {
+        const [storeOk, redisOk, queueOk] = await Promise.all([
+          store.ping().then(() => true, () => false),
+          redis ? redis.health() : Promise.resolve(true),
+          bull ? bull.health() : Promise.resolve(true),
+        ]);
+        return { store: storeOk, ...(redis ? { redis: redisOk } : {}), ...(bull ? { queue: queueOk } : {}) };
+      },
     });
     cleanups.push(() => server.close());
 

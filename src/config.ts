@@ -25,9 +25,33 @@ const schema = z.object({
   DATABASE_URL: z.string().url().optional(),
   /** Redis connection string for pub/sub and jobs (scale-out); unset = in-process. @default unset */
   REDIS_URL: z.string().url().optional(),
+  /** Prefix of every Redis key and channel (queues, wake-ups), so deployments can share a Redis. @default 'idgw' */
+  REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/).default('idgw'),
+  /** BullMQ lock: a poll held this long by a dead instance is taken over by another. @default 30000 */
+  JOB_LOCK_MS: int(500, 600_000).default(30_000),
+  /** How often BullMQ looks for stalled polls. @default 30000 */
+  JOB_STALLED_CHECK_MS: int(500, 600_000).default(30_000),
+  /** Scale-out: read the event log this often even without a Redis wake-up (Redis pub/sub is at-most-once). @default 1000 */
+  EVENT_SAFETY_TAIL_MS: int(50, 60_000).default(1000),
   /** pino level. @default 'info' */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
+  /** Deepest selection nesting accepted (HTTP and WebSocket). @default 10 */
+  GRAPHQL_MAX_DEPTH: int(1, 100).default(10),
+  /** Aliases per operation. @default 15 */
+  GRAPHQL_MAX_ALIASES: int(0, 1000).default(15),
+  /** graphql-armor cost limit per operation. @default 5000 */
+  GRAPHQL_MAX_COST: int(1, 1_000_000).default(5000),
+  /** Lexer tokens per document. @default 2000 */
+  GRAPHQL_MAX_TOKENS: int(10, 1_000_000).default(2000),
+  /** Directives per operation. @default 20 */
+  GRAPHQL_MAX_DIRECTIVES: int(0, 1000).default(20),
+  /** Largest JSON body of a GraphQL HTTP request, e.g. `100kb`. @default '100kb' */
+  GRAPHQL_BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'a size like 100kb').default('100kb'),
+  /** Schema introspection. @default true outside production, false in production */
+  INTROSPECTION: bool.optional(),
+  /** Browser origins allowed by CORS, comma-separated (`*` for any). @default unset: no CORS headers (same-origin only) */
+  CORS_ORIGINS: z.string().optional(),
   /** HS256 secret for bearer tokens; required in production (min 32 chars). @default a fixed dev secret outside production */
   JWT_SECRET: z.string().min(32).optional(),
   /** Expected `iss` of tokens. @default 'identity-flows-gateway' */
@@ -121,8 +145,17 @@ export interface Config {
   dataDir: string;
   databaseUrl: string | undefined;
   redisUrl: string | undefined;
+  redis: { prefix: string; jobLockMs: number; stalledCheckMs: number; safetyTailMs: number };
   logLevel: string;
   jwt: { secret: string; issuer: string; audience: string; devTokens: boolean };
+  graphql: {
+    limits: { maxDepth: number; maxAliases: number; maxCost: number; maxTokens: number; maxDirectives: number };
+    bodyLimit: string;
+    introspection: boolean;
+    /** Hide "Did you mean …?" schema hints (production). */
+    hideSuggestions: boolean;
+    corsOrigins: string[];
+  };
   poll: { intervalMs: number; factor: number; maxIntervalMs: number };
   simulators: {
     enabled: boolean;
@@ -183,8 +216,22 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dataDir: e.DATA_DIR,
     databaseUrl: e.DATABASE_URL,
     redisUrl: e.REDIS_URL,
+    redis: { prefix: e.REDIS_PREFIX, jobLockMs: e.JOB_LOCK_MS, stalledCheckMs: e.JOB_STALLED_CHECK_MS, safetyTailMs: e.EVENT_SAFETY_TAIL_MS },
     logLevel: e.LOG_LEVEL,
     jwt: { secret: e.JWT_SECRET ?? DEV_JWT_SECRET, issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE, devTokens: !production },
+    graphql: {
+      limits: {
+        maxDepth: e.GRAPHQL_MAX_DEPTH,
+        maxAliases: e.GRAPHQL_MAX_ALIASES,
+        maxCost: e.GRAPHQL_MAX_COST,
+        maxTokens: e.GRAPHQL_MAX_TOKENS,
+        maxDirectives: e.GRAPHQL_MAX_DIRECTIVES,
+      },
+      bodyLimit: e.GRAPHQL_BODY_LIMIT,
+      introspection: e.INTROSPECTION ?? !production,
+      hideSuggestions: production,
+      corsOrigins: (e.CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
+    },
     poll: { intervalMs: e.POLL_INTERVAL_MS, factor: e.POLL_BACKOFF_FACTOR, maxIntervalMs: e.POLL_MAX_INTERVAL_MS },
     simulators: {
       enabled: simulators,

@@ -19,7 +19,7 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   const gw = await startGateway(config, logger);
   const bootMs = Math.round(performance.now() - t0);
-  logger.info({ bootMs, store: gw.store.adapter, resumed: gw.resumed }, 'gateway ready');
+  logger.info({ bootMs, port: gw.server.port, store: gw.store.adapter, resumed: gw.resumed }, 'gateway ready');
 
   let shuttingDown = false;
   const shutdown = (signal: string) => {

@@ -22,3 +22,20 @@ export function nextDelay(policy: BackoffPolicy, previousMs: number | null, chan
   if (dueInMs !== undefined && dueInMs < d) d = Math.max(0, dueInMs);
   return d;
 }
+
+/**
+ * The wait after a poll, from its result: the backoff delay (kept as state
+ * for the next poll) and the actual wait, which a handler may stretch with
+ * `minDelayMs` (slow enrolls) without disturbing the backoff.
+ */
+export function delayAfterPoll(
+  policy: BackoffPolicy,
+  previousMs: number | null,
+  result: { changed: boolean; dueAt?: Date | undefined; minDelayMs?: number | undefined },
+  now = Date.now(),
+): { backoffMs: number; waitMs: number } {
+  const dueIn = result.dueAt ? result.dueAt.getTime() - now : undefined;
+  const backoffMs = nextDelay(policy, previousMs, result.changed, dueIn);
+  const waitMs = result.minDelayMs !== undefined ? Math.max(backoffMs, result.minDelayMs) : backoffMs;
+  return { backoffMs, waitMs };
+}

@@ -1,6 +1,6 @@
 import { Cron } from 'croner';
 import type { Logger } from 'pino';
-import { nextDelay, type BackoffPolicy } from './backoff';
+import { delayAfterPoll, type BackoffPolicy } from './backoff';
 import type { PollHandler, PollScheduler } from './scheduler';
 
 interface Entry {
@@ -93,9 +93,8 @@ export class MemoryPollScheduler implements PollScheduler {
       this.entries.delete(key);
       return;
     }
-    const dueIn = result.dueAt ? result.dueAt.getTime() - Date.now() : undefined;
-    entry.delayMs = nextDelay(this.policy, entry.delayMs, result.changed, dueIn);
-    const delay = result.minDelayMs !== undefined ? Math.max(entry.delayMs, result.minDelayMs) : entry.delayMs;
-    this.arm(kind, id, key, entry, delay);
+    const { backoffMs, waitMs } = delayAfterPoll(this.policy, entry.delayMs, result);
+    entry.delayMs = backoffMs;
+    this.arm(kind, id, key, entry, waitMs);
   }
 }

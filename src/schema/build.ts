@@ -3,6 +3,7 @@ import type { GraphQLSchema } from 'graphql';
 import { createPubSub } from '@graphql-yoga/subscription';
 import { buildSchema } from 'type-graphql';
 import { authChecker } from '../../resolvers/auth-checker';
+import { CpfMasking } from '../../resolvers/cpf-masking';
 import { ErrorMapper } from '../../resolvers/errors';
 import { CaptureResolver, PersonCapturesResolver } from '../../resolvers/capture.resolver';
 import { MessageResolver } from '../../resolvers/message.resolver';
@@ -18,7 +19,7 @@ export function buildGatewaySchema(): Promise<GraphQLSchema> {
     resolvers: RESOLVERS,
     authChecker,
     authMode: 'error',
-    globalMiddlewares: [ErrorMapper],
+    globalMiddlewares: [ErrorMapper, CpfMasking],
     validate: { forbidUnknownValues: false },
     // Our subscriptions bring their own `subscribe` (log replay + live tail, see EventBus);
     // type-graphql still insists on a PubSub being present, so it gets an unused one.

@@ -3,14 +3,17 @@ import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
+import cors from 'cors';
 import express from 'express';
-import { GraphQLError, type ExecutionResult, type FormattedExecutionResult, type GraphQLSchema } from 'graphql';
+import { GraphQLError, NoSchemaIntrospectionCustomRule, validate, type ExecutionResult, type FormattedExecutionResult, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from 'pino';
 import { AuthError, bearerFrom, verifyToken, type AuthUser, type JwtSettings } from '../auth/jwt';
 import { createContext, type Context, type Services } from '../../resolvers/context';
 import { formatErrorFor } from './errors';
+import { createLimits } from './limits';
+import type { Config } from '../config';
 
 export interface ServerOptions {
   schema: GraphQLSchema;
@@ -21,8 +24,8 @@ export interface ServerOptions {
   port: number;
   /** Extra liveness/readiness checks (the store ping, Redis, queues). */
   readiness?: () => Promise<Record<string, boolean>>;
-  /** Maximum JSON body of a GraphQL request. @default '100kb' */
-  bodyLimit?: string;
+  /** Query limits, body size, introspection, CORS (see `Config['graphql']`). */
+  graphql: Config['graphql'];
 }
 
 export interface RunningServer {
@@ -55,6 +58,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const httpServer = createServer(app);
   const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
   const formatError = formatErrorFor(logger);
+  const limits = createLimits(opts.graphql.limits, { hideSuggestions: opts.graphql.hideSuggestions });
 
   const maskResult = (result: ExecutionResult): FormattedExecutionResult => {
     if (!result.errors?.length) return result as FormattedExecutionResult;
@@ -87,7 +91,22 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       onClose: (ctx) => {
         if (ctx.extra.expiryTimer) clearTimeout(ctx.extra.expiryTimer);
       },
-      context: (ctx): Context => createContext(ctx.extra.user ?? null, services),
+      // Apollo's parse/validate plugins do not run here: same token cap, armor rules and introspection switch.
+      onSubscribe: (ctx, _id, payload) => {
+        const checked = limits.checkDocument(schema, payload.query);
+        if ('errors' in checked) return checked.errors;
+        if (!opts.graphql.introspection) {
+          const errs = validate(schema, checked.document, [NoSchemaIntrospectionCustomRule]);
+          if (errs.length) return errs.map((e) => new GraphQLError(e.message, { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }));
+        }
+        return {
+          schema,
+          document: checked.document,
+          variableValues: payload.variables ?? undefined,
+          operationName: payload.operationName ?? undefined,
+          contextValue: createContext(ctx.extra.user ?? null, services),
+        };
+      },
       onNext: (_ctx, _id, _payload, _args, result) => maskResult(result),
       onError: (_ctx, _id, _payload, errors) => errors.map((e) => formatError(e.toJSON(), e)),
     },
@@ -98,7 +117,14 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     schema,
     formatError,
     includeStacktraceInErrorResponses: false,
+    introspection: opts.graphql.introspection,
+    hideSchemaDetailsFromClientErrors: opts.graphql.hideSuggestions,
+    // Fragment spreads can multiply selections far past what depth limits see.
+    maxRecursiveSelections: true,
+    validationRules: limits.apollo.validationRules,
+    allowBatchedHttpRequests: false,
     plugins: [
+      ...limits.apollo.plugins,
       ApolloServerPluginDrainHttpServer({ httpServer }),
       {
         async serverWillStart() {
@@ -118,7 +144,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   });
   app.get('/readyz', async (_req, res) => {
     try {
-      const checks = { store: true, ...(opts.readiness ? await opts.readiness() : {}) };
+      const checks = opts.readiness ? await opts.readiness() : {};
       const ok = Object.values(checks).every(Boolean);
       res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'not ready', checks });
     } catch {
@@ -149,9 +175,14 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     res.status(200).set({ 'content-type': 'application/pdf', 'content-disposition': `attachment; filename="capture-${id}.pdf"`, 'cache-control': 'private, no-store' }).send(pdf);
   });
 
+  const origins = opts.graphql.corsOrigins;
+  if (origins.length) {
+    app.use(cors({ origin: origins.includes('*') ? true : origins, credentials: false, maxAge: 600 }));
+  }
+
   app.use(
     '/graphql',
-    express.json({ limit: opts.bodyLimit ?? '100kb' }),
+    express.json({ limit: opts.graphql.bodyLimit }),
     expressMiddleware(apollo, {
       context: async ({ req }): Promise<Context> => {
         const header = req.headers.authorization;

@@ -62,8 +62,12 @@ describe('proof of life', () => {
     expect(types).toEqual(['REQUESTED', 'AUTHORIZED']);
     const seqs = sub.items.map((e) => e.transactionResponseChanged.seq);
     expect([...seqs].sort((a, b) => a - b)).toEqual(seqs);
-    const q = await gw.ok(TransactionDocument, { id: t.id }, 'viewer');
+    const q = await gw.ok(TransactionDocument, { id: t.id }, 'operator');
     expect(q.transaction).toMatchObject({ status: 'AUTHORIZED', person: { cpf: '100.000.001-08' } });
+    // A viewer sees the same transaction with the CPF masked, in queries and in subscription payloads.
+    const v = await gw.ok(TransactionDocument, { id: t.id }, 'viewer');
+    expect(v.transaction).toMatchObject({ cpf: '***.***.001-08', person: { cpf: '***.***.001-08' } });
+    expect(done.transactionResponseChanged.transaction.cpf).toBe('***.***.001-08');
     sub.stop();
   });
 

@@ -1,0 +1,15 @@
+import { getNamedType } from 'graphql';
+import type { MiddlewareFn } from 'type-graphql';
+import { maskCpf } from '../src/domain/cpf';
+import type { Context } from './context';
+
+/**
+ * LGPD data minimisation: a viewer (dashboards, read-only consoles) sees
+ * CPFs masked as `***.***.789-09` — wherever a CPF field appears, in queries
+ * and in subscription payloads alike, because it runs on every field.
+ */
+export const CpfMasking: MiddlewareFn<Context> = async ({ context, info }, next) => {
+  const value: unknown = await next();
+  if (context.user?.role !== 'viewer' || getNamedType(info.returnType).name !== 'CPF') return value;
+  return typeof value === 'string' ? maskCpf(value) : value;
+};

@@ -1,0 +1,90 @@
+import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
+import { createPubSub, type PubSubEventTarget } from '@graphql-yoga/subscription';
+import Redis from 'ioredis';
+import type { WakeupPubSub } from './bus';
+
+type WakeupEvents = { 'events:wakeup': [seq: number] };
+
+export interface RedisWakeups {
+  pubsub: WakeupPubSub;
+  /** Closes both Redis clients (subscriptions end with the connection). */
+  close(): Promise<void>;
+  /** Both clients answer a PING (for /readyz). */
+  health(): Promise<boolean>;
+}
+
+/**
+ * Cross-instance wake-ups over Redis pub/sub (at-most-once; the event bus's
+ * safety tail covers a lost message). `@graphql-yoga/redis-event-target` uses
+ * the pub/sub topic verbatim as the Redis channel (and ioredis `keyPrefix`
+ * does not apply to channels), so the event target is wrapped to publish and
+ * subscribe on `${channelPrefix}:${topic}` — two deployments or test runs on
+ * one Redis do not see each other's wake-ups. The payload (the seq number)
+ * goes through the target's JSON serializer, so it arrives as a number.
+ */
+export function createRedisWakeups(redisUrl: string, opts: { channelPrefix?: string } = {}): RedisWakeups {
+  const prefix = opts.channelPrefix ?? 'idgw';
+  const publishClient = new Redis(redisUrl);
+  const subscribeClient = new Redis(redisUrl);
+  // ioredis reconnects by itself; without a listener an 'error' event would crash the process.
+  publishClient.on('error', () => {});
+  subscribeClient.on('error', () => {});
+
+  const inner = createRedisEventTarget<CustomEvent>({ publishClient, subscribeClient });
+  const channel = (topic: string) => `${prefix}:${topic}`;
+  const eventTarget = {
+    addEventListener(type: string, callback: unknown) {
+      // The inner target keys callbacks by (channel, callback), so removal with the same callback works.
+      inner.addEventListener(channel(type), callback as never);
+    },
+    removeEventListener(type: string, callback: unknown) {
+      inner.removeEventListener(channel(type), callback as never);
+    },
+    dispatchEvent(event: CustomEvent) {
+      return inner.dispatchEvent(new CustomEvent(channel(event.type), { detail: event.detail }));
+    },
+  } as unknown as PubSubEventTarget<WakeupEvents>;
+
+  const pubsub = createPubSub<WakeupEvents>({ eventTarget });
+
+  const quit = async (c: Redis) => {
+    if (c.status === 'end') return;
+    try {
+      await c.quit();
+    } catch {
+      c.disconnect();
+    }
+  };
+
+  return {
+    pubsub,
+    async close() {
+      await Promise.all([quit(publishClient), quit(subscribeClient)]);
+    },
+    async health() {
+      try {
+        // A subscriber-mode connection only accepts (P)SUBSCRIBE/PING/QUIT; PING is allowed there.
+        const [a, b] = await Promise.all([withTimeout(publishClient.ping()), withTimeout(subscribeClient.ping())]);
+        return a === 'PONG' && (b === 'PONG' || (Array.isArray(b) && b[0] === 'pong'));
+      } catch {
+        return false;
+      }
+    },
+  };
+}
+
+function withTimeout<T>(p: Promise<T>, ms = 2000): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error('redis ping timeout')), ms);
+    p.then(
+      (v) => {
+        clearTimeout(t);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(t);
+        reject(e);
+      },
+    );
+  });
+}

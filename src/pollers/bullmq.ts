@@ -1,0 +1,329 @@
+import { DelayedError, Queue, Worker, type Job, type JobType } from 'bullmq';
+import type { Logger } from 'pino';
+import { delayAfterPoll, type BackoffPolicy } from './backoff';
+import type { PollHandler, PollResult, PollScheduler } from './scheduler';
+
+/*
+ * Why not one BullMQ *job scheduler* per entity
+ * ---------------------------------------------
+ * With job schedulers (`upsertJobScheduler(id, { every })`), BullMQ creates the
+ * next iteration's delayed job at the moment the current one is moved to
+ * *active* (Worker.nextJobFromJobData → updateJobScheduler), not when it
+ * completes. So:
+ *   - a poll slower than the interval overlaps the next one on another
+ *     instance (two concurrent polls of one entity);
+ *   - a stalled poll (instance killed) is retried by stalled recovery AND the
+ *     next iteration already exists: the entity ends up polled twice;
+ *   - changing `every` for backoff from inside the processor races with the
+ *     iteration already created, and `every` slots are aligned to the
+ *     scheduler's start, not to the end of the previous poll.
+ * The de-duplicated "re-add on completion" variant has a gap instead: the
+ * deduplication key is held until the active job completes, so the next job
+ * can only be added after completion, non-atomically (a crash in between
+ * loses the entity until the next boot `resume`).
+ *
+ * What this adapter does instead: ONE long-lived job per entity, with a
+ * deterministic jobId derived from `${kind}:${id}` (so `watch` from any number
+ * of instances is a no-op when the job exists, in any state). The worker runs
+ * the handler and then *moves the same job back to delayed*
+ * (`job.moveToDelayed(now + delay, token)` + `throw new DelayedError()`,
+ * BullMQ's documented "step job" pattern): active → delayed is one Lua script,
+ * so there is always exactly one job per entity, never two in flight, and no
+ * window where it is lost. The previous delay lives in the job data
+ * (`prevMs`), so whichever instance takes the next poll continues the backoff.
+ * `done` → the processor returns and the job completes (removeOnComplete, so
+ * the id can be watched again later). An instance dying mid-poll leaves the
+ * job active without a lock: BullMQ stalled-job recovery moves it back to
+ * wait after `lockDurationMs` (+ up to two `stalledIntervalMs` checks) and
+ * another instance polls it.
+ *
+ * Timing caveat: a delayed job becomes due through Redis's blocking-command
+ * timeout (BZPOPMIN on the queue marker), which Redis resolves at its `hz`
+ * tick (10/s by default), so a poll can run up to ~100 ms late. Irrelevant for
+ * intervals of seconds.
+ *
+ * Job schedulers ARE used for `cron` (one scheduler per name, cluster-wide):
+ * there every tick is one job with id `repeat:<name>:<millis>`, so each tick
+ * runs once whatever the number of instances.
+ */
+
+const POLL_JOB = 'poll';
+const CRON_JOB = 'cron';
+/** How often the local `watchedCount` bookkeeping drops entities finished on other instances. */
+const RECONCILE_MS = 60_000;
+/** States a live poll job can be in (active ↔ delayed, wait after a stall or a due poll). */
+const LIVE_STATES: JobType[] = ['active', 'wait', 'delayed', 'prioritized'];
+
+interface PollJobData {
+  kind: string;
+  id: string;
+  /** Delay used before this poll (null before the first poll): the backoff state. */
+  prevMs: number | null;
+}
+
+interface CronJobData {
+  name: string;
+}
+
+export interface BullMqPollSchedulerOptions {
+  /** Redis URL. */
+  redisUrl: string;
+  policy: BackoffPolicy;
+  /** Key prefix, so tests and deployments do not collide. @default 'idgw' */
+  prefix?: string;
+  /** Queue name. @default 'polls' */
+  queueName?: string;
+  /** BullMQ lock duration: a job held longer by a dead instance is considered stalled. @default 30000 */
+  lockDurationMs?: number;
+  /** How often stalled jobs are checked. @default 30000 */
+  stalledIntervalMs?: number;
+  /** Worker concurrency per instance. @default 10 */
+  concurrency?: number;
+  logger?: Logger;
+}
+
+/** BullMQ custom job ids may not contain ':' (nor be integers); encode both parts and join with '|'. */
+function jobIdFor(kind: string, id: string): string {
+  return `${encodeURIComponent(kind)}|${encodeURIComponent(id)}`;
+}
+
+function parseJobId(jobId: string): { kind: string; id: string } | null {
+  const bar = jobId.indexOf('|');
+  if (bar < 0) return null;
+  try {
+    return { kind: decodeURIComponent(jobId.slice(0, bar)), id: decodeURIComponent(jobId.slice(bar + 1)) };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Scale-out poll scheduler: N gateway instances share one BullMQ queue in
+ * Redis; each open entity is polled once per interval cluster-wide (see the
+ * note at the top of this file for how).
+ */
+export class BullMqPollScheduler implements PollScheduler {
+  private readonly handlers = new Map<string, PollHandler>();
+  private readonly crons = new Map<string, () => Promise<void>>();
+  /** `${kind}:${id}` of entities watched through this instance and not seen finished. */
+  private readonly local = new Set<string>();
+  private readonly policy: BackoffPolicy;
+  private readonly prefix: string;
+  private readonly queueName: string;
+  private readonly lockDurationMs: number;
+  private readonly stalledIntervalMs: number;
+  private readonly concurrency: number;
+  private readonly logger: Logger | undefined;
+  private queue: Queue | null = null;
+  private worker: Worker | null = null;
+  private reconcileTimer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly opts: BullMqPollSchedulerOptions) {
+    this.policy = opts.policy;
+    this.prefix = opts.prefix ?? 'idgw';
+    this.queueName = opts.queueName ?? 'polls';
+    this.lockDurationMs = opts.lockDurationMs ?? 30_000;
+    this.stalledIntervalMs = opts.stalledIntervalMs ?? 30_000;
+    this.concurrency = opts.concurrency ?? 10;
+    this.logger = opts.logger;
+  }
+
+  register(kind: string, handler: PollHandler): void {
+    this.handlers.set(kind, handler);
+  }
+
+  async start(): Promise<void> {
+    if (this.queue) return;
+    const queue = new Queue(this.queueName, {
+      prefix: this.prefix,
+      connection: { url: this.opts.redisUrl },
+    });
+    queue.on('error', (err) => this.logger?.error({ err }, 'bullmq queue error'));
+    this.queue = queue;
+    const worker = new Worker(this.queueName, (job, token) => this.process(job, token), {
+      prefix: this.prefix,
+      // Blocking connection: ioredis must retry forever rather than fail the blocking command.
+      connection: { url: this.opts.redisUrl, maxRetriesPerRequest: null },
+      concurrency: this.concurrency,
+      lockDuration: this.lockDurationMs,
+      stalledInterval: this.stalledIntervalMs,
+      // A poll job lives as long as its entity (days) and BullMQ never resets the
+      // per-job stall counter, so the default (1) would fail an entity for good
+      // after its second instance crash. A stall here is an instance dying.
+      maxStalledCount: 1_000_000,
+    });
+    worker.on('error', (err) => this.logger?.error({ err }, 'bullmq worker error'));
+    worker.on('failed', (job, err) =>
+      this.logger?.warn({ err, jobId: job?.id, name: job?.name, attempts: job?.attemptsMade }, 'bullmq job failed'),
+    );
+    this.worker = worker;
+    await Promise.all([queue.waitUntilReady(), worker.waitUntilReady()]);
+    this.reconcileTimer = setInterval(() => void this.reconcile(), RECONCILE_MS);
+    this.reconcileTimer.unref();
+  }
+
+  /** Graceful: waits for the polls running on this instance, then closes the connections. */
+  async stop(): Promise<void> {
+    if (this.reconcileTimer) clearInterval(this.reconcileTimer);
+    this.reconcileTimer = null;
+    const { worker, queue } = this;
+    this.worker = null;
+    this.queue = null;
+    await worker?.close();
+    await queue?.close();
+    this.local.clear();
+  }
+
+  /**
+   * Ensures `kind:id` is polled somewhere in the cluster. Idempotent
+   * cluster-wide: the jobId is deterministic and BullMQ ignores an add whose
+   * id exists (whatever its state; `delayMs` then does not apply).
+   */
+  async watch(kind: string, id: string, opts: { delayMs?: number | undefined } = {}): Promise<void> {
+    const queue = this.queue;
+    if (!queue) return;
+    const data: PollJobData = { kind, id, prevMs: null };
+    await queue.add(POLL_JOB, data, {
+      jobId: jobIdFor(kind, id),
+      delay: Math.max(0, opts.delayMs ?? this.policy.intervalMs),
+      // Completed = done: free the id so the entity can be watched again.
+      removeOnComplete: true,
+      removeOnFail: true,
+      // Failures are only "no handler for this kind on the instance that took
+      // it" (handler errors are caught): retry forever, at the base interval.
+      attempts: Number.MAX_SAFE_INTEGER,
+      backoff: { type: 'fixed', delay: this.policy.intervalMs },
+    });
+    this.local.add(`${kind}:${id}`);
+  }
+
+  /** Entities watched through this instance and not yet seen finished (local knowledge). */
+  watchedCount(kind?: string): number {
+    if (!kind) return this.local.size;
+    let n = 0;
+    for (const k of this.local) if (k.startsWith(`${kind}:`)) n++;
+    return n;
+  }
+
+  /** Entities polled cluster-wide (reads the queue: job ids only). */
+  async clusterWatchedCount(kind?: string): Promise<number> {
+    const ids = await this.liveJobIds();
+    let n = 0;
+    for (const jobId of ids) {
+      const p = parseJobId(jobId);
+      if (p && (kind === undefined || p.kind === kind)) n++;
+    }
+    return n;
+  }
+
+  /**
+   * A cluster-wide cron job: one BullMQ job scheduler per `name` (upserting it
+   * from every instance is idempotent), each tick run once by whichever
+   * instance takes it. The handler must be registered on every instance
+   * (a tick taken by an instance without it fails and is retried twice).
+   */
+  async cron(name: string, pattern: string, handler: () => Promise<void>): Promise<void> {
+    const queue = this.queue;
+    if (!queue) throw new Error('BullMqPollScheduler.cron() called before start()');
+    this.crons.set(name, handler);
+    const data: CronJobData = { name };
+    await queue.upsertJobScheduler(
+      name,
+      { pattern },
+      {
+        name: CRON_JOB,
+        data,
+        opts: { removeOnComplete: true, removeOnFail: 100, attempts: 3, backoff: { type: 'fixed', delay: 1000 } },
+      },
+    );
+  }
+
+  /** Redis round trip through the queue's client, for /readyz. */
+  async health(): Promise<boolean> {
+    const queue = this.queue;
+    if (!queue) return false;
+    try {
+      const client = await withTimeout(queue.getBackend().client, 2000);
+      // BullMQ 6's client abstraction has no PING; any round trip will do.
+      await withTimeout(client.get(queue.toKey('health')), 2000);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private async process(job: Job, token: string | undefined): Promise<unknown> {
+    if (job.name === CRON_JOB) return this.runCron(job.data as CronJobData);
+    if (job.name !== POLL_JOB) throw new Error(`unknown job ${job.name}`);
+    const data = job.data as PollJobData;
+    const handler = this.handlers.get(data.kind);
+    // Not lost: the job fails, is retried (attempts ∞, fixed backoff) and
+    // eventually taken by an instance that has the handler.
+    if (!handler) throw new Error(`no poll handler for kind "${data.kind}" on this instance`);
+
+    let result: PollResult;
+    try {
+      result = await handler(data.id);
+    } catch (err) {
+      // The handler records nothing on failure; keep polling with backoff (= no change).
+      this.logger?.warn({ err, kind: data.kind, id: data.id }, 'poll failed; backing off');
+      result = { done: false, changed: false };
+    }
+    const key = `${data.kind}:${data.id}`;
+    if (result.done) {
+      this.local.delete(key);
+      return { done: true };
+    }
+    const { backoffMs, waitMs } = delayAfterPoll(this.policy, data.prevMs, result);
+    if (backoffMs !== data.prevMs) await job.updateData({ ...data, prevMs: backoffMs });
+    // Atomic active → delayed of this same job (checks our lock token): the
+    // next poll is due `waitMs` after this one ended, whichever instance runs it.
+    await job.moveToDelayed(Date.now() + waitMs, token);
+    throw new DelayedError();
+  }
+
+  private async runCron(data: CronJobData): Promise<void> {
+    const handler = this.crons.get(data.name);
+    if (!handler) throw new Error(`no cron handler "${data.name}" on this instance`);
+    await handler();
+  }
+
+  private async liveJobIds(): Promise<string[]> {
+    const queue = this.queue;
+    if (!queue) return [];
+    return queue.getRanges(LIVE_STATES, 0, -1);
+  }
+
+  /** Drops local entries whose job is gone (finished on another instance). */
+  private async reconcile(): Promise<void> {
+    if (!this.local.size) return;
+    // Only entries known before the read: one watched meanwhile is live but may be missing from it.
+    const snapshot = [...this.local];
+    try {
+      const live = new Set<string>();
+      for (const jobId of await this.liveJobIds()) {
+        const p = parseJobId(jobId);
+        if (p) live.add(`${p.kind}:${p.id}`);
+      }
+      for (const k of snapshot) if (!live.has(k)) this.local.delete(k);
+    } catch (err) {
+      this.logger?.debug({ err }, 'watchedCount reconcile failed');
+    }
+  }
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error('timeout')), ms);
+    p.then(
+      (v) => {
+        clearTimeout(t);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(t);
+        reject(e);
+      },
+    );
+  });
+}
