@@ -50,6 +50,10 @@ const schema = z.object({
   GRAPHQL_BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'a size like 100kb').default('100kb'),
   /** Schema introspection. @default true outside production, false in production */
   INTROSPECTION: bool.optional(),
+  /** WebSocket connections one user (token `sub`) may hold at once; more are closed with 4429. @default 20 */
+  WS_MAX_CONNECTIONS_PER_USER: int(1, 10_000).default(20),
+  /** Live subscriptions one user may hold across their sockets; more get TOO_MANY_SUBSCRIPTIONS. @default 100 */
+  WS_MAX_SUBSCRIPTIONS_PER_USER: int(1, 100_000).default(100),
   /** Browser origins allowed by CORS, comma-separated (`*` for any). @default unset: no CORS headers (same-origin only) */
   CORS_ORIGINS: z.string().optional(),
   /** HS256 secret for bearer tokens; required in production (min 32 chars). @default a fixed dev secret outside production */
@@ -155,6 +159,8 @@ export interface Config {
     /** Hide "Did you mean …?" schema hints (production). */
     hideSuggestions: boolean;
     corsOrigins: string[];
+    maxConnectionsPerUser: number;
+    maxSubscriptionsPerUser: number;
   };
   poll: { intervalMs: number; factor: number; maxIntervalMs: number };
   simulators: {
@@ -231,6 +237,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       introspection: e.INTROSPECTION ?? !production,
       hideSuggestions: production,
       corsOrigins: (e.CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
+      maxConnectionsPerUser: e.WS_MAX_CONNECTIONS_PER_USER,
+      maxSubscriptionsPerUser: e.WS_MAX_SUBSCRIPTIONS_PER_USER,
     },
     poll: { intervalMs: e.POLL_INTERVAL_MS, factor: e.POLL_BACKOFF_FACTOR, maxIntervalMs: e.POLL_MAX_INTERVAL_MS },
     simulators: {

@@ -41,6 +41,8 @@ type WsExtra = {
   socket: WebSocket;
   user?: AuthUser;
   expiryTimer?: NodeJS.Timeout;
+  /** Operation ids of this socket's live subscriptions. */
+  subscriptions?: Set<string>;
 };
 
 /** graphql-ws connection_init payload: `{ authorization: "Bearer …" }` or `{ token: "…" }`. */
@@ -66,6 +68,15 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   };
 
   // Apollo plugins do not run for graphql-ws: auth, context and error masking are applied here again.
+  // Per-user caps: one client (or one leaked token) must not hold the whole server's memory in sockets and queues.
+  const connectionsByUser = new Map<string, number>();
+  const subscriptionsByUser = new Map<string, number>();
+  const bump = (m: Map<string, number>, k: string, by: number) => {
+    const n = (m.get(k) ?? 0) + by;
+    if (n <= 0) m.delete(k);
+    else m.set(k, n);
+  };
+
   const wsCleanup = useServer<Record<string, unknown>, WsExtra>(
     {
       schema,
@@ -77,7 +88,13 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         }
         try {
           const user = await verifyToken(token, jwt);
+          if ((connectionsByUser.get(user.sub) ?? 0) >= opts.graphql.maxConnectionsPerUser) {
+            ctx.extra.socket.close(4429, 'Too many connections for this user');
+            return false;
+          }
+          bump(connectionsByUser, user.sub, 1);
           ctx.extra.user = user;
+          ctx.extra.subscriptions = new Set();
           if (user.exp !== null) {
             // A socket lives for hours; the token that opened it does not. Close it when the token expires.
             const ms = Math.max(0, user.exp * 1000 - Date.now());
@@ -90,14 +107,27 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       },
       onClose: (ctx) => {
         if (ctx.extra.expiryTimer) clearTimeout(ctx.extra.expiryTimer);
+        const sub = ctx.extra.user?.sub;
+        if (sub) {
+          bump(connectionsByUser, sub, -1);
+          bump(subscriptionsByUser, sub, -(ctx.extra.subscriptions?.size ?? 0));
+        }
       },
       // Apollo's parse/validate plugins do not run here: same token cap, armor rules and introspection switch.
-      onSubscribe: (ctx, _id, payload) => {
+      onSubscribe: (ctx, id, payload) => {
+        const sub = ctx.extra.user?.sub;
+        if (sub && (subscriptionsByUser.get(sub) ?? 0) >= opts.graphql.maxSubscriptionsPerUser) {
+          return [new GraphQLError(`At most ${opts.graphql.maxSubscriptionsPerUser} subscriptions per user`, { extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' } })];
+        }
         const checked = limits.checkDocument(schema, payload.query);
         if ('errors' in checked) return checked.errors;
         if (!opts.graphql.introspection) {
           const errs = validate(schema, checked.document, [NoSchemaIntrospectionCustomRule]);
           if (errs.length) return errs.map((e) => new GraphQLError(e.message, { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }));
+        }
+        if (sub) {
+          bump(subscriptionsByUser, sub, 1);
+          ctx.extra.subscriptions?.add(id);
         }
         return {
           schema,
@@ -106,6 +136,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
           operationName: payload.operationName ?? undefined,
           contextValue: createContext(ctx.extra.user ?? null, services),
         };
+      },
+      onComplete: (ctx, id) => {
+        const sub = ctx.extra.user?.sub;
+        if (sub && ctx.extra.subscriptions?.delete(id)) bump(subscriptionsByUser, sub, -1);
       },
       onNext: (_ctx, _id, _payload, _args, result) => maskResult(result),
       onError: (_ctx, _id, _payload, errors) => errors.map((e) => formatError(e.toJSON(), e)),

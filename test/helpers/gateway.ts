@@ -117,6 +117,8 @@ export class TestGateway {
       PDV_BASE_URL: opts.pdvUrl,
       SPID_STATIONS: opts.spidStations ?? NO_STATIONS,
       SPID_SLOW_POLL_MS: '300',
+      WS_MAX_CONNECTIONS_PER_USER: '100',
+      WS_MAX_SUBSCRIPTIONS_PER_USER: '1000',
       PDV_API_VERSION: 'vbeta4',
       POLL_INTERVAL_MS: '150',
       POLL_BACKOFF_FACTOR: '1.5',
