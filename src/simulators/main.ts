@@ -1,5 +1,6 @@
 import { loadConfig, ConfigError } from '../config';
 import { startProvaDeVidaSimulator } from './provaDeVida';
+import { startSpidSimulator } from './spid';
 
 /**
  * `npm run simulators`: the upstream simulators as their own process, so a
@@ -17,17 +18,28 @@ async function main(): Promise<void> {
     clientSecret: config.provaDeVida.clientSecret,
     answerAfterMs: config.simulators.answerAfterMs,
   });
+  const spid = await startSpidSimulator({
+    host: '127.0.0.1',
+    stations: config.simulators.spidStations,
+    basePort: config.simulators.spidBasePort,
+    controlPort: config.simulators.spidControlPort,
+    remotePort: config.simulators.spidRemotePort,
+  });
+  const stations = JSON.stringify(spid.stations);
   process.stdout.write(
     [
       'Simulators running (Ctrl-C to stop):',
-      `  Prova de Vida  ${pdv.url}   control API ${pdv.controlUrl}`,
+      `  Prova de Vida   ${pdv.url}   control API ${pdv.controlUrl}`,
+      ...spid.stations.map((s) => `  SPID ${s.id.padEnd(10)} ${s.baseUrl}`),
+      `  SPID control API ${spid.controlUrl}   remote-capture service ${spid.remoteServiceUrl}`,
       '',
-      `  Gateway against them: SIMULATORS=false PDV_BASE_URL=${pdv.url} npm start`,
+      '  Gateway against them:',
+      `  SIMULATORS=false PDV_BASE_URL=${pdv.url} SPID_STATIONS='${stations}' npm start`,
       '',
     ].join('\n'),
   );
   const stop = () => {
-    void pdv.close().then(() => process.exit(0));
+    void Promise.all([pdv.close(), spid.close()]).then(() => process.exit(0));
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
