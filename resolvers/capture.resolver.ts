@@ -3,6 +3,7 @@ import type { SubscribeResolverData } from 'type-graphql';
 import { IsEmail, IsOptional, Length } from 'class-validator';
 import { ArgsType, Field } from 'type-graphql';
 import { captureFromJson } from '../src/flows/capture';
+import type { CaptureRow } from '../src/store/schema';
 import type { StoredEvent } from '../src/store/store';
 import { Capture, CaptureEvent, CaptureEventType, CaptureMode, CaptureReport, CaptureStatus } from './capture.type';
 import type { Context } from './context';
@@ -10,6 +11,7 @@ import { decodeCursor, encodeCursor, PageArgs } from './pagination';
 import { Person } from './person.type';
 import { CPFScalar, SafeIntScalar, UUIDScalar } from './scalars';
 import { CaptureConnection, ResendResult } from './station.type';
+import { idempotent } from './idempotency';
 
 @ArgsType()
 class StartPresentialArgs {
@@ -19,6 +21,9 @@ class StartPresentialArgs {
   enrollIfNotFound!: boolean;
   @Field(() => Boolean, { defaultValue: true, description: 'False: stop after each step (startOperatorCapture, sendCapture).' })
   autoAdvance!: boolean;
+  @Field(() => String, { nullable: true, description: 'Retry-safe key (or the Idempotency-Key header): a retry returns the first capture instead of starting another.' })
+  @IsOptional()
+  idempotencyKey?: string | null;
 }
 
 @ArgsType()
@@ -30,6 +35,9 @@ class EnrollArgs {
   @Length(1, 200)
   name?: string | null;
   @Field(() => Boolean, { defaultValue: true }) autoAdvance!: boolean;
+  @Field(() => String, { nullable: true, description: 'Retry-safe key (or the Idempotency-Key header): a retry returns the first capture instead of starting another.' })
+  @IsOptional()
+  idempotencyKey?: string | null;
 }
 
 @ArgsType()
@@ -40,6 +48,9 @@ class RemoteArgs {
   @IsOptional()
   @IsEmail()
   email?: string | null;
+  @Field(() => String, { nullable: true, description: 'Retry-safe key (or the Idempotency-Key header): a retry returns the first capture instead of starting another.' })
+  @IsOptional()
+  idempotencyKey?: string | null;
 }
 
 export function toCaptureEvent(e: StoredEvent): CaptureEvent {
@@ -114,33 +125,34 @@ export class CaptureResolver {
       'Starts the whole presential flow at a station and returns at once: Verify (Enroll on PERSON_NOT_FOUND), client capture, operator capture, Send, Result, Report. Every step reaches captureStatusChanged.',
   })
   async startPresentialCapture(@Args(() => StartPresentialArgs) a: StartPresentialArgs, @Ctx() ctx: Context): Promise<Capture> {
-    const row = await ctx.services.captures.startPresential(
-      { stationId: a.stationId, cpf: a.cpf, kind: 'VERIFY', enrollIfNotFound: a.enrollIfNotFound, autoAdvance: a.autoAdvance },
-      ctx.user?.sub ?? null,
-    );
-    return Capture.from(row);
+    const input = { stationId: a.stationId, cpf: a.cpf, kind: 'VERIFY' as const, enrollIfNotFound: a.enrollIfNotFound, autoAdvance: a.autoAdvance };
+    return Capture.from(await this.once(ctx, 'startPresentialCapture', input, a.idempotencyKey, () => ctx.services.captures.startPresential(input, ctx.user?.sub ?? null)));
   }
 
   @Authorized('operator')
   @Mutation(() => Capture, { description: 'Starts an enroll directly (e.g. after SEARCH_NOT_MATCH).' })
   async enroll(@Args(() => EnrollArgs) a: EnrollArgs, @Ctx() ctx: Context): Promise<Capture> {
-    const row = await ctx.services.captures.startPresential(
-      { stationId: a.stationId, cpf: a.cpf, kind: 'ENROLL', enrollIfNotFound: false, autoAdvance: a.autoAdvance, name: a.name ?? undefined },
-      ctx.user?.sub ?? null,
-    );
-    return Capture.from(row);
+    const input = { stationId: a.stationId, cpf: a.cpf, kind: 'ENROLL' as const, enrollIfNotFound: false, autoAdvance: a.autoAdvance, name: a.name ?? undefined };
+    return Capture.from(await this.once(ctx, 'enroll', input, a.idempotencyKey, () => ctx.services.captures.startPresential(input, ctx.user?.sub ?? null)));
   }
 
   @Authorized('operator')
   @Mutation(() => Capture, { description: 'Operator capture first, then a remote verify link for the citizen (Capture.remoteUrl).' })
   async startRemoteVerify(@Args(() => RemoteArgs) a: RemoteArgs, @Ctx() ctx: Context): Promise<Capture> {
-    return Capture.from(await ctx.services.captures.startRemote({ stationId: a.stationId, cpf: a.cpf, kind: 'VERIFY', email: a.email ?? null }, ctx.user?.sub ?? null));
+    const input = { stationId: a.stationId, cpf: a.cpf, kind: 'VERIFY' as const, email: a.email ?? null };
+    return Capture.from(await this.once(ctx, 'startRemoteVerify', input, a.idempotencyKey, () => ctx.services.captures.startRemote(input, ctx.user?.sub ?? null)));
   }
 
   @Authorized('operator')
   @Mutation(() => Capture, { description: 'Operator capture first, then a remote enroll link for the citizen (Capture.remoteUrl).' })
   async startRemoteEnroll(@Args(() => RemoteArgs) a: RemoteArgs, @Ctx() ctx: Context): Promise<Capture> {
-    return Capture.from(await ctx.services.captures.startRemote({ stationId: a.stationId, cpf: a.cpf, kind: 'ENROLL', email: a.email ?? null }, ctx.user?.sub ?? null));
+    const input = { stationId: a.stationId, cpf: a.cpf, kind: 'ENROLL' as const, email: a.email ?? null };
+    return Capture.from(await this.once(ctx, 'startRemoteEnroll', input, a.idempotencyKey, () => ctx.services.captures.startRemote(input, ctx.user?.sub ?? null)));
+  }
+
+  /** Starts at most one capture per idempotency key. */
+  private once(ctx: Context, operation: string, input: unknown, key: string | null | undefined, start: () => Promise<CaptureRow>): Promise<CaptureRow> {
+    return idempotent(ctx, { operation, input, kind: 'capture', key }, start, (id) => ctx.loaders.capture.load(id));
   }
 
   @Authorized('operator')

@@ -1,6 +1,8 @@
 import type { Logger } from 'pino';
 import type { AuthUser } from '../src/auth/jwt';
 import type { CaptureService } from '../src/flows/capture.service';
+import type { Idempotency } from '../src/flows/idempotency';
+import type { MutationRateLimiter } from '../src/server/rate-limit';
 import type { MessagesService } from '../src/flows/messages.service';
 import type { ProofOfLifeService } from '../src/flows/proof-of-life.service';
 import type { EventBus } from '../src/events/bus';
@@ -13,7 +15,15 @@ export interface Services {
   proofOfLife: ProofOfLifeService;
   messages: MessagesService;
   captures: CaptureService;
+  idempotency: Idempotency;
+  rateLimiter: MutationRateLimiter;
   logger: Logger;
+}
+
+/** Transport facts a resolver may need: the caller's address (rate limits, audit) and the Idempotency-Key header. */
+export interface RequestMeta {
+  ip: string | null;
+  idempotencyKey: string | null;
 }
 
 /** Built per HTTP request, and per subscription operation (whose loaders are renewed per event). */
@@ -21,6 +31,7 @@ export interface Context {
   user: AuthUser | null;
   loaders: Loaders;
   services: Services;
+  request: RequestMeta;
   /**
    * Fresh DataLoaders. Subscription resolvers call it for every event: a
    * socket lives for hours and its cache would serve stale rows.
@@ -28,10 +39,11 @@ export interface Context {
   renewLoaders(): void;
 }
 
-export function createContext(user: AuthUser | null, services: Services): Context {
+export function createContext(user: AuthUser | null, services: Services, request: RequestMeta = { ip: null, idempotencyKey: null }): Context {
   const ctx: Context = {
     user,
     services,
+    request,
     loaders: createLoaders(services.store),
     renewLoaders() {
       ctx.loaders = createLoaders(services.store);

@@ -15,4 +15,8 @@ export class SendMessageInput {
   @Field(() => String)
   @Length(1, 4000)
   content!: string;
+
+  @Field(() => String, { nullable: true, description: 'Retry-safe key (or the Idempotency-Key header): the citizen is not notified twice.' })
+  @IsOptional()
+  idempotencyKey?: string | null;
 }

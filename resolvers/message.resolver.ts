@@ -5,6 +5,7 @@ import { SendMessageInput } from './message.input';
 import { Message } from './message.type';
 import { Person } from './person.type';
 import { UUIDScalar } from './scalars';
+import { idempotent } from './idempotency';
 
 @Resolver(() => Message)
 export class MessageResolver {
@@ -28,9 +29,12 @@ export class MessageResolver {
     if (!input.cpf && !(ctx.user && roleSatisfies(ctx.user.role, 'admin'))) {
       throw new AuthError('FORBIDDEN', 'Broadcast messages need the role admin');
     }
-    const row = await ctx.services.messages.send(
-      { cpf: input.cpf ?? undefined, title: input.title, content: input.content },
-      ctx.user?.sub ?? null,
+    const fields = { cpf: input.cpf ?? undefined, title: input.title, content: input.content };
+    const row = await idempotent(
+      ctx,
+      { operation: 'sendMessage', input: fields, kind: 'message', key: input.idempotencyKey },
+      () => ctx.services.messages.send(fields, ctx.user?.sub ?? null),
+      (id) => ctx.loaders.message.load(id),
     );
     return Message.from(row);
   }

@@ -40,4 +40,11 @@ export class RequestProofOfLifeInput {
   @IsOptional()
   @Length(1, 500)
   successMessage?: string;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'Retry-safe key (or the Idempotency-Key header): a retry returns the first result and the citizen is not notified twice.',
+  })
+  @IsOptional()
+  idempotencyKey?: string | null;
 }

@@ -10,6 +10,7 @@ import { CPFScalar, SafeIntScalar, UUIDScalar } from './scalars';
 import { TransactionConnection } from './transaction.connection';
 import { TransactionEvent, TransactionEventType } from './transaction-event.type';
 import { Transaction, TransactionStatus } from './transaction.type';
+import { idempotent } from './idempotency';
 
 interface TransactionSubscriptionArgs {
   transactionId?: string | null;
@@ -70,18 +71,25 @@ export class TransactionResolver {
     @Arg('input', () => RequestProofOfLifeInput) input: RequestProofOfLifeInput,
     @Ctx() ctx: Context,
   ): Promise<Transaction> {
-    const row = await ctx.services.proofOfLife.request(
-      {
-        cpf: input.cpf,
-        reason: input.reason,
-        kind: input.kind,
-        expiresInMinutes: input.expiresInMinutes,
-        sealReuseWindowMinutes: input.sealReuseWindowMinutes ?? undefined,
-        category: input.category ?? undefined,
-        failureMessage: input.failureMessage,
-        successMessage: input.successMessage,
-      },
-      ctx.user?.sub ?? null,
+    const { idempotencyKey, ...fields } = input;
+    const row = await idempotent(
+      ctx,
+      { operation: 'requestProofOfLife', input: fields, kind: 'transaction', key: idempotencyKey },
+      () =>
+        ctx.services.proofOfLife.request(
+          {
+            cpf: input.cpf,
+            reason: input.reason,
+            kind: input.kind,
+            expiresInMinutes: input.expiresInMinutes,
+            sealReuseWindowMinutes: input.sealReuseWindowMinutes ?? undefined,
+            category: input.category ?? undefined,
+            failureMessage: input.failureMessage,
+            successMessage: input.successMessage,
+          },
+          ctx.user?.sub ?? null,
+        ),
+      (id) => ctx.loaders.transaction.load(id),
     );
     return Transaction.from(row);
   }

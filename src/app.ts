@@ -6,6 +6,9 @@ import { createMemoryWakeups } from './events/memory';
 import { createRedisWakeups } from './events/redis';
 import { BullMqPollScheduler } from './pollers/bullmq';
 import { CaptureService, type Station } from './flows/capture.service';
+import Redis from 'ioredis';
+import { Idempotency } from './flows/idempotency';
+import { MutationRateLimiter } from './server/rate-limit';
 import { MessagesService } from './flows/messages.service';
 import { ProofOfLifeService } from './flows/proof-of-life.service';
 import { MemoryPollScheduler } from './pollers/memory';
@@ -137,12 +140,25 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     await scheduler.start();
     cleanups.push(() => scheduler.stop());
     await scheduler.cron('spid-resend-pending', config.spid.resendCron, () => captures.resendAllStations());
+    const idempotency = new Idempotency(store);
+    let rlRedis: Redis | null = null;
+    if (config.redisUrl) {
+      const client = new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+      rlRedis = client;
+      cleanups.push(async () => {
+        client.disconnect();
+      });
+    }
+    const rateLimiter = new MutationRateLimiter(config.graphql.rateLimit, rlRedis ? { client: rlRedis, prefix: config.redis.prefix } : undefined);
+    await scheduler.cron('idempotency-sweep', '17 * * * *', async () => {
+      await idempotency.sweep();
+    });
     const resumed = { transactions: await proofOfLife.resume(), captures: await captures.resume() };
 
     const schema = await buildGatewaySchema();
     const server = await startServer({
       schema,
-      services: { store, bus, proofOfLife, messages, captures, logger },
+      services: { store, bus, proofOfLife, messages, captures, idempotency, rateLimiter, logger },
       jwt: config.jwt,
       graphql: config.graphql,
       logger,

@@ -54,6 +54,10 @@ const schema = z.object({
   WS_MAX_CONNECTIONS_PER_USER: int(1, 10_000).default(20),
   /** Live subscriptions one user may hold across their sockets; more get TOO_MANY_SUBSCRIPTIONS. @default 100 */
   WS_MAX_SUBSCRIPTIONS_PER_USER: int(1, 100_000).default(100),
+  /** Mutations per user per minute (then RATE_LIMITED with retry-after). @default 60 */
+  RATE_LIMIT_USER_PER_MINUTE: int(1, 1_000_000).default(60),
+  /** Mutations per client IP per minute. @default 120 */
+  RATE_LIMIT_IP_PER_MINUTE: int(1, 1_000_000).default(120),
   /** Browser origins allowed by CORS, comma-separated (`*` for any). @default unset: no CORS headers (same-origin only) */
   CORS_ORIGINS: z.string().optional(),
   /** HS256 secret for bearer tokens; required in production (min 32 chars). @default a fixed dev secret outside production */
@@ -161,6 +165,7 @@ export interface Config {
     corsOrigins: string[];
     maxConnectionsPerUser: number;
     maxSubscriptionsPerUser: number;
+    rateLimit: { perUserPerMinute: number; perIpPerMinute: number };
   };
   poll: { intervalMs: number; factor: number; maxIntervalMs: number };
   simulators: {
@@ -239,6 +244,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       corsOrigins: (e.CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
       maxConnectionsPerUser: e.WS_MAX_CONNECTIONS_PER_USER,
       maxSubscriptionsPerUser: e.WS_MAX_SUBSCRIPTIONS_PER_USER,
+      rateLimit: { perUserPerMinute: e.RATE_LIMIT_USER_PER_MINUTE, perIpPerMinute: e.RATE_LIMIT_IP_PER_MINUTE },
     },
     poll: { intervalMs: e.POLL_INTERVAL_MS, factor: e.POLL_BACKOFF_FACTOR, maxIntervalMs: e.POLL_MAX_INTERVAL_MS },
     simulators: {

@@ -12,6 +12,7 @@ import {
   applyStationStatus,
   captureFinished,
   captureToJson,
+  enrollingAfterNotFound,
   isTerminalCapture,
   statusAfterSend,
   type CaptureKind,
@@ -224,7 +225,10 @@ export class CaptureService {
     let slow = false;
     try {
       const { api } = this.station(c.stationId);
-      if (isTerminalCapture(c.status)) {
+      if (enrollingAfterNotFound(c)) {
+        // Only after a crash between Verify and Enroll: the station tells whether the enroll started.
+        await this.followStation(c);
+      } else if (isTerminalCapture(c.status)) {
         await this.fetchReport(c);
       } else {
         switch (c.status as CaptureStatus) {
@@ -240,7 +244,8 @@ export class CaptureService {
             break;
           case 'PROCESSING':
           case 'CAPTURE_PENDING': {
-            const r = await api.result(c.tguid!);
+            // A remote capture's result lives under Remote Result: Capture Result does not know its TGUID.
+            const r = c.mode === 'REMOTE' ? await api.remoteResult(c.tguid!) : await api.result(c.tguid!);
             await this.recordResult(c, r.status);
             slow = c.kind === 'ENROLL' || r.status === 'CAPTURE_PENDING';
             break;
@@ -269,6 +274,10 @@ export class CaptureService {
     const station = await api.captureStatus();
     let current = c;
     if (station.status === 'IDLE' && current.status !== 'STARTING') {
+      if (current.status === 'PERSON_NOT_FOUND') {
+        await this.set(c.id, ['PERSON_NOT_FOUND'], { status: 'FAILED', detail: 'the enroll did not start' });
+        return;
+      }
       await this.set(c.id, [current.status as CaptureStatus], { status: 'FAILED', detail: 'the station went idle (reset at the desk)' });
       return;
     }
@@ -276,6 +285,7 @@ export class CaptureService {
     if (next) {
       current =
         (await this.set(c.id, [current.status as CaptureStatus], {
+          ...(current.status === 'PERSON_NOT_FOUND' && station.kind === 'ENROLL' ? { kind: 'ENROLL' } : {}),
           status: next,
           detail: next === 'CAPTURE_CANCELED' ? 'cancelled at the desk' : next === 'CAPTURE_FAILED' ? 'capture failed at the desk' : null,
         })) ?? current;

@@ -69,8 +69,14 @@ export function isTerminalCapture(status: string): boolean {
   return (TERMINAL_STATUSES as readonly string[]).includes(status);
 }
 
+/** PERSON_NOT_FOUND on the way to an enroll on the same reader: not an end yet. */
+export function enrollingAfterNotFound(c: Pick<CaptureRow, 'status' | 'enrollIfNotFound'>): boolean {
+  return c.status === 'PERSON_NOT_FOUND' && c.enrollIfNotFound;
+}
+
 /** Done polling: terminal, and the report is stored (or there is no TGUID to fetch one for). */
-export function captureFinished(c: Pick<CaptureRow, 'status' | 'tguid' | 'reportFetchedAt'>): boolean {
+export function captureFinished(c: Pick<CaptureRow, 'status' | 'tguid' | 'reportFetchedAt' | 'enrollIfNotFound'>): boolean {
+  if (enrollingAfterNotFound(c)) return false;
   return isTerminalCapture(c.status) && (!c.tguid || c.reportFetchedAt !== null || c.status === 'SEND_UNCONFIRMED');
 }
 
@@ -96,7 +102,8 @@ export function applyStationStatus(current: CaptureStatus, station: string): Cap
   const mapped = STATION_PROGRESS[station];
   if (mapped === 'CAPTURE_CANCELED' || mapped === 'CAPTURE_FAILED') return mapped;
   if (mapped) {
-    const from = ORDER.indexOf(current);
+    // PERSON_NOT_FOUND (about to enroll) sits where STARTING does.
+    const from = ORDER.indexOf(current === 'PERSON_NOT_FOUND' ? 'STARTING' : current);
     const to = ORDER.indexOf(mapped);
     return from >= 0 && to > from ? mapped : null;
   }

@@ -3,7 +3,15 @@ export class NotFoundError extends Error {
   readonly code = 'NOT_FOUND';
 }
 
-export type FlowErrorCode = 'STATION_BUSY' | 'WRONG_STATE' | 'NO_OPERATOR' | 'UNKNOWN_STATION';
+export type FlowErrorCode =
+  | 'STATION_BUSY'
+  | 'WRONG_STATE'
+  | 'NO_OPERATOR'
+  | 'UNKNOWN_STATION'
+  | 'INVALID_IDEMPOTENCY_KEY'
+  | 'IDEMPOTENCY_KEY_REUSED'
+  | 'IDEMPOTENCY_IN_PROGRESS'
+  | 'RATE_LIMITED';
 
 export class FlowError extends Error {
   constructor(

@@ -5,6 +5,7 @@ import { buildSchema } from 'type-graphql';
 import { authChecker } from '../../resolvers/auth-checker';
 import { CpfMasking } from '../../resolvers/cpf-masking';
 import { ErrorMapper } from '../../resolvers/errors';
+import { MutationGuard } from '../../resolvers/mutation-guard';
 import { CaptureResolver, PersonCapturesResolver } from '../../resolvers/capture.resolver';
 import { MessageResolver } from '../../resolvers/message.resolver';
 import { PersonResolver } from '../../resolvers/person.resolver';
@@ -19,7 +20,7 @@ export function buildGatewaySchema(): Promise<GraphQLSchema> {
     resolvers: RESOLVERS,
     authChecker,
     authMode: 'error',
-    globalMiddlewares: [ErrorMapper, CpfMasking],
+    globalMiddlewares: [ErrorMapper, MutationGuard, CpfMasking],
     validate: { forbidUnknownValues: false },
     // Our subscriptions bring their own `subscribe` (log replay + live tail, see EventBus);
     // type-graphql still insists on a PubSub being present, so it gets an unused one.

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
@@ -39,6 +39,7 @@ export interface RunningServer {
 
 type WsExtra = {
   socket: WebSocket;
+  request: IncomingMessage;
   user?: AuthUser;
   expiryTimer?: NodeJS.Timeout;
   /** Operation ids of this socket's live subscriptions. */
@@ -134,7 +135,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
           document: checked.document,
           variableValues: payload.variables ?? undefined,
           operationName: payload.operationName ?? undefined,
-          contextValue: createContext(ctx.extra.user ?? null, services),
+          contextValue: createContext(ctx.extra.user ?? null, services, {
+            ip: ctx.extra.request.socket.remoteAddress ?? null,
+            idempotencyKey: null,
+          }),
         };
       },
       onComplete: (ctx, id) => {
@@ -231,7 +235,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
             throw new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
           }
         }
-        return createContext(user, services);
+        const key = req.headers['idempotency-key'];
+        return createContext(user, services, { ip: req.ip ?? null, idempotencyKey: typeof key === 'string' ? key : null });
       },
     }),
   );

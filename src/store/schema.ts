@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigserial, boolean, customType, index, integer, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bigserial, boolean, customType, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 /**
  * One schema for both adapters (PGlite and PostgreSQL): the migrations under
@@ -154,6 +154,44 @@ export const captureReports = pgTable('capture_reports', {
   fetchedAt: ts('fetched_at').notNull(),
 });
 
+/**
+ * Idempotency keys of mutations with an upstream side effect: a retried call
+ * returns the first result, and the citizen is not notified twice.
+ */
+export const idempotencyKeys = pgTable(
+  'idempotency_keys',
+  {
+    subject: text('subject').notNull(),
+    key: text('key').notNull(),
+    operation: text('operation').notNull(),
+    requestHash: text('request_hash').notNull(),
+    /** IN_PROGRESS while the first call runs; DONE with the entity it produced. */
+    state: text('state').notNull(),
+    resultKind: text('result_kind'),
+    resultId: text('result_id'),
+    createdAt: ts('created_at').notNull().default(sql`now()`),
+  },
+  (t) => [primaryKey({ columns: [t.subject, t.key] }), index('idempotency_created_idx').on(t.createdAt)],
+);
+
+/** Who did what, for every mutation (queryable by admins). */
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    at: ts('at').notNull().default(sql`now()`),
+    actor: text('actor'),
+    role: text('role'),
+    action: text('action').notNull(),
+    target: text('target'),
+    /** OK, or the error code. */
+    result: text('result').notNull(),
+    ip: text('ip'),
+  },
+  (t) => [index('audit_at_idx').on(t.at), index('audit_actor_idx').on(t.actor, t.at)],
+);
+
 export type CaptureRow = typeof captures.$inferSelect;
-export const schema = { persons, transactions, messages, events, captures, captureReports };
+export type AuditRow = typeof auditLog.$inferSelect;
+export const schema = { persons, transactions, messages, events, captures, captureReports, idempotencyKeys, auditLog };
 export type Schema = typeof schema;

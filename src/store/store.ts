@@ -1,12 +1,15 @@
 import { and, asc, desc, eq, gt, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import {
+  auditLog,
+  idempotencyKeys,
   captureReports,
   captures,
   events,
   messages,
   persons,
   transactions,
+  type AuditRow,
   type CaptureRow,
   type EventRow,
   type MessageRow,
@@ -64,6 +67,14 @@ function toEvent(row: EventRow): StoredEvent {
     payload: row.payload,
     createdAt: row.createdAt,
   };
+}
+
+/**
+ * A capture holds its station while in a holding status — and in
+ * PERSON_NOT_FOUND when it is about to enroll the person on the same reader.
+ */
+function holdsStation(holding: readonly string[]): SQL {
+  return or(inArray(captures.status, [...holding]), and(eq(captures.status, 'PERSON_NOT_FOUND'), eq(captures.enrollIfNotFound, true)))!;
 }
 
 export interface Page<T> {
@@ -265,7 +276,7 @@ export class Store {
     const [row] = await tx
       .select()
       .from(captures)
-      .where(and(eq(captures.stationId, stationId), inArray(captures.status, [...holding])))
+      .where(and(eq(captures.stationId, stationId), holdsStation(holding)))
       .limit(1);
     return row ?? null;
   }
@@ -275,7 +286,7 @@ export class Store {
     const rows = await this.db
       .select()
       .from(captures)
-      .where(and(inArray(captures.stationId, [...stationIds]), inArray(captures.status, [...holding])));
+      .where(and(inArray(captures.stationId, [...stationIds]), holdsStation(holding)));
     return new Map(rows.map((r) => [r.stationId, r]));
   }
 
@@ -295,6 +306,7 @@ export class Store {
       .where(
         or(
           sql`${captures.status} not in (${sql.join(terminal.map((t) => sql`${t}`), sql`, `)})`,
+          and(eq(captures.status, 'PERSON_NOT_FOUND'), eq(captures.enrollIfNotFound, true)),
           and(sql`${captures.tguid} is not null`, sql`${captures.reportFetchedAt} is null`, sql`${captures.status} <> 'SEND_UNCONFIRMED'`),
         ),
       );
@@ -352,6 +364,62 @@ export class Store {
     const rows = await this.db.select().from(events).where(inArray(events.entityId, [...ids])).orderBy(asc(events.seq));
     for (const r of rows) out.get(r.entityId)?.push(toEvent(r));
     return out;
+  }
+
+  // ---- idempotency ---------------------------------------------------------
+
+  /** Claims a key: true when this call is the first with it (then it must `completeIdempotency` or `releaseIdempotency`). */
+  async claimIdempotency(subject: string, key: string, operation: string, requestHash: string): Promise<boolean> {
+    const rows = await this.db
+      .insert(idempotencyKeys)
+      .values({ subject, key, operation, requestHash, state: 'IN_PROGRESS' })
+      .onConflictDoNothing()
+      .returning({ key: idempotencyKeys.key });
+    return rows.length === 1;
+  }
+
+  async idempotencyRecord(subject: string, key: string) {
+    const [row] = await this.db
+      .select()
+      .from(idempotencyKeys)
+      .where(and(eq(idempotencyKeys.subject, subject), eq(idempotencyKeys.key, key)));
+    return row ?? null;
+  }
+
+  async completeIdempotency(subject: string, key: string, resultKind: string, resultId: string): Promise<void> {
+    await this.db
+      .update(idempotencyKeys)
+      .set({ state: 'DONE', resultKind, resultId })
+      .where(and(eq(idempotencyKeys.subject, subject), eq(idempotencyKeys.key, key)));
+  }
+
+  async releaseIdempotency(subject: string, key: string): Promise<void> {
+    await this.db.delete(idempotencyKeys).where(and(eq(idempotencyKeys.subject, subject), eq(idempotencyKeys.key, key)));
+  }
+
+  async expireIdempotency(olderThan: Date): Promise<number> {
+    const rows = await this.db.delete(idempotencyKeys).where(lt(idempotencyKeys.createdAt, olderThan)).returning({ key: idempotencyKeys.key });
+    return rows.length;
+  }
+
+  // ---- audit ------------------------------------------------------------------
+
+  async audit(entry: Omit<AuditRow, 'id' | 'at'>): Promise<void> {
+    await this.db.insert(auditLog).values(entry);
+  }
+
+  async listAudit(filter: { actor?: string | undefined; action?: string | undefined }, first: number, afterId: number | null): Promise<Page<AuditRow>> {
+    const conds: SQL[] = [];
+    if (filter.actor) conds.push(eq(auditLog.actor, filter.actor));
+    if (filter.action) conds.push(eq(auditLog.action, filter.action));
+    if (afterId !== null) conds.push(lt(auditLog.id, afterId));
+    const rows = await this.db
+      .select()
+      .from(auditLog)
+      .where(conds.length ? and(...conds) : undefined)
+      .orderBy(desc(auditLog.id))
+      .limit(first + 1);
+    return { items: rows.slice(0, first), hasNextPage: rows.length > first };
   }
 
   /** Liveness of the store for `/readyz`. */

@@ -1,0 +1,77 @@
+import { createHash } from 'node:crypto';
+import type { Store } from '../store/store';
+import { FlowError } from './errors';
+
+const KEY = /^[A-Za-z0-9._:-]{8,200}$/;
+
+/** Stable JSON: the same input in another key order is the same request. */
+function canonical(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(canonical);
+  if (v && typeof v === 'object' && !(v instanceof Date)) {
+    return Object.fromEntries(
+      Object.entries(v as Record<string, unknown>)
+        .filter(([, x]) => x !== undefined)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([k, x]) => [k, canonical(x)]),
+    );
+  }
+  return v;
+}
+
+export function requestHash(operation: string, input: unknown): string {
+  return createHash('sha256').update(operation).update('\0').update(JSON.stringify(canonical(input))).digest('hex');
+}
+
+/**
+ * Idempotency keys for mutations with an upstream side effect (a push to a
+ * citizen's phone, a capture at a desk). Keys are per caller (`sub`): the
+ * first call with a key runs and records the entity it produced; a retry with
+ * the same key and input returns that entity (as it is now) without calling
+ * the upstream; the same key with another input is refused.
+ */
+export class Idempotency {
+  constructor(
+    private readonly store: Store,
+    /** How long a key is remembered. @default 24 h */
+    private readonly ttlMs = 24 * 3600_000,
+  ) {}
+
+  async run<T extends { id: string }>(
+    args: { subject: string; key: string | null | undefined; operation: string; input: unknown; kind: string },
+    fn: () => Promise<T>,
+    load: (id: string) => Promise<T | null>,
+  ): Promise<T> {
+    if (!args.key) return fn();
+    if (!KEY.test(args.key)) {
+      throw new FlowError('INVALID_IDEMPOTENCY_KEY', 'Idempotency-Key must be 8 to 200 characters of A-Z a-z 0-9 . _ : -', { field: 'idempotencyKey' });
+    }
+    const hash = requestHash(args.operation, args.input);
+    if (await this.store.claimIdempotency(args.subject, args.key, args.operation, hash)) {
+      try {
+        const result = await fn();
+        await this.store.completeIdempotency(args.subject, args.key, args.kind, result.id);
+        return result;
+      } catch (err) {
+        // Nothing was produced (or we cannot know what): let a retry with the same key run again.
+        await this.store.releaseIdempotency(args.subject, args.key);
+        throw err;
+      }
+    }
+    const rec = await this.store.idempotencyRecord(args.subject, args.key);
+    if (!rec) return this.run(args, fn, load); // released between our claim attempt and the read: try again
+    if (rec.operation !== args.operation || rec.requestHash !== hash) {
+      throw new FlowError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used with a different request', { field: 'idempotencyKey' });
+    }
+    if (rec.state !== 'DONE' || !rec.resultId) {
+      throw new FlowError('IDEMPOTENCY_IN_PROGRESS', 'The first request with this Idempotency-Key is still running; retry shortly', {});
+    }
+    const found = await load(rec.resultId);
+    if (!found) throw new FlowError('IDEMPOTENCY_IN_PROGRESS', 'The result of this Idempotency-Key is not available yet', {});
+    return found;
+  }
+
+  /** Forget keys older than the TTL (a scheduled job). */
+  sweep(now = new Date()): Promise<number> {
+    return this.store.expireIdempotency(new Date(now.getTime() - this.ttlMs));
+  }
+}

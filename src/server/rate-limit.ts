@@ -1,0 +1,41 @@
+import type Redis from 'ioredis';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+
+export interface RateLimitConfig {
+  /** Mutations per user (token `sub`) per minute. @default 60 */
+  perUserPerMinute: number;
+  /** Mutations per client IP per minute. @default 120 */
+  perIpPerMinute: number;
+}
+
+export type RateDecision = { ok: true } | { ok: false; retryAfterMs: number };
+
+/**
+ * Per-user and per-IP limits on mutations: each one can notify a citizen or
+ * start a capture at a desk. In-process for one instance; in Redis for a
+ * cluster, so N instances do not grant N times the budget.
+ */
+export class MutationRateLimiter {
+  private readonly user: RateLimiterAbstract;
+  private readonly ip: RateLimiterAbstract;
+
+  constructor(cfg: RateLimitConfig, redis?: { client: Redis; prefix: string }) {
+    const make = (points: number, keyPrefix: string): RateLimiterAbstract =>
+      redis
+        ? new RateLimiterRedis({ storeClient: redis.client, keyPrefix: `${redis.prefix}:rl:${keyPrefix}`, points, duration: 60 })
+        : new RateLimiterMemory({ keyPrefix, points, duration: 60 });
+    this.user = make(cfg.perUserPerMinute, 'user');
+    this.ip = make(cfg.perIpPerMinute, 'ip');
+  }
+
+  async consume(userKey: string | null, ipKey: string | null): Promise<RateDecision> {
+    try {
+      await Promise.all([userKey ? this.user.consume(userKey) : null, ipKey ? this.ip.consume(ipKey) : null]);
+      return { ok: true };
+    } catch (err) {
+      if (err instanceof RateLimiterRes) return { ok: false, retryAfterMs: err.msBeforeNext };
+      // The limiter's store failed (Redis down): fail open, the request is still authenticated and audited.
+      return { ok: true };
+    }
+  }
+}
