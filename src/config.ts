@@ -62,6 +62,10 @@ const schema = z.object({
   CORS_ORIGINS: z.string().optional(),
   /** HS256 secret for bearer tokens; required in production (min 32 chars). @default a fixed dev secret outside production */
   JWT_SECRET: z.string().min(32).optional(),
+  /** JWKS URL of an OIDC provider (e.g. gov.br Login Único); when set, tokens are verified against it, not `JWT_SECRET`. @default unset */
+  JWT_JWKS_URL: z.string().url().optional(),
+  /** Algorithms accepted with `JWT_JWKS_URL`, comma-separated. @default 'RS256,ES256' */
+  JWT_ALGORITHMS: z.string().regex(/^(RS|PS|ES)(256|384|512)(,(RS|PS|ES)(256|384|512))*$/, 'asymmetric JWS algorithms, e.g. RS256,ES256').default('RS256,ES256'),
   /** Expected `iss` of tokens. @default 'identity-flows-gateway' */
   JWT_ISSUER: z.string().min(1).default('identity-flows-gateway'),
   /** Expected `aud` of tokens. @default 'identity-flows-gateway' */
@@ -155,7 +159,7 @@ export interface Config {
   redisUrl: string | undefined;
   redis: { prefix: string; jobLockMs: number; stalledCheckMs: number; safetyTailMs: number };
   logLevel: string;
-  jwt: { secret: string; issuer: string; audience: string; devTokens: boolean };
+  jwt: { secret: string; jwksUrl: string | undefined; jwksAlgorithms: string[]; issuer: string; audience: string; devTokens: boolean };
   graphql: {
     limits: { maxDepth: number; maxAliases: number; maxCost: number; maxTokens: number; maxDirectives: number };
     bodyLimit: string;
@@ -209,7 +213,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const e = parsed.data;
   const production = e.NODE_ENV === 'production';
-  if (production && !e.JWT_SECRET) throw new ConfigError('Invalid configuration:\n  JWT_SECRET: required in production');
+  if (production && !e.JWT_SECRET && !e.JWT_JWKS_URL) {
+    throw new ConfigError('Invalid configuration:\n  JWT_SECRET: required in production (or JWT_JWKS_URL)');
+  }
   const simulators = e.SIMULATORS ?? !production;
   if (!simulators && !e.PDV_BASE_URL) {
     throw new ConfigError('Invalid configuration:\n  PDV_BASE_URL: required when SIMULATORS=false');
@@ -229,7 +235,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     redisUrl: e.REDIS_URL,
     redis: { prefix: e.REDIS_PREFIX, jobLockMs: e.JOB_LOCK_MS, stalledCheckMs: e.JOB_STALLED_CHECK_MS, safetyTailMs: e.EVENT_SAFETY_TAIL_MS },
     logLevel: e.LOG_LEVEL,
-    jwt: { secret: e.JWT_SECRET ?? DEV_JWT_SECRET, issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE, devTokens: !production },
+    jwt: {
+      secret: e.JWT_SECRET ?? DEV_JWT_SECRET,
+      jwksUrl: e.JWT_JWKS_URL,
+      jwksAlgorithms: e.JWT_ALGORITHMS.split(','),
+      issuer: e.JWT_ISSUER,
+      audience: e.JWT_AUDIENCE,
+      // Dev tokens are signed with the secret: pointless (and refused) once tokens come from a JWKS.
+      devTokens: !production && !e.JWT_JWKS_URL,
+    },
     graphql: {
       limits: {
         maxDepth: e.GRAPHQL_MAX_DEPTH,

@@ -1,4 +1,4 @@
-import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
+import { SignJWT, createRemoteJWKSet, jwtVerify, errors as joseErrors, type JWTVerifyGetKey } from 'jose';
 
 export const ROLES = ['viewer', 'operator', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
@@ -18,9 +18,25 @@ export interface AuthUser {
 }
 
 export interface JwtSettings {
+  /** HS256 shared secret (dev and simple deployments). */
   secret: string;
+  /** An OIDC provider's JWKS URL (e.g. gov.br Login Único): when set, tokens are verified against it instead of the secret. */
+  jwksUrl?: string | undefined;
+  /** Accepted algorithms with a JWKS. @default ['RS256', 'ES256'] */
+  jwksAlgorithms?: string[] | undefined;
   issuer: string;
   audience: string;
+}
+
+/** One remote key set per URL: jose caches keys and refetches on an unknown `kid` (key rotation). */
+const remoteSets = new Map<string, JWTVerifyGetKey>();
+function remoteSet(url: string): JWTVerifyGetKey {
+  let set = remoteSets.get(url);
+  if (!set) {
+    set = createRemoteJWKSet(new URL(url), { timeoutDuration: 5000, cooldownDuration: 30_000 });
+    remoteSets.set(url, set);
+  }
+  return set;
 }
 
 export class AuthError extends Error {
@@ -33,19 +49,17 @@ export class AuthError extends Error {
 }
 
 /**
- * Verifies an HS256 bearer token: signature, `iss`, `aud`, `exp` (30 s skew).
- * The algorithm list is pinned, so `alg: none` and algorithm-confusion tokens
- * are refused by jose before any claim is read.
+ * Verifies a bearer token: signature, `iss`, `aud`, `exp` (30 s skew). The
+ * algorithm list is pinned per key source (HS256 for the secret, asymmetric
+ * ones for a JWKS), so `alg: none` and algorithm-confusion tokens (an RS256
+ * public key used as an HMAC secret) are refused before any claim is read.
  */
 export async function verifyToken(token: string, s: JwtSettings): Promise<AuthUser> {
   try {
-    const { payload } = await jwtVerify(token, new TextEncoder().encode(s.secret), {
-      algorithms: ['HS256'],
-      issuer: s.issuer,
-      audience: s.audience,
-      clockTolerance: 30,
-      requiredClaims: ['sub', 'exp'],
-    });
+    const options = { issuer: s.issuer, audience: s.audience, clockTolerance: 30, requiredClaims: ['sub', 'exp'] };
+    const { payload } = s.jwksUrl
+      ? await jwtVerify(token, remoteSet(s.jwksUrl), { ...options, algorithms: s.jwksAlgorithms ?? ['RS256', 'ES256'] })
+      : await jwtVerify(token, new TextEncoder().encode(s.secret), { ...options, algorithms: ['HS256'] });
     const role = payload['role'];
     if (typeof role !== 'string' || !(ROLES as readonly string[]).includes(role)) {
       throw new AuthError('UNAUTHENTICATED', 'Token has no valid role');

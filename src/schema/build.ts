@@ -6,13 +6,14 @@ import { authChecker } from '../../resolvers/auth-checker';
 import { CpfMasking } from '../../resolvers/cpf-masking';
 import { ErrorMapper } from '../../resolvers/errors';
 import { MutationGuard } from '../../resolvers/mutation-guard';
+import { AuditResolver } from '../../resolvers/audit.resolver';
 import { CaptureResolver, PersonCapturesResolver } from '../../resolvers/capture.resolver';
 import { MessageResolver } from '../../resolvers/message.resolver';
 import { PersonResolver } from '../../resolvers/person.resolver';
 import { StationResolver } from '../../resolvers/station.resolver';
 import { TransactionResolver } from '../../resolvers/transaction.resolver';
 
-export const RESOLVERS = [PersonResolver, PersonCapturesResolver, TransactionResolver, MessageResolver, CaptureResolver, StationResolver] as const;
+export const RESOLVERS = [PersonResolver, PersonCapturesResolver, TransactionResolver, MessageResolver, CaptureResolver, StationResolver, AuditResolver] as const;
 
 /** The executable schema; `schema/schema.graphql` is emitted from exactly this. */
 export function buildGatewaySchema(): Promise<GraphQLSchema> {

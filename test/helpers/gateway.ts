@@ -93,6 +93,8 @@ export interface TestGatewayOptions {
   pdvUrl: string;
   /** SPID_STATIONS JSON (SpidSim.stationsEnv). @default a station nobody listens on */
   spidStations?: string;
+  /** Receives every log line (JSON) the gateway writes; set LOG_LEVEL in `env` too. */
+  logSink?: (line: string) => void;
   dataDir?: string;
   env?: Record<string, string>;
 }
@@ -128,7 +130,9 @@ export class TestGateway {
       LOG_LEVEL: 'silent',
       ...opts.env,
     });
-    const gw = await startGateway(config, createLogger(config.logLevel));
+    const sink = opts.logSink;
+    const destination = sink ? { write: (line: string) => sink(line) } : undefined;
+    const gw = await startGateway(config, createLogger(config.logLevel, destination));
     return new TestGateway(gw, config, dataDir, opts.dataDir === undefined);
   }
 
