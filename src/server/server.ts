@@ -163,6 +163,28 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     allowBatchedHttpRequests: false,
     plugins: [
       ...limits.apollo.plugins,
+      // One structured line per operation: name, type, duration, error codes. Never variables
+      // (they carry CPFs) nor the query text (it may inline them).
+      {
+        async requestDidStart() {
+          const t0 = performance.now();
+          return {
+            async willSendResponse(rc) {
+              const codes = (rc.errors ?? []).map((e) => String(e.extensions?.['code'] ?? 'ERROR'));
+              logger.info(
+                {
+                  operation: rc.operationName ?? null,
+                  type: rc.operation?.operation ?? null,
+                  user: rc.contextValue.user?.sub ?? null,
+                  durationMs: Math.round(performance.now() - t0),
+                  ...(codes.length ? { errors: codes } : {}),
+                },
+                'graphql operation',
+              );
+            },
+          };
+        },
+      },
       ApolloServerPluginDrainHttpServer({ httpServer }),
       {
         async serverWillStart() {
