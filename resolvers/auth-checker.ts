@@ -12,7 +12,8 @@ export const authChecker: AuthChecker<Context, Role> = ({ context }, roles) => {
   const user = context.user;
   // Thrown as GraphQLErrors: type-graphql runs the checker outside the global middlewares.
   if (!user) throw unauthenticated('Authentication required: send a bearer token');
-  if (user.exp !== null && user.exp * 1000 < Date.now()) throw unauthenticated('Token expired');
+  // Same 30 s clock tolerance as verification.
+  if (user.exp !== null && user.exp * 1000 + 30_000 < Date.now()) throw unauthenticated('Token expired');
   if (roles.length === 0) return true;
   if (roles.some((r) => roleSatisfies(user.role, r))) return true;
   throw new GraphQLError(`This operation needs the role ${roles.join(' or ')}`, { extensions: { code: 'FORBIDDEN' } });

@@ -2,6 +2,7 @@ import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import { createPubSub, type PubSubEventTarget } from '@graphql-yoga/subscription';
 import Redis from 'ioredis';
 import type { WakeupPubSub } from './bus';
+import { withTimeout } from '../util/timeout';
 
 type WakeupEvents = { 'events:wakeup': [seq: number] };
 
@@ -64,27 +65,11 @@ export function createRedisWakeups(redisUrl: string, opts: { channelPrefix?: str
     async health() {
       try {
         // A subscriber-mode connection only accepts (P)SUBSCRIBE/PING/QUIT; PING is allowed there.
-        const [a, b] = await Promise.all([withTimeout(publishClient.ping()), withTimeout(subscribeClient.ping())]);
+        const [a, b] = await Promise.all([withTimeout(publishClient.ping(), 2000, 'redis ping'), withTimeout(subscribeClient.ping(), 2000, 'redis ping')]);
         return a === 'PONG' && (b === 'PONG' || (Array.isArray(b) && b[0] === 'pong'));
       } catch {
         return false;
       }
     },
   };
-}
-
-function withTimeout<T>(p: Promise<T>, ms = 2000): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error('redis ping timeout')), ms);
-    p.then(
-      (v) => {
-        clearTimeout(t);
-        resolve(v);
-      },
-      (e: unknown) => {
-        clearTimeout(t);
-        reject(e);
-      },
-    );
-  });
 }

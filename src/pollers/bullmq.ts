@@ -2,6 +2,7 @@ import { DelayedError, Queue, Worker, type Job, type JobType } from 'bullmq';
 import type { Logger } from 'pino';
 import { delayAfterPoll, type BackoffPolicy } from './backoff';
 import type { PollHandler, PollResult, PollScheduler } from './scheduler';
+import { withTimeout } from '../util/timeout';
 
 /*
  * Why not one BullMQ *job scheduler* per entity
@@ -310,20 +311,4 @@ export class BullMqPollScheduler implements PollScheduler {
       this.logger?.debug({ err }, 'watchedCount reconcile failed');
     }
   }
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error('timeout')), ms);
-    p.then(
-      (v) => {
-        clearTimeout(t);
-        resolve(v);
-      },
-      (e: unknown) => {
-        clearTimeout(t);
-        reject(e);
-      },
-    );
-  });
 }

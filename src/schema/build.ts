@@ -5,6 +5,7 @@ import { buildSchema } from 'type-graphql';
 import { authChecker } from '../../resolvers/auth-checker';
 import { CpfMasking } from '../../resolvers/cpf-masking';
 import { ErrorMapper } from '../../resolvers/errors';
+import { InputSanity } from '../../resolvers/input-sanity';
 import { MutationGuard } from '../../resolvers/mutation-guard';
 import { AuditResolver } from '../../resolvers/audit.resolver';
 import { CaptureResolver, PersonCapturesResolver } from '../../resolvers/capture.resolver';
@@ -21,7 +22,7 @@ export function buildGatewaySchema(): Promise<GraphQLSchema> {
     resolvers: RESOLVERS,
     authChecker,
     authMode: 'error',
-    globalMiddlewares: [ErrorMapper, MutationGuard, CpfMasking],
+    globalMiddlewares: [ErrorMapper, InputSanity, MutationGuard, CpfMasking],
     validate: { forbidUnknownValues: false },
     // Our subscriptions bring their own `subscribe` (log replay + live tail, see EventBus);
     // type-graphql still insists on a PubSub being present, so it gets an unused one.

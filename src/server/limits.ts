@@ -18,6 +18,8 @@ export interface QueryLimits {
 export interface Limits {
   /** Handed to Apollo Server (HTTP). */
   apollo: ReturnType<ApolloArmor['protect']>;
+  /** Apollo `parseOptions`: the token cap enforced by the parser itself (a syntax-level 400, not a 500). */
+  parseOptions: { maxTokens: number };
   /**
    * For graphql-ws, where Apollo plugins do not run: parse with the token
    * cap and validate with the same armor rules.
@@ -30,7 +32,9 @@ export function createLimits(l: QueryLimits, opts: { hideSuggestions: boolean })
     maxDepth: { n: l.maxDepth },
     maxAliases: { n: l.maxAliases },
     costLimit: { maxCost: l.maxCost },
-    maxTokens: { n: l.maxTokens },
+    // Enforced through the parser's own maxTokens (Apollo `parseOptions`, and `parse` on WS):
+    // armor's plugin variant answers HTTP 500 for what is a client error.
+    maxTokens: { enabled: false },
     maxDirectives: { n: l.maxDirectives },
     blockFieldSuggestion: { enabled: opts.hideSuggestions },
   });
@@ -38,6 +42,7 @@ export function createLimits(l: QueryLimits, opts: { hideSuggestions: boolean })
   const rules: ValidationRule[] = [...specifiedRules, ...apollo.validationRules];
   return {
     apollo,
+    parseOptions: { maxTokens: l.maxTokens },
     checkDocument(schema, query) {
       let document: DocumentNode;
       try {

@@ -5,7 +5,8 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
 import express from 'express';
-import { GraphQLError, NoSchemaIntrospectionCustomRule, validate, type ExecutionResult, type FormattedExecutionResult, type GraphQLSchema } from 'graphql';
+import { GraphQLError, NoSchemaIntrospectionCustomRule, getOperationAST, validate, type ExecutionResult, type FormattedExecutionResult, type GraphQLSchema } from 'graphql';
+import { getVariableValues } from 'graphql/execution/values';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from 'pino';
@@ -90,7 +91,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         try {
           const user = await verifyToken(token, jwt);
           if ((connectionsByUser.get(user.sub) ?? 0) >= opts.graphql.maxConnectionsPerUser) {
-            ctx.extra.socket.close(4429, 'Too many connections for this user');
+            // 4029, not 4429: graphql-ws uses 4429 for a repeated connection_init.
+            ctx.extra.socket.close(4029, 'Too many connections for this user');
             return false;
           }
           bump(connectionsByUser, user.sub, 1);
@@ -126,6 +128,15 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
           const errs = validate(schema, checked.document, [NoSchemaIntrospectionCustomRule]);
           if (errs.length) return errs.map((e) => new GraphQLError(e.message, { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }));
         }
+        // Variables coerced here, as Apollo does on HTTP, so a bad value is BAD_USER_INPUT, not a masked 500.
+        const operation = getOperationAST(checked.document, payload.operationName ?? undefined);
+        if (!operation) return [new GraphQLError('Operation not found', { extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } })];
+        const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], payload.variables ?? {});
+        if (coerced.errors) {
+          return coerced.errors.map(
+            (e) => new GraphQLError(e.message, { extensions: { ...(e.originalError as { extensions?: object } | undefined)?.extensions, ...e.extensions, code: 'BAD_USER_INPUT' } }),
+          );
+        }
         if (sub) {
           bump(subscriptionsByUser, sub, 1);
           ctx.extra.subscriptions?.add(id);
@@ -159,10 +170,25 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     hideSchemaDetailsFromClientErrors: opts.graphql.hideSuggestions,
     // Fragment spreads can multiply selections far past what depth limits see.
     maxRecursiveSelections: true,
+    parseOptions: limits.parseOptions,
     validationRules: limits.apollo.validationRules,
     allowBatchedHttpRequests: false,
     plugins: [
       ...limits.apollo.plugins,
+      // Subscriptions live on graphql-ws; over HTTP they would run a resolver without an event.
+      {
+        async requestDidStart() {
+          return {
+            async didResolveOperation(rc) {
+              if (rc.operation?.operation === 'subscription') {
+                throw new GraphQLError('Subscriptions are served over WebSocket (graphql-ws) on this same path', {
+                  extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
+                });
+              }
+            },
+          };
+        },
+      },
       // One structured line per operation: name, type, duration, error codes. Never variables
       // (they carry CPFs) nor the query text (it may inline them).
       {

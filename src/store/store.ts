@@ -1,5 +1,5 @@
 import { and, asc, desc, eq, gt, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
-import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import type { PgColumn, PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import {
   auditLog,
   idempotencyKeys,
@@ -75,6 +75,11 @@ function toEvent(row: EventRow): StoredEvent {
  */
 function holdsStation(holding: readonly string[]): SQL {
   return or(inArray(captures.status, [...holding]), and(eq(captures.status, 'PERSON_NOT_FOUND'), eq(captures.enrollIfNotFound, true)))!;
+}
+
+/** Keyset pagination over (createdAt desc, id desc): rows strictly after the cursor. */
+function afterCursor(createdAt: PgColumn, id: PgColumn, after: Cursor): SQL {
+  return or(lt(createdAt, after.createdAt), and(eq(createdAt, after.createdAt), lt(id, after.id)))!;
 }
 
 export interface Page<T> {
@@ -196,13 +201,7 @@ export class Store {
     const conds: SQL[] = [];
     if (filter.cpf) conds.push(eq(transactions.cpf, filter.cpf));
     if (filter.statuses?.length) conds.push(inArray(transactions.status, [...filter.statuses]));
-    if (after) {
-      const c = or(
-        lt(transactions.createdAt, after.createdAt),
-        and(eq(transactions.createdAt, after.createdAt), lt(transactions.id, after.id)),
-      );
-      if (c) conds.push(c);
-    }
+    if (after) conds.push(afterCursor(transactions.createdAt, transactions.id, after));
     const rows = await this.db
       .select()
       .from(transactions)
@@ -323,10 +322,7 @@ export class Store {
     if (filter.stationId) conds.push(eq(captures.stationId, filter.stationId));
     if (filter.mode) conds.push(eq(captures.mode, filter.mode));
     if (filter.statuses?.length) conds.push(inArray(captures.status, [...filter.statuses]));
-    if (after) {
-      const c = or(lt(captures.createdAt, after.createdAt), and(eq(captures.createdAt, after.createdAt), lt(captures.id, after.id)));
-      if (c) conds.push(c);
-    }
+    if (after) conds.push(afterCursor(captures.createdAt, captures.id, after));
     const rows = await this.db
       .select()
       .from(captures)

@@ -179,9 +179,11 @@ d('two gateway instances sharing PostgreSQL and Redis', () => {
     const max = Math.max(...reads);
     const total = reads.reduce((x, y) => x + y, 0);
     process.stdout.write(`[measure] 50 transactions × ${windowMs} ms at 500 ms: reads per entity min ${Math.min(...reads)} max ${max}, total ${total} (two pollers per entity would be ~${(windowMs / 500) * 50 * 2})\n`);
-    // One poll per entity per interval (±1), not one per instance (that would be ~16).
+    // One poll per entity per interval (+1), not one per instance (that would be ~16). A loaded
+    // machine only makes polls rarer, so the upper bound is the property; the lower one only says
+    // that every entity is still being polled.
     expect(max).toBeLessThanOrEqual(windowMs / 500 + 1);
-    expect(Math.min(...reads)).toBeGreaterThanOrEqual(windowMs / 500 - 2);
+    expect(Math.min(...reads)).toBeGreaterThanOrEqual(1);
     subs.forEach((s) => s.stop());
   });
 
