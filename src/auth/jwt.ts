@@ -15,6 +15,8 @@ export interface AuthUser {
   role: Role;
   /** Token expiry (seconds since epoch); sockets close when it passes. */
   exp: number | null;
+  /** Claim `stations`: an operator limited to these SPID stations; null = all. */
+  stations: string[] | null;
 }
 
 export interface JwtSettings {
@@ -64,7 +66,16 @@ export async function verifyToken(token: string, s: JwtSettings): Promise<AuthUs
     if (typeof role !== 'string' || !(ROLES as readonly string[]).includes(role)) {
       throw new AuthError('UNAUTHENTICATED', 'Token has no valid role');
     }
-    return { sub: String(payload.sub), role: role as Role, exp: typeof payload.exp === 'number' ? payload.exp : null };
+    const stations = payload['stations'];
+    if (stations !== undefined && !(Array.isArray(stations) && stations.every((x) => typeof x === 'string'))) {
+      throw new AuthError('UNAUTHENTICATED', 'Token claim "stations" must be a list of station ids');
+    }
+    return {
+      sub: String(payload.sub),
+      role: role as Role,
+      exp: typeof payload.exp === 'number' ? payload.exp : null,
+      stations: stations === undefined ? null : (stations as string[]),
+    };
   } catch (err) {
     if (err instanceof AuthError) throw err;
     if (err instanceof joseErrors.JWTExpired) throw new AuthError('UNAUTHENTICATED', 'Token expired');
@@ -81,10 +92,10 @@ export function bearerFrom(header: unknown): string | null {
 
 export async function signToken(
   s: JwtSettings,
-  claims: { sub: string; role: Role },
+  claims: { sub: string; role: Role; stations?: string[] | undefined },
   ttlSeconds = 12 * 3600,
 ): Promise<string> {
-  return new SignJWT({ role: claims.role })
+  return new SignJWT({ role: claims.role, ...(claims.stations ? { stations: claims.stations } : {}) })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(claims.sub)
     .setIssuer(s.issuer)

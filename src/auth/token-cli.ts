@@ -3,7 +3,7 @@ import { ROLES, signToken, type Role } from './jwt';
 
 /** `npm run -s token -- <role> [subject]`: prints a dev token. Refused in production. */
 async function main(): Promise<void> {
-  const [role = 'operator', sub = `dev-${process.argv[2] ?? 'operator'}`] = process.argv.slice(2);
+  const [role = 'operator', sub = `dev-${process.argv[2] ?? 'operator'}`, stationList] = process.argv.slice(2);
   if (!(ROLES as readonly string[]).includes(role)) {
     process.stderr.write(`Unknown role "${role}". Use one of: ${ROLES.join(', ')}\n`);
     process.exit(2);
@@ -13,7 +13,8 @@ async function main(): Promise<void> {
     process.stderr.write('Dev tokens are disabled when NODE_ENV=production: get a token from your identity provider.\n');
     process.exit(1);
   }
-  process.stdout.write(`${await signToken(config.jwt, { sub, role: role as Role })}\n`);
+  const stations = stationList ? stationList.split(',').filter(Boolean) : undefined;
+  process.stdout.write(`${await signToken(config.jwt, { sub, role: role as Role, stations })}\n`);
 }
 
 main().catch((err: unknown) => {

@@ -7,6 +7,7 @@ import { CpfMasking } from '../../resolvers/cpf-masking';
 import { ErrorMapper } from '../../resolvers/errors';
 import { InputSanity } from '../../resolvers/input-sanity';
 import { MutationGuard } from '../../resolvers/mutation-guard';
+import { StationScope } from '../../resolvers/station-scope';
 import { AuditResolver } from '../../resolvers/audit.resolver';
 import { CaptureResolver, PersonCapturesResolver } from '../../resolvers/capture.resolver';
 import { MessageResolver } from '../../resolvers/message.resolver';
@@ -22,7 +23,7 @@ export function buildGatewaySchema(): Promise<GraphQLSchema> {
     resolvers: RESOLVERS,
     authChecker,
     authMode: 'error',
-    globalMiddlewares: [ErrorMapper, InputSanity, MutationGuard, CpfMasking],
+    globalMiddlewares: [ErrorMapper, InputSanity, MutationGuard, StationScope, CpfMasking],
     validate: { forbidUnknownValues: false },
     // Our subscriptions bring their own `subscribe` (log replay + live tail, see EventBus);
     // type-graphql still insists on a PubSub being present, so it gets an unused one.

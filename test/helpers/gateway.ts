@@ -140,8 +140,8 @@ export class TestGateway {
     return this.gw.server.url;
   }
 
-  token(role: Role, sub = `test-${role}`): Promise<string> {
-    return signToken(this.config.jwt, { sub, role });
+  token(role: Role, sub = `test-${role}`, stations?: string[]): Promise<string> {
+    return signToken(this.config.jwt, { sub, role, stations });
   }
 
   /** POST a typed document over real HTTP. */
