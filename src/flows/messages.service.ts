@@ -1,6 +1,7 @@
 import type { MessageRow } from '../store/schema';
 import type { ProvaDeVidaApi } from '../upstreams/provaDeVida/types';
 import { NotFoundError } from './errors';
+import { recordEntityChange, type EntitySpec } from './record';
 import type { FlowDeps } from './proof-of-life.service';
 
 export const MESSAGE_STATUSES = ['SENT', 'DELETED'] as const;
@@ -23,6 +24,7 @@ const messageToJson = (m: MessageRow): Record<string, unknown> => ({
 /** Push messages to the citizen's gov.br app. Same change path as transactions: store + event, then publish. */
 export class MessagesService {
   private readonly now: () => Date;
+  private readonly spec: EntitySpec<MessageRow>;
 
   constructor(
     private readonly deps: FlowDeps,
@@ -30,6 +32,13 @@ export class MessagesService {
     private readonly sender: { cnpj: string; name: string },
   ) {
     this.now = deps.now ?? (() => new Date());
+    this.spec = {
+      topic: 'message',
+      load: (tx, id) => deps.store.messageForUpdate(tx, id),
+      save: (tx, row) => deps.store.saveMessage(tx, row),
+      cpfOf: (row) => row.cpf,
+      toJson: messageToJson,
+    };
   }
 
   async send(input: SendMessageInput, sentBy: string | null): Promise<MessageRow> {
@@ -66,22 +75,12 @@ export class MessagesService {
     type: (typeof MESSAGE_EVENT_TYPES)[number],
     create = false,
   ): Promise<MessageRow> {
-    const { store, bus } = this.deps;
-    const out = await store.recordChange('message', id, async (tx) => {
-      const current = await store.messageForUpdate(tx, id);
+    const { row } = await recordEntityChange(this.deps, this.spec, id, (current) => {
       if (!current && !create) throw new NotFoundError('Message not found');
       if (current && current.status === 'DELETED') return null;
-      const after = next(current);
-      if (after.cpf) await store.ensurePerson(tx, after.cpf);
-      await store.saveMessage(tx, after);
-      return { type, cpf: after.cpf, payload: messageToJson(after), result: after };
+      return { type, row: next(current) };
     });
-    if (!out) {
-      const row = (await store.messagesById([id])).get(id);
-      if (!row) throw new NotFoundError('Message not found');
-      return row;
-    }
-    await bus.published(out.event);
-    return out.result;
+    if (!row) throw new NotFoundError('Message not found');
+    return row;
   }
 }

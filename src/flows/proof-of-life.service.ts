@@ -3,6 +3,7 @@ import type { EventBus } from '../events/bus';
 import type { PollResult, PollScheduler } from '../pollers/scheduler';
 import type { TransactionRow } from '../store/schema';
 import { NotFoundError } from './errors';
+import { recordEntityChange, type EntitySpec } from './record';
 import type { Store } from '../store/store';
 import { UpstreamError, UpstreamNotFoundError } from '../upstreams/errors';
 import type { CreateProofOfLifeRequest, ProvaDeVidaApi, Requester } from '../upstreams/provaDeVida/types';
@@ -46,6 +47,7 @@ export { NotFoundError };
  */
 export class ProofOfLifeService {
   private readonly now: () => Date;
+  private readonly spec: EntitySpec<TransactionRow>;
 
   constructor(
     private readonly deps: FlowDeps,
@@ -53,6 +55,13 @@ export class ProofOfLifeService {
     private readonly requester: Requester,
   ) {
     this.now = deps.now ?? (() => new Date());
+    this.spec = {
+      topic: 'transaction',
+      load: (tx, id) => deps.store.transactionForUpdate(tx, id),
+      save: (tx, row) => deps.store.saveTransaction(tx, row),
+      cpfOf: (row) => row.cpf,
+      toJson: transactionToJson,
+    };
     deps.scheduler.register(TRANSACTION_POLL_KIND, (id) => this.poll(id));
   }
 
@@ -127,24 +136,13 @@ export class ProofOfLifeService {
     next: (current: TransactionRow | null) => TransactionRow,
     create = false,
   ): Promise<TransactionRow> {
-    const { store, bus } = this.deps;
-    let unchanged: TransactionRow | null = null;
-    const out = await store.recordChange('transaction', id, async (tx) => {
-      const current = await store.transactionForUpdate(tx, id);
+    const { row } = await recordEntityChange(this.deps, this.spec, id, (current) => {
       if (!current && !create) throw new NotFoundError('Transaction not found');
       const after = next(current);
       const type = transitionEvent(current, after);
-      if (!type) {
-        unchanged = current;
-        return null;
-      }
-      await store.ensurePerson(tx, after.cpf);
-      await store.saveTransaction(tx, after);
-      return { type, cpf: after.cpf, payload: transactionToJson(after), result: after };
+      return type ? { type, row: after } : null;
     });
-    if (!out) return unchanged ?? (await this.mustGet(id));
-    await bus.published(out.event);
-    return out.result;
+    return row ?? (await this.mustGet(id));
   }
 
   private async mustGet(id: string): Promise<TransactionRow> {
