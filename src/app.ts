@@ -9,6 +9,7 @@ import { CaptureService, type Station } from './flows/capture.service';
 import Redis from 'ioredis';
 import { Idempotency } from './flows/idempotency';
 import { MutationRateLimiter } from './server/rate-limit';
+import { Metrics, meteredScheduler } from './metrics';
 import { MessagesService } from './flows/messages.service';
 import { ProofOfLifeService } from './flows/proof-of-life.service';
 import { MemoryPollScheduler } from './pollers/memory';
@@ -61,8 +62,11 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     // and a periodic tail bounds how late a lost wake-up can make an event.
     const redis = config.redisUrl ? createRedisWakeups(config.redisUrl, { channelPrefix: config.redis.prefix }) : null;
     if (redis) cleanups.push(() => redis.close());
+    // Read at scrape time, after `bus` exists.
+    const metrics = new Metrics(() => bus.subscriberCount);
     const bus = new EventBus(store, redis ? redis.pubsub : createMemoryWakeups(), {
       logger,
+      onDispatch: (e) => metrics.events.inc({ topic: e.topic }),
       safetyTailMs: redis ? config.redis.safetyTailMs : 0,
     });
     await bus.start();
@@ -132,7 +136,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
           logger: logger.child({ component: 'scheduler' }),
         })
       : null;
-    const scheduler: PollScheduler = bull ?? new MemoryPollScheduler(config.poll, logger.child({ component: 'scheduler' }));
+    const scheduler: PollScheduler = meteredScheduler(bull ?? new MemoryPollScheduler(config.poll, logger.child({ component: 'scheduler' })), metrics);
     const deps = { store, bus, scheduler, logger };
     const proofOfLife = new ProofOfLifeService(deps, pdv, config.provaDeVida.requester);
     const messages = new MessagesService(deps, pdv, { cnpj: config.provaDeVida.requester.cnpj, name: config.provaDeVida.requester.name });
@@ -161,6 +165,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
       services: { store, bus, proofOfLife, messages, captures, idempotency, rateLimiter, logger },
       jwt: config.jwt,
       graphql: config.graphql,
+      metrics: metrics.registry,
       logger,
       host: config.host,
       port: config.port,

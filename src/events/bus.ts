@@ -20,6 +20,8 @@ export interface EventBusOptions {
    */
   safetyTailMs?: number;
   logger?: Logger;
+  /** Called for every log row dispatched locally (metrics). */
+  onDispatch?: (e: StoredEvent) => void;
 }
 
 interface Listener {
@@ -96,6 +98,7 @@ export class EventBus {
             const rows = await this.store.eventsAfter(this.lastSeq, TAIL_PAGE);
             for (const e of rows) {
               this.lastSeq = e.seq;
+              this.opts.onDispatch?.(e);
               for (const l of this.listeners) if (l.matches(e)) l.push(e);
             }
             if (rows.length < TAIL_PAGE) break;

@@ -10,6 +10,7 @@ import { getVariableValues } from 'graphql/execution/values';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import { AuthError, bearerFrom, verifyToken, type AuthUser, type JwtSettings } from '../auth/jwt';
 import { createContext, type Context, type Services } from '../../resolvers/context';
 import { formatErrorFor } from './errors';
@@ -27,6 +28,8 @@ export interface ServerOptions {
   readiness?: () => Promise<Record<string, boolean>>;
   /** Query limits, body size, introspection, CORS (see `Config['graphql']`). */
   graphql: Config['graphql'];
+  /** Served at `GET /metrics` (Prometheus text format). */
+  metrics?: Registry;
 }
 
 export interface RunningServer {
@@ -227,6 +230,14 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
+  });
+  // Operational, no personal data; meant for the internal network's Prometheus (block it at the edge).
+  app.get('/metrics', async (_req, res) => {
+    if (!opts.metrics) {
+      res.status(404).end();
+      return;
+    }
+    res.set('content-type', opts.metrics.contentType).send(await opts.metrics.metrics());
   });
   app.get('/readyz', async (_req, res) => {
     try {

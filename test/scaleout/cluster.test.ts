@@ -178,6 +178,14 @@ d('two gateway instances sharing PostgreSQL and Redis', () => {
     const reads = ids.map((id) => (after[id]?.reads ?? 0) - (before[id]?.reads ?? 0));
     const max = Math.max(...reads);
     const total = reads.reduce((x, y) => x + y, 0);
+    const pollsOf = async (g: GatewayProcess) => {
+      const text = await (await fetch(`http://127.0.0.1:${g.port}/metrics`)).text();
+      return [...text.matchAll(/^idgw_polls_total\{kind="transaction",outcome="[a-z]+"\} (\d+)/gm)].reduce((n, m) => n + Number(m[1]), 0);
+    };
+    const [pa, pb] = await Promise.all([pollsOf(a), pollsOf(b)]);
+    process.stdout.write(`[measure] transaction polls since boot per instance (from /metrics): A ${pa}, B ${pb}\n`);
+    expect(pa).toBeGreaterThan(0);
+    expect(pb).toBeGreaterThan(0);
     process.stdout.write(`[measure] 50 transactions × ${windowMs} ms at 500 ms: reads per entity min ${Math.min(...reads)} max ${max}, total ${total} (two pollers per entity would be ~${(windowMs / 500) * 50 * 2})\n`);
     // One poll per entity per interval (+1), not one per instance (that would be ~16). A loaded
     // machine only makes polls rarer, so the upper bound is the property; the lower one only says
