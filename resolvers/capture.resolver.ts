@@ -10,7 +10,7 @@ import type { Context } from './context';
 import { decodeCursor, encodeCursor, PageArgs } from './pagination';
 import { Person } from './person.type';
 import { CPFScalar, SafeIntScalar, UUIDScalar } from './scalars';
-import { CaptureConnection, ResendResult } from './station.type';
+import { CaptureConnection, ResendResult, Station } from './station.type';
 import { idempotent } from './idempotency';
 
 @ArgsType()
@@ -104,6 +104,12 @@ export class CaptureResolver {
   @FieldResolver(() => Person)
   async person(@Root() c: Capture, @Ctx() ctx: Context): Promise<Person> {
     return (await ctx.loaders.person.load(c.cpf)) ?? { cpf: c.cpf, firstSeenAt: c.createdAt };
+  }
+
+  @Authorized('viewer')
+  @FieldResolver(() => Station, { nullable: true, description: 'Null if the station is no longer configured.' })
+  station(@Root() c: Capture, @Ctx() ctx: Context): Station | null {
+    return ctx.services.captures.stationList().find((s) => s.id === c.stationId) ?? null;
   }
 
   @Authorized('viewer')

@@ -44,9 +44,9 @@ export function createContext(user: AuthUser | null, services: Services, request
     user,
     services,
     request,
-    loaders: createLoaders(services.store),
+    loaders: createLoaders(services.store, services.captures),
     renewLoaders() {
-      ctx.loaders = createLoaders(services.store);
+      ctx.loaders = createLoaders(services.store, services.captures);
     },
   };
   return ctx;

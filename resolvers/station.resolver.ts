@@ -1,24 +1,46 @@
-import { Arg, Authorized, Ctx, Mutation, Query, Resolver } from 'type-graphql';
-import { STATION_HOLDING_STATUSES } from '../src/flows/capture';
+import { Arg, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { Capture } from './capture.type';
 import type { Context } from './context';
 import { CPFScalar } from './scalars';
-import { OperatorLoginResult, Station, type OperatorLoginStatus } from './station.type';
+import { OperatorLoginResult, OperatorLoginStatus, Station } from './station.type';
 
 @Resolver(() => Station)
 export class StationResolver {
   @Authorized('viewer')
-  @Query(() => [Station], { description: 'Configured SPID stations, each asked for its Login Status now.' })
-  async stations(@Ctx() ctx: Context): Promise<Station[]> {
-    const list = ctx.services.captures.stationList();
-    return Promise.all(list.map((s) => this.load(s.id, ctx)));
+  @Query(() => [Station], { description: 'Configured SPID stations. Live fields (online, login) ask the station when selected.' })
+  stations(@Ctx() ctx: Context): Station[] {
+    return ctx.services.captures.stationList();
   }
 
   @Authorized('viewer')
   @Query(() => Station, { nullable: true })
   async station(@Arg('id', () => String) id: string, @Ctx() ctx: Context): Promise<Station | null> {
-    if (!ctx.services.captures.stationList().some((s) => s.id === id)) return null;
-    return this.load(id, ctx);
+    return ctx.services.captures.stationList().find((s) => s.id === id) ?? null;
+  }
+
+  @Authorized('viewer')
+  @FieldResolver(() => Boolean, { description: 'The station answered Login Status just now.' })
+  async online(@Root() s: Station, @Ctx() ctx: Context): Promise<boolean> {
+    return (await ctx.loaders.stationState.load(s.id)).online;
+  }
+
+  @Authorized('viewer')
+  @FieldResolver(() => OperatorLoginStatus, { nullable: true })
+  async loginStatus(@Root() s: Station, @Ctx() ctx: Context): Promise<OperatorLoginStatus | null> {
+    return ((await ctx.loaders.stationState.load(s.id)).login?.status as OperatorLoginStatus | undefined) ?? null;
+  }
+
+  @Authorized('viewer')
+  @FieldResolver(() => CPFScalar, { nullable: true, description: 'The logged-in operator.' })
+  async operatorCpf(@Root() s: Station, @Ctx() ctx: Context): Promise<string | null> {
+    return (await ctx.loaders.stationState.load(s.id)).login?.operatorCpf ?? null;
+  }
+
+  @Authorized('viewer')
+  @FieldResolver(() => Capture, { nullable: true, description: 'The capture holding the reader, if any.' })
+  async currentCapture(@Root() s: Station, @Ctx() ctx: Context): Promise<Capture | null> {
+    const row = await ctx.loaders.stationCapture.load(s.id);
+    return row ? Capture.from(row) : null;
   }
 
   @Authorized('operator')
@@ -30,20 +52,5 @@ export class StationResolver {
   ): Promise<OperatorLoginResult> {
     const r = await ctx.services.captures.login(stationId, operatorCpf);
     return { stationId, status: r.status, operatorCpf: r.operatorCpf, loggedIn: r.status === 'OPERATOR_OK' || r.status === 'OPERATOR_OFFLINE_OK' };
-  }
-
-  private async load(id: string, ctx: Context): Promise<Station> {
-    const svc = ctx.services.captures;
-    const { name } = svc.station(id);
-    const [state, holding] = await Promise.all([svc.stationState(id), ctx.services.store.capturesHoldingStations([id], STATION_HOLDING_STATUSES)]);
-    const current = holding.get(id);
-    return {
-      id,
-      name,
-      online: state.online,
-      loginStatus: (state.login?.status as OperatorLoginStatus | undefined) ?? null,
-      operatorCpf: state.login?.operatorCpf ?? null,
-      currentCapture: current ? Capture.from(current) : null,
-    };
   }
 }

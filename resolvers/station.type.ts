@@ -11,14 +11,11 @@ registerEnumType(OperatorLoginStatus, {
   description: 'SPID Login / Login Status. OPERATOR_OFFLINE_OK: the station could not reach its server and logged the operator in from its local base.',
 });
 
+/** A SPID Client capture station (one reader, one capture at a time); live fields are resolved on demand. */
 @ObjectType({ description: 'A SPID Client capture station (one reader, one capture at a time).' })
 export class Station {
   @Field(() => String) id!: string;
   @Field(() => String) name!: string;
-  @Field(() => Boolean, { description: 'The station answered Login Status just now.' }) online!: boolean;
-  @Field(() => OperatorLoginStatus, { nullable: true }) loginStatus!: OperatorLoginStatus | null;
-  @Field(() => CPFScalar, { nullable: true, description: 'The logged-in operator.' }) operatorCpf!: string | null;
-  @Field(() => Capture, { nullable: true, description: 'The capture holding the reader, if any.' }) currentCapture!: Capture | null;
 }
 
 @ObjectType()

@@ -8,6 +8,7 @@
  */
 import {
   CaptureDocument,
+  CapturesDocument,
   CaptureStatusChangedDocument,
   LoginOperatorDocument,
   SendCaptureDocument,
@@ -89,4 +90,16 @@ test('the station took the send but the answer was lost: the station is idle, so
   expect((await sends()) - before).toBe(2);
   expect(gw.gw.scheduler.watchedCount('capture')).toBe(0);
   sub.stop();
+});
+
+test('Capture.station resolves the station, with its live login state', async () => {
+  const { captures } = await gw.ok(CapturesDocument, { stationId: 'station-1', first: 1 });
+  const id = captures.edges[0]!.node.id;
+  const res = await fetch(gw.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${await gw.token('viewer')}` },
+    body: JSON.stringify({ query: `query($id: UUID!) { capture(id: $id) { station { id name online loginStatus operatorCpf } } }`, variables: { id } }),
+  });
+  const body = (await res.json()) as { data: { capture: { station: Record<string, unknown> } } };
+  expect(body.data.capture.station).toEqual({ id: 'station-1', name: 'Station 1', online: true, loginStatus: 'OPERATOR_OK', operatorCpf: '***.***.003-70' });
 });
