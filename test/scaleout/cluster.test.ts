@@ -157,7 +157,15 @@ d('two gateway instances sharing PostgreSQL and Redis', () => {
     ]);
   });
 
-  test('poll dedupe: 50 open transactions, 100 subscribers on both instances → one poll per entity per interval', async () => {
+  test('poll dedupe: 50 open transactions and 3 captures, 100 subscribers on both instances → one poll per entity per interval', async () => {
+    // Three captures held open at their stations (paused desks), started through both instances.
+    const stations = ['station-1', 'station-2', 'station-3'];
+    for (const [i, st] of stations.entries()) {
+      const via = i % 2 ? a : b;
+      await raw(via.url, `mutation($s: String!, $o: CPF!) { loginOperator(stationId: $s, operatorCpf: $o) { status } }`, { s: st, o: SPID_MAGIC_CPFS.operatorOk });
+      await spid.control('POST', `/stations/${st}/pause`);
+      await raw(via.url, `mutation($s: String!, $c: CPF!) { startPresentialCapture(stationId: $s, cpf: $c) { id } }`, { s: st, c: SPID_MAGIC_CPFS.matches });
+    }
     const ids: string[] = [];
     for (let i = 0; i < 50; i++) {
       const via = i % 2 ? a : b;
@@ -171,10 +179,22 @@ d('two gateway instances sharing PostgreSQL and Redis', () => {
     }
     await Promise.all(subs.map((s) => s.waitFor((e) => e.transactionResponseChanged.type === 'REQUESTED')));
     await sleep(1500); // let every entity's first poll happen
+    const statusReads = async () => {
+      const c = await spid.counters();
+      return stations.map((st) => c.byStation[st]?.byRoute['GET /capture/status'] ?? 0);
+    };
     const before = (await pdv.counters()).byTransaction;
+    const capBefore = await statusReads();
     const windowMs = 4000;
     await sleep(windowMs);
     const after = (await pdv.counters()).byTransaction;
+    const capReads = (await statusReads()).map((n, i) => n - capBefore[i]!);
+    process.stdout.write(`[measure] 3 open captures × ${windowMs} ms at 500 ms: Capture Status reads per station ${capReads.join(', ')}\n`);
+    for (const n of capReads) {
+      expect(n).toBeLessThanOrEqual(windowMs / 500 + 1);
+      expect(n).toBeGreaterThanOrEqual(1);
+    }
+    for (const st of stations) await spid.control('POST', `/stations/${st}/resume`);
     const reads = ids.map((id) => (after[id]?.reads ?? 0) - (before[id]?.reads ?? 0));
     const max = Math.max(...reads);
     const total = reads.reduce((x, y) => x + y, 0);
