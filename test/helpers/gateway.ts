@@ -17,6 +17,17 @@ export interface GraphQLResponse<T> {
   errors?: { message: string; path?: string[]; extensions?: Record<string, unknown> }[];
 }
 
+/** One call to a simulator's control API (JSON in, JSON out). */
+async function controlCall<T>(controlUrl: string, method: string, path: string, body?: unknown): Promise<T> {
+  const res = await fetch(controlUrl + path, {
+    method,
+    ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+  });
+  if (!res.ok) throw new Error(`control ${method} ${path} → ${res.status}`);
+  const text = await res.text();
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
 /** A Prova de Vida simulator on loopback with a typed control API. */
 export class PdvSim {
   private constructor(readonly sim: ProvaDeVidaSimulator) {}
@@ -30,13 +41,7 @@ export class PdvSim {
   }
 
   async control<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
-    const res = await fetch(this.sim.controlUrl + path, {
-      method,
-      ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
-    });
-    if (!res.ok) throw new Error(`control ${method} ${path} → ${res.status}`);
-    const text = await res.text();
-    return (text ? JSON.parse(text) : undefined) as T;
+    return controlCall<T>(this.sim.controlUrl, method, path, body);
   }
 
   async counters(): Promise<{ total: number; byRoute: Record<string, number>; byTransaction: Record<string, { reads: number }> }> {
@@ -68,13 +73,7 @@ export class SpidSim {
   }
 
   async control<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
-    const res = await fetch(this.sim.controlUrl + path, {
-      method,
-      ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
-    });
-    if (!res.ok) throw new Error(`control ${method} ${path} → ${res.status}`);
-    const text = await res.text();
-    return (text ? JSON.parse(text) : undefined) as T;
+    return controlCall<T>(this.sim.controlUrl, method, path, body);
   }
 
   async counters(): Promise<{ total: number; byStation: Record<string, { total: number; byRoute: Record<string, number> }>; byTguid: Record<string, { resultReads: number }> }> {
