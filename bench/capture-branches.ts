@@ -56,7 +56,7 @@ async function main(): Promise<void> {
         ? (await gw.ok(EnrollDocument, { stationId, cpf: b.cpf })).enroll.id
         : (await gw.ok(StartPresentialCaptureDocument, { stationId, cpf: b.cpf })).startPresentialCapture.id;
     const mine = (e: { captureStatusChanged: { capture: { id: string }; type: string; status: string } }) => e.captureStatusChanged.capture.id === id;
-    const last = await sub.waitFor(
+    await sub.waitFor(
       (e) => mine(e) && (e.captureStatusChanged.type === 'REPORT_READY' || (FINAL.has(e.captureStatusChanged.status) && !e.captureStatusChanged.capture.tguid)),
       600_000,
     );
@@ -65,7 +65,6 @@ async function main(): Promise<void> {
     sub.stop();
     const calls = ((await spid.counters()).byStation[stationId]?.total ?? 0) - before;
     rows.push(`| ${b.name} | ${steps.length} | ${(ms / 1000).toFixed(1)} s | ${calls} | ${steps.join(' → ')} |`);
-    void last;
   };
   for (let i = 0; i < BRANCHES.length; i += 3) {
     await Promise.all(BRANCHES.slice(i, i + 3).map((b, k) => run(b, stations[k]!)));
