@@ -19,6 +19,7 @@ import {
   UpstreamUnavailableError,
   UpstreamValidationError,
 } from '../../src/upstreams/errors';
+import { caught } from '../helpers/assert';
 
 type Sim = Awaited<ReturnType<typeof startProvaDeVidaSimulator>>;
 interface Counters {
@@ -83,14 +84,6 @@ const req = (cpf: string, extra: Partial<CreateProofOfLifeRequest> = {}): Create
   ...extra,
 });
 
-async function caught(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('expected a rejection');
-}
 
 /** Polls like the gateway does (there are no webhooks upstream) until an answer or cancellation shows. */
 async function waitForOutcome(c: ProvaDeVidaApi, id: string, timeoutMs = 5000): Promise<UpstreamTransaction> {

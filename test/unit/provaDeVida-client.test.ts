@@ -18,6 +18,7 @@ import {
   UpstreamUnavailableError,
   UpstreamValidationError,
 } from '../../src/upstreams/errors';
+import { caught } from '../helpers/assert';
 
 // ---------------------------------------------------------------------------
 // helpers
@@ -133,14 +134,6 @@ const createReq = (extra: Partial<CreateProofOfLifeRequest> = {}): CreateProofOf
   ...extra,
 });
 
-async function caught(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('expected a rejection');
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
