@@ -24,6 +24,10 @@ import type { Store } from './store/store';
 import { createProvaDeVidaClient } from './upstreams/provaDeVida';
 import type { ProvaDeVidaApi } from './upstreams/provaDeVida/types';
 import { createSpidStationClient } from './upstreams/spid';
+import type { SpanExporter } from '@opentelemetry/sdk-trace';
+import { startTracing } from './tracing-sdk';
+import { tracedScheduler, upstreamSpans } from './tracing';
+import { combineObservers } from './upstreams/observer';
 
 export interface Gateway {
   server: RunningServer;
@@ -37,12 +41,17 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
+export interface GatewayOptions {
+  /** Tests: every span goes to this exporter (tracing on without `OTEL_EXPORTER_OTLP_ENDPOINT`). */
+  traceExporter?: SpanExporter | undefined;
+}
+
 /**
  * Wires the layers bottom-up: store → event bus → upstream clients →
  * scheduler and flows → GraphQL server. `close()` unwinds in reverse so that
  * nothing writes to a closed store.
  */
-export async function startGateway(config: Config, logger: Logger): Promise<Gateway> {
+export async function startGateway(config: Config, logger: Logger, opts: GatewayOptions = {}): Promise<Gateway> {
   const cleanups: (() => Promise<void>)[] = [];
   const close = async () => {
     for (const fn of cleanups.reverse()) {
@@ -55,6 +64,8 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     cleanups.length = 0;
   };
   try {
+    const tracing = startTracing({ ...config.tracing, exporter: opts.traceExporter });
+    if (tracing) cleanups.push(() => tracing.shutdown());
     const store = config.databaseUrl ? await openPostgresStore(config.databaseUrl) : await openPgliteStore(config.dataDir);
     cleanups.push(() => store.close());
 
@@ -62,8 +73,17 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     // and a periodic tail bounds how late a lost wake-up can make an event.
     const redis = config.redisUrl ? createRedisWakeups(config.redisUrl, { channelPrefix: config.redis.prefix }) : null;
     if (redis) cleanups.push(() => redis.close());
-    // Read at scrape time, after `bus` exists.
-    const metrics = new Metrics(() => bus.subscriberCount);
+    // Read at scrape time, after `bus` and `scheduler` exist.
+    const metrics = new Metrics({
+      subscriberCount: () => bus.subscriberCount,
+      eventLog: async () => {
+        const head = await store.latestSeq();
+        return { head, dispatched: bus.dispatchedSeq };
+      },
+      subscriberQueues: () => bus.queueDepths(),
+      jobCounts: async () => (scheduler.jobCounts ? scheduler.jobCounts() : {}),
+    });
+    const observer = tracing ? combineObservers(metrics.upstream, upstreamSpans) : metrics.upstream;
     const bus = new EventBus(store, redis ? redis.pubsub : createMemoryWakeups(), {
       logger,
       onDispatch: (e) => metrics.events.inc({ topic: e.topic }),
@@ -110,6 +130,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
         stationId: s.id,
         requestTimeoutMs: config.spid.timeoutMs,
         logger: logger.child({ upstream: 'spid', stationId: s.id }),
+        observer,
       }),
     }));
     cleanups.push(async () => {
@@ -123,6 +144,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
       apiVersion: config.provaDeVida.apiVersion,
       requestTimeoutMs: config.provaDeVida.timeoutMs,
       logger: logger.child({ upstream: 'provaDeVida' }),
+      observer,
     });
     cleanups.push(() => pdv.close());
 
@@ -134,9 +156,11 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
           lockDurationMs: config.redis.jobLockMs,
           stalledIntervalMs: config.redis.stalledCheckMs,
           logger: logger.child({ component: 'scheduler' }),
+          onStalled: () => metrics.jobsStalled.inc(),
         })
       : null;
-    const scheduler: PollScheduler = meteredScheduler(bull ?? new MemoryPollScheduler(config.poll, logger.child({ component: 'scheduler' })), metrics);
+    const metered = meteredScheduler(bull ?? new MemoryPollScheduler(config.poll, logger.child({ component: 'scheduler' })), metrics);
+    const scheduler: PollScheduler = tracing ? tracedScheduler(metered) : metered;
     const deps = { store, bus, scheduler, logger };
     const proofOfLife = new ProofOfLifeService(deps, pdv, config.provaDeVida.requester);
     const messages = new MessagesService(deps, pdv, { cnpj: config.provaDeVida.requester.cnpj, name: config.provaDeVida.requester.name });

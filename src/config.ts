@@ -146,6 +146,14 @@ const schema = z.object({
   SIMULATOR_SPID_CONTROL_PORT: int(0, 65535).default(4040),
   /** Port of the simulated remote-capture service (the URLs handed to citizens). @default 4041 */
   SIMULATOR_SPID_REMOTE_PORT: int(0, 65535).default(4041),
+
+  /**
+   * OpenTelemetry: OTLP/HTTP collector base URL (spans go to `<url>/v1/traces`,
+   * headers from `OTEL_EXPORTER_OTLP_HEADERS`); unset = no tracing. @default unset
+   */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
+  /** `service.name` of the spans. @default 'identity-flows-gateway' */
+  OTEL_SERVICE_NAME: z.string().min(1).default('identity-flows-gateway'),
 });
 
 export type Env = z.input<typeof schema>;
@@ -196,6 +204,7 @@ export interface Config {
     timeoutMs: number;
     requester: { cnpj: string; name: string; service: string };
   };
+  tracing: { otlpEndpoint: string | undefined; serviceName: string };
 }
 
 /** Only for development: printed tokens signed with it are worthless anywhere else. */
@@ -280,5 +289,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       timeoutMs: e.PDV_TIMEOUT_MS,
       requester: { cnpj: e.PDV_REQUESTER_CNPJ, name: e.PDV_REQUESTER_NAME, service: e.PDV_REQUESTER_SERVICE },
     },
+    tracing: { otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: e.OTEL_SERVICE_NAME },
   };
 }

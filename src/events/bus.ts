@@ -27,6 +27,8 @@ export interface EventBusOptions {
 interface Listener {
   matches(e: StoredEvent): boolean;
   push(e: StoredEvent): void;
+  /** Events waiting for this subscriber to consume them. */
+  depth(): number;
 }
 
 const TAIL_PAGE = 500;
@@ -113,6 +115,23 @@ export class EventBus {
     return this.tailing;
   }
 
+  /** The last seq dispatched to local subscribers (event-log lag = head − this). */
+  get dispatchedSeq(): number {
+    return this.lastSeq;
+  }
+
+  /** Queued events per subscription: the slowest one and the sum (metrics). */
+  queueDepths(): { max: number; total: number } {
+    let max = 0;
+    let total = 0;
+    for (const l of this.listeners) {
+      const d = l.depth();
+      total += d;
+      if (d > max) max = d;
+    }
+    return { max, total };
+  }
+
   /** Number of live subscriptions on this instance (metrics, tests). */
   get subscriberCount(): number {
     return this.listeners.size;
@@ -168,6 +187,7 @@ export class EventBus {
           coalesce(queue);
         }
       },
+      depth: () => queue.length,
     };
     this.listeners.add(listener);
 

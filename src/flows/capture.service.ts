@@ -223,6 +223,7 @@ export class CaptureService {
     if (!c || captureFinished(c)) return { done: true, changed: false };
     const before = c.updatedAt.getTime();
     let slow = false;
+    let upstreamFailed = false;
     try {
       const { api } = this.station(c.stationId);
       if (enrollingAfterNotFound(c)) {
@@ -261,11 +262,12 @@ export class CaptureService {
       }
     } catch (err) {
       if (!(err instanceof UpstreamError) && !(err instanceof FlowError)) throw err;
+      upstreamFailed = err instanceof UpstreamError;
       this.deps.logger.warn({ captureId: id, code: err.code }, 'capture poll failed');
     }
     const after = (await this.deps.store.capturesById([id])).get(id);
-    if (!after || captureFinished(after)) return { done: true, changed: true };
-    return { done: false, changed: after.updatedAt.getTime() !== before, minDelayMs: slow ? this.slowPollMs : undefined };
+    if (!after || captureFinished(after)) return { done: true, changed: true, upstreamFailed };
+    return { done: false, changed: after.updatedAt.getTime() !== before, minDelayMs: slow ? this.slowPollMs : undefined, upstreamFailed };
   }
 
   /** Follows the station's Capture Status while the capture holds it; advances automatically when asked to. */

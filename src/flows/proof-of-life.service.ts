@@ -103,12 +103,14 @@ export class ProofOfLifeService {
     const current = (await this.deps.store.transactionsById([id])).get(id);
     if (!current || isTerminal(current.status)) return { done: true, changed: false };
     let next: TransactionRow;
+    let upstreamFailed = false;
     try {
       const u = await this.api.getTransaction(id);
       const now = this.now();
       next = await this.apply(id, (cur) => mergeUpstream(cur!, u, now));
     } catch (err) {
       if (!(err instanceof UpstreamError)) throw err;
+      upstreamFailed = true;
       if (err instanceof UpstreamNotFoundError) this.deps.logger.warn({ transactionId: id }, 'upstream no longer knows this transaction');
       else this.deps.logger.warn({ transactionId: id, code: err.code }, 'transaction poll failed');
       // The upstream never marks expiry: our clock does, reachable or not.
@@ -116,8 +118,8 @@ export class ProofOfLifeService {
       next = await this.apply(id, (cur) => expireIfDue(cur!, now));
     }
     const changed = next.updatedAt.getTime() !== current.updatedAt.getTime();
-    if (isTerminal(next.status)) return { done: true, changed };
-    return { done: false, changed, dueAt: next.expiresAt };
+    if (isTerminal(next.status)) return { done: true, changed, upstreamFailed };
+    return { done: false, changed, dueAt: next.expiresAt, upstreamFailed };
   }
 
   /** At boot: watch every open transaction again (the scheduler keeps nothing across restarts). */

@@ -60,6 +60,8 @@ interface PollJobData {
   id: string;
   /** Delay used before this poll (null before the first poll): the backoff state. */
   prevMs: number | null;
+  /** W3C traceparent of the span that watched the entity (see PollMeta). */
+  traceparent?: string | undefined;
 }
 
 interface CronJobData {
@@ -81,6 +83,8 @@ export interface BullMqPollSchedulerOptions {
   /** Worker concurrency per instance. @default 10 */
   concurrency?: number;
   logger?: Logger;
+  /** Called for every job this instance's worker finds stalled (metrics). @default undefined */
+  onStalled?: (jobId: string) => void;
 }
 
 /** BullMQ custom job ids may not contain ':' (nor be integers); encode both parts and join with '|'. */
@@ -154,6 +158,7 @@ export class BullMqPollScheduler implements PollScheduler {
       maxStalledCount: 1_000_000,
     });
     worker.on('error', (err) => this.logger?.error({ err }, 'bullmq worker error'));
+    worker.on('stalled', (jobId) => this.opts.onStalled?.(jobId));
     worker.on('failed', (job, err) =>
       this.logger?.warn({ err, jobId: job?.id, name: job?.name, attempts: job?.attemptsMade }, 'bullmq job failed'),
     );
@@ -180,10 +185,10 @@ export class BullMqPollScheduler implements PollScheduler {
    * cluster-wide: the jobId is deterministic and BullMQ ignores an add whose
    * id exists (whatever its state; `delayMs` then does not apply).
    */
-  async watch(kind: string, id: string, opts: { delayMs?: number | undefined } = {}): Promise<void> {
+  async watch(kind: string, id: string, opts: { delayMs?: number | undefined; traceparent?: string | undefined } = {}): Promise<void> {
     const queue = this.queue;
     if (!queue) return;
-    const data: PollJobData = { kind, id, prevMs: null };
+    const data: PollJobData = { kind, id, prevMs: null, ...(opts.traceparent ? { traceparent: opts.traceparent } : {}) };
     await queue.add(POLL_JOB, data, {
       jobId: jobIdFor(kind, id),
       delay: Math.max(0, opts.delayMs ?? this.policy.intervalMs),
@@ -239,6 +244,13 @@ export class BullMqPollScheduler implements PollScheduler {
     );
   }
 
+  /** Jobs by state in the shared queue (cluster-wide, not only this instance's). */
+  async jobCounts(): Promise<Record<string, number>> {
+    const queue = this.queue;
+    if (!queue) return {};
+    return queue.getJobCounts('wait', 'active', 'delayed', 'prioritized', 'failed');
+  }
+
   /** Redis round trip through the queue's client, for /readyz. */
   async health(): Promise<boolean> {
     const queue = this.queue;
@@ -264,7 +276,7 @@ export class BullMqPollScheduler implements PollScheduler {
 
     let result: PollResult;
     try {
-      result = await handler(data.id);
+      result = await handler(data.id, { traceparent: data.traceparent });
     } catch (err) {
       // The handler records nothing on failure; keep polling with backoff (= no change).
       this.logger?.warn({ err, kind: data.kind, id: data.id }, 'poll failed; backing off');

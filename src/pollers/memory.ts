@@ -1,12 +1,13 @@
 import { Cron } from 'croner';
 import type { Logger } from 'pino';
 import { delayAfterPoll, type BackoffPolicy } from './backoff';
-import type { PollHandler, PollScheduler } from './scheduler';
+import type { PollHandler, PollMeta, PollScheduler } from './scheduler';
 
 interface Entry {
   timer: NodeJS.Timeout | null;
   running: boolean;
   delayMs: number | null;
+  meta: PollMeta;
 }
 
 /**
@@ -60,11 +61,17 @@ export class MemoryPollScheduler implements PollScheduler {
     );
   }
 
-  async watch(kind: string, id: string, opts: { delayMs?: number | undefined } = {}): Promise<void> {
+  async jobCounts(): Promise<Record<string, number>> {
+    let running = 0;
+    for (const e of this.entries.values()) if (e.running) running++;
+    return { scheduled: this.entries.size - running, running };
+  }
+
+  async watch(kind: string, id: string, opts: { delayMs?: number | undefined; traceparent?: string | undefined } = {}): Promise<void> {
     if (this.stopped) return;
     const key = `${kind}:${id}`;
     if (this.entries.has(key)) return;
-    const entry: Entry = { timer: null, running: false, delayMs: null };
+    const entry: Entry = { timer: null, running: false, delayMs: null, meta: { traceparent: opts.traceparent } };
     this.entries.set(key, entry);
     this.arm(kind, id, key, entry, opts.delayMs ?? this.policy.intervalMs);
   }
@@ -80,7 +87,7 @@ export class MemoryPollScheduler implements PollScheduler {
     entry.running = true;
     let result;
     try {
-      result = await handler(id);
+      result = await handler(id, entry.meta);
     } catch (err) {
       // The handler records nothing on failure; keep polling with backoff.
       this.logger?.warn({ err, kind, id }, 'poll failed; backing off');

@@ -8,9 +8,20 @@ export interface PollResult {
   dueAt?: Date | undefined;
   /** Poll again no sooner than this many ms (an enroll processes for hours: no need to ask every 2 s). */
   minDelayMs?: number | undefined;
+  /**
+   * The upstream read failed (the handler caught it and carried on, e.g. to
+   * record an expiry): the poll counts as an `error`, whatever else it did.
+   */
+  upstreamFailed?: boolean | undefined;
 }
 
-export type PollHandler = (id: string) => Promise<PollResult>;
+/** What the scheduler kept from the `watch` call, handed to every poll of that entity. */
+export interface PollMeta {
+  /** W3C traceparent of the span that asked for the watch (the creating mutation): poll spans link to it. */
+  traceparent?: string | undefined;
+}
+
+export type PollHandler = (id: string, meta?: PollMeta) => Promise<PollResult>;
 
 /**
  * Keeps exactly one poll series per open entity, however many subscribers or
@@ -20,11 +31,26 @@ export type PollHandler = (id: string) => Promise<PollResult>;
 export interface PollScheduler {
   register(kind: string, handler: PollHandler): void;
   /** Ensure `id` is polled; a no-op when it already is. `delayMs` = first poll delay. */
-  watch(kind: string, id: string, opts?: { delayMs?: number | undefined }): Promise<void>;
+  watch(kind: string, id: string, opts?: { delayMs?: number | undefined; traceparent?: string | undefined }): Promise<void>;
   /** Number of entities watched by this instance. */
   watchedCount(kind?: string): number;
   /** Runs `handler` on a cron `pattern`, once per tick for the whole deployment. */
   cron(name: string, pattern: string, handler: () => Promise<void>): Promise<void>;
   start(): Promise<void>;
   stop(): Promise<void>;
+  /** Jobs by state, for `/metrics` (BullMQ: Redis job counts; in-process: timers). */
+  jobCounts?(): Promise<Record<string, number>>;
+}
+
+/** A scheduler that forwards everything to `inner`: the base of the decorating wrappers. */
+export function forwardScheduler(inner: PollScheduler): PollScheduler {
+  return {
+    register: (kind, handler) => inner.register(kind, handler),
+    watch: (kind, id, opts) => inner.watch(kind, id, opts),
+    watchedCount: (kind) => inner.watchedCount(kind),
+    cron: (name, pattern, handler) => inner.cron(name, pattern, handler),
+    start: () => inner.start(),
+    stop: () => inner.stop(),
+    ...(inner.jobCounts ? { jobCounts: inner.jobCounts.bind(inner) } : {}),
+  };
 }

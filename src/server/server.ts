@@ -16,6 +16,7 @@ import { createContext, type Context, type Services } from '../../resolvers/cont
 import { formatErrorFor } from './errors';
 import { createLimits } from './limits';
 import type { Config } from '../config';
+import { graphqlSpanMiddleware, graphqlSpanPlugin } from '../tracing';
 
 export interface ServerOptions {
   schema: GraphQLSchema;
@@ -177,6 +178,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     validationRules: limits.apollo.validationRules,
     allowBatchedHttpRequests: false,
     plugins: [
+      graphqlSpanPlugin<Context>(),
       ...limits.apollo.plugins,
       // Subscriptions live on graphql-ws; over HTTP they would run a resolver without an event.
       {
@@ -280,6 +282,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   app.use(
     '/graphql',
     express.json({ limit: opts.graphql.bodyLimit }),
+    graphqlSpanMiddleware(),
     expressMiddleware(apollo, {
       context: async ({ req }): Promise<Context> => {
         const header = req.headers.authorization;

@@ -16,6 +16,7 @@ import {
   type Schema,
   type TransactionRow,
 } from './schema';
+import { withSpan } from '../tracing';
 
 /** The drizzle database both adapters hand us (PGlite or node-postgres), or a transaction of it. */
 export type Db = PgDatabase<PgQueryResultHKT, Schema>;
@@ -109,6 +110,19 @@ export class Store {
    * see a change the store does not have.
    */
   async recordChange<R>(
+    topic: Topic,
+    entityId: string,
+    decide: (tx: Db) => Promise<Change<R> | null>,
+  ): Promise<{ result: R; event: StoredEvent } | null> {
+    // A child span of the mutation or poll; its `idgw.event.seq` joins a trace to the event log.
+    return withSpan('store.recordChange', { 'idgw.event.topic': topic, 'idgw.entity.id': entityId }, async (span) => {
+      const out = await this.recordChangeTx(topic, entityId, decide);
+      if (out) span.setAttributes({ 'idgw.event.seq': out.event.seq, 'idgw.event.type': out.event.type });
+      return out;
+    });
+  }
+
+  private async recordChangeTx<R>(
     topic: Topic,
     entityId: string,
     decide: (tx: Db) => Promise<Change<R> | null>,

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import type { SpanExporter } from '@opentelemetry/sdk-trace';
 import { print } from 'graphql';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
@@ -96,6 +97,8 @@ export interface TestGatewayOptions {
   logSink?: (line: string) => void;
   dataDir?: string;
   env?: Record<string, string>;
+  /** Turns tracing on: every span the gateway ends is handed to this exporter (e.g. InMemorySpanExporter). */
+  traceExporter?: SpanExporter;
 }
 
 /** A disposable gateway on an ephemeral loopback port, its own DATA_DIR unless one is given. */
@@ -131,7 +134,7 @@ export class TestGateway {
     });
     const sink = opts.logSink;
     const destination = sink ? { write: (line: string) => sink(line) } : undefined;
-    const gw = await startGateway(config, createLogger(config.logLevel, destination));
+    const gw = await startGateway(config, createLogger(config.logLevel, destination), { traceExporter: opts.traceExporter });
     return new TestGateway(gw, config, dataDir, opts.dataDir === undefined);
   }
 

@@ -12,6 +12,7 @@ import {
   ConsecutiveBreaker,
   ExponentialBackoff,
   IsolatedCircuitError,
+  TaskCancelledError,
   TimeoutStrategy,
   circuitBreaker,
   handleWhen,
@@ -30,6 +31,7 @@ import {
   UpstreamUnavailableError,
   UpstreamValidationError,
 } from '../errors';
+import { observed, watchBreaker, type UpstreamObserver, type UpstreamOutcome } from '../observer';
 import type {
   CreateProofOfLifeRequest,
   CreatedTransaction,
@@ -99,6 +101,8 @@ export interface ProvaDeVidaClientOptions {
   connections?: number;
   /** Clock in epoch milliseconds, for token expiry (tests inject one). @default Date.now */
   now?: () => number;
+  /** Told about every HTTP attempt and breaker transition (metrics, traces). @default undefined */
+  observer?: UpstreamObserver;
 }
 
 const UPSTREAM = 'provaDeVida' as const;
@@ -178,6 +182,12 @@ function networkKind(err: unknown, signal: AbortSignal): FailureKind {
   return 'network';
 }
 
+function failureOutcome(err: unknown): UpstreamOutcome {
+  if (err instanceof TaskCancelledError) return { failure: 'timeout' };
+  if (err instanceof TransientFailure && err.kind !== 'status') return { failure: err.kind };
+  return { failure: 'network' };
+}
+
 export function createProvaDeVidaClient(opts: ProvaDeVidaClientOptions): ProvaDeVidaApi {
   const base = new URL(opts.baseUrl);
   const origin = base.origin;
@@ -232,6 +242,7 @@ export function createProvaDeVidaClient(opts: ProvaDeVidaClientOptions): ProvaDe
         'retrying Prova de Vida read',
       ),
     ),
+    watchBreaker(opts.observer, { upstream: UPSTREAM }, breaker),
   ];
 
   // --- HTTP ----------------------------------------------------------------
@@ -288,7 +299,16 @@ export function createProvaDeVidaClient(opts: ProvaDeVidaClientOptions): ProvaDe
     body: unknown,
     route: string,
   ): Promise<RawResponse> {
-    return timeoutPolicy.execute(({ signal }) => rawSend(method, path, authorization, body, route, signal));
+    return observed(
+      opts.observer,
+      { upstream: UPSTREAM, method, route },
+      async (report) => {
+        const res = await timeoutPolicy.execute(({ signal }) => rawSend(method, path, authorization, body, route, signal));
+        report({ status: res.status });
+        return res;
+      },
+      failureOutcome,
+    );
   }
 
   // --- token -----------------------------------------------------------------
@@ -382,6 +402,7 @@ export function createProvaDeVidaClient(opts: ProvaDeVidaClientOptions): ProvaDe
         throw new UpstreamUnavailableError(UPSTREAM, UNAVAILABLE_MESSAGES[err.kind]);
       }
       if (err instanceof BrokenCircuitError || err instanceof IsolatedCircuitError) {
+        opts.observer?.request({ upstream: UPSTREAM, method: op.method, route: op.route })({ failure: 'circuit_open' });
         throw new UpstreamUnavailableError(UPSTREAM, 'Prova de Vida is failing; calls are paused');
       }
       // Anything else is our bug or undici's; its message may name the host.

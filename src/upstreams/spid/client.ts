@@ -25,6 +25,7 @@ import {
   type CircuitBreakerPolicy,
   type RetryPolicy,
 } from 'cockatiel';
+import { observed, watchBreaker, type UpstreamObserver, type UpstreamOutcome, type UpstreamRequest } from '../observer';
 import { parseCpf } from '../../domain/cpf';
 import {
   UpstreamAuthError,
@@ -67,8 +68,10 @@ export interface SpidStationClientOptions {
   logger?: Logger;
   /** Keep-alive connections to the station. @default 4 */
   connections?: number;
-  /** Station id for log lines only. */
+  /** Station id for log lines and metric labels. */
   stationId?: string;
+  /** Told about every HTTP attempt and breaker transition (metrics, traces). @default undefined */
+  observer?: UpstreamObserver;
 }
 
 const UPSTREAM = 'spid' as const;
@@ -203,6 +206,8 @@ export function createSpidStationClient(opts: SpidStationClientOptions): SpidSta
   );
   breaker.onBreak(() => log?.warn('SPID station circuit opened'));
   breaker.onReset(() => log?.info('SPID station circuit closed'));
+  watchBreaker(opts.observer, { upstream: UPSTREAM, station: opts.stationId }, breaker);
+  const target = (req: Request<unknown>): UpstreamRequest => ({ upstream: UPSTREAM, station: opts.stationId, method: req.method, route: req.route });
 
   const retries: RetryPolicy = retryPolicy(
     handleWhen((err) => err instanceof Unavailable),
@@ -220,7 +225,12 @@ export function createSpidStationClient(opts: SpidStationClientOptions): SpidSta
     return h;
   };
 
-  async function attempt<T>(req: Request<T>): Promise<T> {
+  /** One HTTP attempt, reported to the observer (status, or why there is none). */
+  function attempt<T>(req: Request<T>): Promise<T> {
+    return observed(opts.observer, target(req), (report) => send(req, report), () => ({ failure: 'network' }));
+  }
+
+  async function send<T>(req: Request<T>, report: (o: UpstreamOutcome) => void): Promise<T> {
     const started = Date.now();
     const limit = req.route.includes('/report/') ? MAX_PDF_BYTES : MAX_JSON_BYTES;
     let status: number;
@@ -241,6 +251,7 @@ export function createSpidStationClient(opts: SpidStationClientOptions): SpidSta
         size += buf.length;
         if (size > limit) {
           res.body.destroy();
+          report({ failure: 'malformed' });
           throw unavailable('The SPID station sent an oversized answer');
         }
         chunks.push(buf);
@@ -252,8 +263,10 @@ export function createSpidStationClient(opts: SpidStationClientOptions): SpidSta
       const e = err as { code?: string; name?: string };
       log?.warn({ route: req.route, error: e.code ?? e.name, ms: Date.now() - started }, 'SPID station request failed');
       const timedOut = e.name === 'TimeoutError' || e.name === 'AbortError' || /TIMEOUT/.test(e.code ?? '');
+      report({ failure: timedOut ? 'timeout' : 'network' });
       throw unavailable(timedOut ? 'The SPID station did not answer in time' : 'The SPID station connection failed');
     }
+    report({ status });
     log?.debug({ route: req.route, status, ms: Date.now() - started }, 'SPID station answered');
     if (status < 200 || status >= 300) throw mapErrorAnswer(status, bytes, req.field);
     return req.parse(bytes);
@@ -266,7 +279,10 @@ export function createSpidStationClient(opts: SpidStationClientOptions): SpidSta
     } catch (err) {
       if (err instanceof Unavailable) throw new UpstreamUnavailableError(UPSTREAM, err.message);
       if (err instanceof UpstreamError) throw err;
-      if (err instanceof BrokenCircuitError) throw new UpstreamUnavailableError(UPSTREAM, 'The SPID station is failing; calls are paused for a while');
+      if (err instanceof BrokenCircuitError) {
+        opts.observer?.request(target(req))({ failure: 'circuit_open' });
+        throw new UpstreamUnavailableError(UPSTREAM, 'The SPID station is failing; calls are paused for a while');
+      }
       throw new UpstreamUnavailableError(UPSTREAM, 'The SPID station call failed');
     }
   }
