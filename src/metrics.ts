@@ -165,6 +165,7 @@ export class Metrics {
         if (kind) this.upstreamErrors.inc({ ...labels, kind });
       };
     },
+    unreadable: (req) => this.upstreamErrors.inc({ ...targetLabels(req), route: routeLabel(req.route), kind: 'malformed' }),
     breaker: (target, state) => {
       const labels = targetLabels(target);
       this.circuitState.set(labels, BREAKER_VALUE[state]);

@@ -97,6 +97,10 @@ export const upstreamSpans: UpstreamObserver = {
       span.end();
     };
   },
+  unreadable(req) {
+    // The request span has ended (it saw a 2xx); the caller's span learns why its call failed.
+    trace.getActiveSpan()?.addEvent('upstream.unreadable_answer', { 'idgw.upstream': req.upstream, 'http.route': routeLabel(req.route) });
+  },
   breaker() {
     // Breaker state is a gauge (metrics); a refused call still gets its span, with error.type=circuit_open.
   },

@@ -38,6 +38,8 @@ export type BreakerState = 'closed' | 'half_open' | 'open' | 'isolated';
 export interface UpstreamObserver {
   /** An attempt starts; the returned function must be called exactly once when it ends. */
   request(req: UpstreamRequest): (outcome: UpstreamOutcome) => void;
+  /** A 2xx answer could not be read (not JSON, not the documented shape): a fault its status does not show. */
+  unreadable(req: UpstreamRequest): void;
   /** The breaker of `target` is now in `state` (also called once at creation, with `closed`). */
   breaker(target: UpstreamTarget, state: BreakerState): void;
 }
@@ -66,6 +68,16 @@ export function watchBreaker(observer: UpstreamObserver | undefined, target: Ups
   if (!observer) return { dispose: () => undefined };
   observer.breaker(target, breakerStateName(breaker.state));
   return breaker.onStateChange((s) => observer.breaker(target, breakerStateName(s)));
+}
+
+/** Runs a 2xx answer's parser; a failure that `isUnreadable` recognises is reported before it propagates. */
+export function parseObserved<T>(observer: UpstreamObserver | undefined, req: UpstreamRequest, parse: () => T, isUnreadable: (err: unknown) => boolean): T {
+  try {
+    return parse();
+  } catch (err) {
+    if (observer && isUnreadable(err)) observer.unreadable(req);
+    throw err;
+  }
 }
 
 /** Calls `end` once whatever happens; lets a client report without try/finally noise. */
@@ -98,6 +110,7 @@ export function combineObservers(...observers: UpstreamObserver[]): UpstreamObse
       const ends = observers.map((o) => o.request(req));
       return (outcome) => ends.forEach((end) => end(outcome));
     },
+    unreadable: (req) => observers.forEach((o) => o.unreadable(req)),
     breaker: (target, state) => observers.forEach((o) => o.breaker(target, state)),
   };
 }

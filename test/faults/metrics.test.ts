@@ -125,3 +125,17 @@ test('a failing SPID station opens its own breaker only; the other station stays
   expect(metricValue(samples, 'idgw_upstream_errors_total', { upstream: 'spid', station: 'station-2' })).toBeNull();
   await spid.control('DELETE', '/faults');
 });
+
+test('an unreadable 2xx answer counts as a malformed-answer error of its route, and the retried read still succeeds', async () => {
+  const s2 = { upstream: 'spid', station: 'station-2' };
+  const before = (await scrape(gw.url)).samples;
+  const okBefore = metricValue(before, 'idgw_upstream_request_duration_seconds_count', { ...s2, route: 'GET /login/status', status_class: '2xx' }) ?? 0;
+  await spid.control('POST', '/faults', { station: 'station-2', route: 'GET /login/status', kind: 'malformed', count: 1 });
+  const r = await gw.ok(StationDocument, { id: 'station-2' }, 'viewer');
+  expect(r.station?.online).toBe(true);
+  const { samples } = await scrape(gw.url);
+  expect(metricValue(samples, 'idgw_upstream_errors_total', { ...s2, route: 'GET /login/status', kind: 'malformed' })).toBe(1);
+  // Both attempts got a 200: the unreadable one and its retry.
+  expect(metricValue(samples, 'idgw_upstream_request_duration_seconds_count', { ...s2, route: 'GET /login/status', status_class: '2xx' })).toBe(okBefore + 2);
+  expect(metricValue(samples, 'idgw_upstream_circuit_state', s2)).toBe(0);
+});

@@ -31,7 +31,7 @@ import {
   UpstreamUnavailableError,
   UpstreamValidationError,
 } from '../errors';
-import { observed, watchBreaker, type UpstreamObserver, type UpstreamOutcome } from '../observer';
+import { observed, parseObserved, watchBreaker, type UpstreamObserver, type UpstreamOutcome } from '../observer';
 import type {
   CreateProofOfLifeRequest,
   CreatedTransaction,
@@ -387,7 +387,10 @@ export function createProvaDeVidaClient(opts: ProvaDeVidaClientOptions): ProvaDe
         throw new UpstreamAuthError(UPSTREAM, 'Prova de Vida refused our credentials');
       }
     }
-    if (res.status >= 200 && res.status < 300) return op.parse(res);
+    if (res.status >= 200 && res.status < 300) {
+      const req = { upstream: UPSTREAM, method: op.method, route: op.route };
+      return parseObserved(opts.observer, req, () => op.parse(res), (e) => e instanceof TransientFailure);
+    }
     throw mapStatus(res.status, res.text, op.onError);
   }
 

@@ -25,7 +25,7 @@ import {
   type CircuitBreakerPolicy,
   type RetryPolicy,
 } from 'cockatiel';
-import { observed, watchBreaker, type UpstreamObserver, type UpstreamOutcome, type UpstreamRequest } from '../observer';
+import { observed, parseObserved, watchBreaker, type UpstreamObserver, type UpstreamOutcome, type UpstreamRequest } from '../observer';
 import { parseCpf } from '../../domain/cpf';
 import {
   UpstreamAuthError,
@@ -269,7 +269,7 @@ export function createSpidStationClient(opts: SpidStationClientOptions): SpidSta
     report({ status });
     log?.debug({ route: req.route, status, ms: Date.now() - started }, 'SPID station answered');
     if (status < 200 || status >= 300) throw mapErrorAnswer(status, bytes, req.field);
-    return req.parse(bytes);
+    return parseObserved(opts.observer, target(req), () => req.parse(bytes), (e) => e instanceof Unavailable);
   }
 
   async function call<T>(req: Request<T>): Promise<T> {
