@@ -25,7 +25,6 @@ import { createProvaDeVidaClient } from './upstreams/provaDeVida';
 import type { ProvaDeVidaApi } from './upstreams/provaDeVida/types';
 import { createSpidStationClient } from './upstreams/spid';
 import type { SpanExporter } from '@opentelemetry/sdk-trace';
-import { startTracing } from './tracing-sdk';
 import { tracedScheduler, upstreamSpans } from './tracing';
 import { combineObservers } from './upstreams/observer';
 
@@ -64,7 +63,11 @@ export async function startGateway(config: Config, logger: Logger, opts: Gateway
     cleanups.length = 0;
   };
   try {
-    const tracing = startTracing({ ...config.tracing, exporter: opts.traceExporter });
+    // The SDK (~0.7 s to load) only when spans have somewhere to go.
+    const tracing =
+      config.tracing.otlpEndpoint || opts.traceExporter
+        ? (require('./tracing-sdk') as typeof import('./tracing-sdk')).startTracing({ ...config.tracing, exporter: opts.traceExporter })
+        : null;
     if (tracing) cleanups.push(() => tracing.shutdown());
     const store = config.databaseUrl ? await openPostgresStore(config.databaseUrl) : await openPgliteStore(config.dataDir);
     cleanups.push(() => store.close());
