@@ -100,7 +100,7 @@ d('BullMQ job metrics', () => {
     await pdv.control('DELETE', '/faults');
   }, 120_000);
 
-  test('idgw_job_queue_jobs is the queue itself: one live job per open entity plus one per cron scheduler', async () => {
+  test('idgw_job_queue_jobs is the queue itself (one live job per open entity plus one per cron scheduler); no event-log lag once quiet', async () => {
     expect(gw).toBeDefined();
     const g = gw!;
     for (let i = 0; i < 2; i++) {
@@ -114,6 +114,13 @@ d('BullMQ job metrics', () => {
       return live(s) === 3 + schedulers ? s : null;
     }, 10_000, 100);
     expect(metricValue(samples, 'idgw_job_queue_jobs', { state: 'failed' })).toBe(0);
+    // Event log on PostgreSQL: the head is the store's, all of it dispatched here once quiet.
+    const quiet = await eventually(async () => {
+      const { samples: s } = await scrape(g.url);
+      return metricValue(s, 'idgw_event_log_lag') === 0 ? s : null;
+    }, 10_000, 100);
+    expect(metricValue(quiet, 'idgw_event_log_head_seq')).toBe(await g.gw.store.latestSeq());
+    expect(metricValue(quiet, 'idgw_event_log_dispatched_seq')).toBe(await g.gw.store.latestSeq());
     const direct = await queue.getJobCounts(...LIVE_STATES);
     expect(LIVE_STATES.reduce((n, s) => n + (direct[s] ?? 0), 0)).toBe(3 + schedulers);
   }, 60_000);
