@@ -121,6 +121,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
       clientId: config.provaDeVida.clientId,
       clientSecret: config.provaDeVida.clientSecret,
       apiVersion: config.provaDeVida.apiVersion,
+      legacyVbeta1Create: config.provaDeVida.legacyVbeta1Create,
       requestTimeoutMs: config.provaDeVida.timeoutMs,
       logger: logger.child({ upstream: 'provaDeVida' }),
     });

@@ -95,6 +95,13 @@ const schema = z.object({
   PDV_CLIENT_SECRET: z.string().min(1).default('gateway-dev-secret'),
   /** `vbeta2` (the seed) or `vbeta4` (current manual: categories, denial reasons, cancel). @default 'vbeta4' */
   PDV_API_VERSION: z.enum(['vbeta2', 'vbeta4']).default('vbeta4'),
+  /**
+   * Legacy: a request without a seal window goes to `POST /api/vbeta1/transacoes`
+   * (the simplified transaction, removed from the manual in 2021). Off: it goes
+   * to `PDV_API_VERSION` without `selogovbr_reuso_em`, as the current manual says.
+   * @default false
+   */
+  PDV_LEGACY_VBETA1_CREATE: bool.default(false),
   /** Upstream request timeout. @default 10000 */
   PDV_TIMEOUT_MS: int(100, 120_000).default(10_000),
   /** Requester CNPJ sent in every transaction and message. @default '33.683.111/0001-07' */
@@ -193,6 +200,7 @@ export interface Config {
     clientId: string;
     clientSecret: string;
     apiVersion: 'vbeta2' | 'vbeta4';
+    legacyVbeta1Create: boolean;
     timeoutMs: number;
     requester: { cnpj: string; name: string; service: string };
   };
@@ -277,6 +285,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       clientId: e.PDV_CLIENT_ID,
       clientSecret: e.PDV_CLIENT_SECRET,
       apiVersion: e.PDV_API_VERSION,
+      legacyVbeta1Create: e.PDV_LEGACY_VBETA1_CREATE,
       timeoutMs: e.PDV_TIMEOUT_MS,
       requester: { cnpj: e.PDV_REQUESTER_CNPJ, name: e.PDV_REQUESTER_NAME, service: e.PDV_REQUESTER_SERVICE },
     },

@@ -29,7 +29,10 @@ export interface SealJson {
 export interface ResponseJson {
   authorized: boolean;
   answeredAt: string;
+  /** A documented `motivo_negacao` (1–4); null when none or unknown. */
   denialReason: number | null;
+  /** `motivo_negacao` as the upstream sent it, known or not (absent in rows written before it existed). */
+  denialReasonCode?: string | null;
 }
 export interface CancellationJson {
   code: string;
