@@ -150,10 +150,12 @@ const bytea = customType<{ data: Buffer; driverData: Buffer | Uint8Array }>({
   fromDriver: (v) => (Buffer.isBuffer(v) ? v : Buffer.from(v)),
 });
 
-/** Report PDFs, kept once a capture is final (the station may not keep them). */
+/** Reports, kept once a capture is final (the station may not keep them). PDF per the contract; any other format is kept as sent. */
 export const captureReports = pgTable('capture_reports', {
   captureId: uuid('capture_id').primaryKey(),
   pdf: bytea('pdf').notNull(),
+  /** The report's media type, served back as is (`application/pdf` unless the station sent another format). */
+  contentType: text('content_type').notNull().default('application/pdf'),
   fetchedAt: ts('fetched_at').notNull(),
 });
 
