@@ -87,7 +87,12 @@ const schema = z.object({
   /** Seconds before a simulated citizen answers. @default 5 */
   SIMULATOR_ANSWER_AFTER_SECONDS: z.coerce.number().min(0).max(3600).default(5),
 
-  /** Prova de Vida base URL (no `/api`); with simulators on, the simulator's URL is used. @default unset */
+  /**
+   * Prova de Vida base URL (no `/api`); with simulators on, the simulator's URL is used. Homologation per the
+   * 2025-12 manual: `https://h.meugov.np.estaleiro.serpro.gov.br` (the former `h.meugov.estaleiro…` host was
+   * announced only until 31/12/2025); production is not in the manual.
+   * @default unset
+   */
   PDV_BASE_URL: z.string().url().optional(),
   /** OAuth2 client id issued by gov.br. @default 'gateway-dev' (the simulator's) */
   PDV_CLIENT_ID: z.string().min(1).default('gateway-dev'),
