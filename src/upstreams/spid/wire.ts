@@ -115,9 +115,6 @@ export const remoteResultAnswer = z
   .object({ tguid, status: status(STATUS_NAMES.remoteResult) })
   .transform((w): RemoteResult => ({ tguid: w.tguid, ...w.status }));
 
-/** Fields of each answer that carry a status, for the once-per-value report of unknown ones. */
-export type StatusAnswer = { status: string; statusCode: string };
-
 /** `{"errors":[{"code","message"}],"type"}`; read leniently because error bodies are only hints (the HTTP status decides first). */
 export const errorAnswer = z.object({
   errors: z.array(z.object({ code: z.string().max(100).optional(), message: z.string().optional() }).loose()).optional(),
