@@ -48,7 +48,7 @@ export class Capture {
   @Field(() => Boolean, { description: 'False: the flow stops after each step (startOperatorCapture, sendCapture).' }) autoAdvance!: boolean;
   @Field(() => String, { nullable: true, description: 'The station transaction id.' }) tguid!: string | null;
   @Field(() => CaptureStatus, { nullable: true, description: 'The final answer, once there is one.' }) result!: CaptureStatus | null;
-  @Field(() => String, { nullable: true, description: 'VERIFIED, CAPTURE_ENQUEUED, CAPTURE_PENDING or RESENT.' }) sendOutcome!: string | null;
+  @Field(() => String, { nullable: true, description: 'VERIFIED, CAPTURE_ENQUEUED, CAPTURE_PENDING or RESENT; UNKNOWN when the station answered a word we do not know (the result is polled all the same).' }) sendOutcome!: string | null;
   @Field(() => String, { nullable: true, description: "Remote capture: the URL to hand to the citizen's app." }) remoteUrl!: string | null;
   @Field(() => String, { nullable: true }) detail!: string | null;
   @Field(() => DateTimeScalar) createdAt!: Date;

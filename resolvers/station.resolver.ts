@@ -31,6 +31,12 @@ export class StationResolver {
   }
 
   @Authorized('viewer')
+  @FieldResolver(() => String, { nullable: true, description: 'Login Status exactly as the station sent it (see loginStatus UNKNOWN).' })
+  async loginStatusCode(@Root() s: Station, @Ctx() ctx: Context): Promise<string | null> {
+    return (await ctx.loaders.stationState.load(s.id)).login?.statusCode ?? null;
+  }
+
+  @Authorized('viewer')
   @FieldResolver(() => CPFScalar, { nullable: true, description: 'The logged-in operator.' })
   async operatorCpf(@Root() s: Station, @Ctx() ctx: Context): Promise<string | null> {
     return (await ctx.loaders.stationState.load(s.id)).login?.operatorCpf ?? null;
@@ -44,13 +50,21 @@ export class StationResolver {
   }
 
   @Authorized('operator')
-  @Mutation(() => OperatorLoginResult, { description: 'Login, then Login Status until it settles; every documented status comes back typed.' })
+  @Mutation(() => OperatorLoginResult, {
+    description: 'Login (a settled answer), confirmed with Login Status when it succeeded; every documented status comes back typed, anything else as UNKNOWN.',
+  })
   async loginOperator(
     @Arg('stationId', () => String) stationId: string,
     @Arg('operatorCpf', () => CPFScalar) operatorCpf: string,
     @Ctx() ctx: Context,
   ): Promise<OperatorLoginResult> {
     const r = await ctx.services.captures.login(stationId, operatorCpf);
-    return { stationId, status: r.status, operatorCpf: r.operatorCpf, loggedIn: r.status === 'OPERATOR_OK' || r.status === 'OPERATOR_OFFLINE_OK' };
+    return {
+      stationId,
+      status: r.status,
+      statusCode: r.statusCode,
+      operatorCpf: r.operatorCpf,
+      loggedIn: r.status === 'OPERATOR_OK' || r.status === 'OPERATOR_OFFLINE_OK',
+    };
   }
 }

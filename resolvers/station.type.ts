@@ -1,14 +1,30 @@
 import { Field, ObjectType, registerEnumType } from 'type-graphql';
-import { LOGIN_STATE_STATUSES } from '../src/upstreams/spid/types';
+import { LOGIN_STATE_STATUSES, UNKNOWN_STATUS } from '../src/upstreams/spid/types';
 import { Capture, CaptureEdge } from './capture.type';
 import { PageInfo } from './pagination';
 import { CPFScalar } from './scalars';
 
-export const OperatorLoginStatus = Object.fromEntries(LOGIN_STATE_STATUSES.map((s) => [s, s])) as { [K in (typeof LOGIN_STATE_STATUSES)[number]]: K };
-export type OperatorLoginStatus = (typeof LOGIN_STATE_STATUSES)[number];
+const LOGIN_ENUM_VALUES = [...LOGIN_STATE_STATUSES, UNKNOWN_STATUS] as const;
+export const OperatorLoginStatus = Object.fromEntries(LOGIN_ENUM_VALUES.map((s) => [s, s])) as { [K in (typeof LOGIN_ENUM_VALUES)[number]]: K };
+export type OperatorLoginStatus = (typeof LOGIN_ENUM_VALUES)[number];
 registerEnumType(OperatorLoginStatus, {
   name: 'OperatorLoginStatus',
-  description: 'SPID Login / Login Status. OPERATOR_OFFLINE_OK: the station could not reach its server and logged the operator in from its local base.',
+  description: 'SPID Login / Login Status (vendor manual). Every value is a settled answer; only OPERATOR_OK and OPERATOR_OFFLINE_OK let the operator capture.',
+  valuesConfig: {
+    OPERATOR_OK: { description: 'Logged in.' },
+    OPERATOR_OFFLINE_OK: { description: 'Logged in from the station\'s local base: the SPID server was unreachable.' },
+    OPERATOR_NOT_FOUND: { description: 'No such operator on the SPID server.' },
+    OPERATOR_PENDING: {
+      description: 'The operator was added by an administrator but has not provided biometrics yet: enrol the operator first. Not "login still running".',
+    },
+    OPERATOR_IN_PROGRESS: {
+      description: "The SPID server is still processing the operator's own enrolment: try again later. Not \"login still running\".",
+    },
+    OPERATOR_FAILED: { description: 'The login failed.' },
+    ERROR: { description: 'The station reported an error.' },
+    NOT_LOGGED_IN: { description: 'Login Status only: nobody has logged in since the station started.' },
+    UNKNOWN: { description: 'A status this gateway does not know; the raw value is in statusCode / loginStatusCode.' },
+  },
 });
 
 /** A SPID Client capture station (one reader, one capture at a time); live fields are resolved on demand. */
@@ -22,6 +38,8 @@ export class Station {
 export class OperatorLoginResult {
   @Field(() => String) stationId!: string;
   @Field(() => OperatorLoginStatus) status!: OperatorLoginStatus;
+  @Field(() => String, { description: 'The status exactly as the station sent it (differs from status only when that is UNKNOWN).' })
+  statusCode!: string;
   @Field(() => Boolean, { description: 'OPERATOR_OK or OPERATOR_OFFLINE_OK.' }) loggedIn!: boolean;
   @Field(() => CPFScalar, { nullable: true }) operatorCpf!: string | null;
 }

@@ -27,20 +27,47 @@ export enum ProofOfLifeCategory {
 registerEnumType(ProofOfLifeCategory, { name: 'ProofOfLifeCategory', description: 'vbeta4 only.' });
 
 export enum DenialReason {
+  /** A `motivo_negacao` the manual does not document (yet): see `denialReasonCode`. */
+  UNKNOWN = 0,
   CITIZEN_REFUSED = 1,
   FACIAL_CHECK_FAILED = 2,
   BIOGRAPHIC_CHECK_FAILED = 3,
   FACIAL_AND_BIOGRAPHIC_CHECK_FAILED = 4,
 }
-registerEnumType(DenialReason, { name: 'DenialReason', description: 'Why a proof of life was denied (vbeta4 `motivo_negacao`).' });
+registerEnumType(DenialReason, {
+  name: 'DenialReason',
+  description: 'Why a proof of life was denied (vbeta4 `motivo_negacao`). UNKNOWN: a code this gateway does not know; the raw code is in `denialReasonCode`.',
+  valuesConfig: {
+    UNKNOWN: { description: 'Not one of the documented codes 1–4; see denialReasonCode.' },
+    CITIZEN_REFUSED: { description: '1: the citizen chose not to authorise.' },
+    FACIAL_CHECK_FAILED: { description: '2: facial biometry check failed.' },
+    BIOGRAPHIC_CHECK_FAILED: { description: '3: biographic data check failed.' },
+    FACIAL_AND_BIOGRAPHIC_CHECK_FAILED: { description: '4: both checks failed.' },
+  },
+});
 
 export enum CancellationCode {
   /** Cancelled by the requester (us). */
   CLIENT = 'CLIENTE',
   /** No biometric data exists for the CPF. */
   NO_BIOMETRY = 'SEMBIOM',
+  /** A code this gateway does not know; see `rawCode`. */
+  UNKNOWN = 'UNKNOWN',
 }
-registerEnumType(CancellationCode, { name: 'CancellationCode' });
+registerEnumType(CancellationCode, {
+  name: 'CancellationCode',
+  valuesConfig: {
+    CLIENT: { description: 'CLIENTE: cancelled by the requester.' },
+    NO_BIOMETRY: { description: 'SEMBIOM: no biometric data exists for the CPF.' },
+    UNKNOWN: { description: 'Not a documented code; see rawCode.' },
+  },
+});
+
+/** Known codes → enum; an unknown one → UNKNOWN (the raw code is exposed beside it). */
+function denialReasonOf(known: number | null, raw: string | null | undefined): DenialReason | null {
+  if (known !== null && known >= 1 && known <= 4) return known as DenialReason;
+  return raw ? DenialReason.UNKNOWN : null;
+}
 
 @ObjectType({ description: 'Who asked for the proof of life.' })
 export class Requester {
@@ -54,6 +81,8 @@ export class ProofOfLifeResponse {
   @Field(() => Boolean) authorized!: boolean;
   @Field(() => DateTimeScalar) answeredAt!: Date;
   @Field(() => DenialReason, { nullable: true }) denialReason!: DenialReason | null;
+  @Field(() => String, { nullable: true, description: '`motivo_negacao` exactly as the upstream sent it (also when denialReason is UNKNOWN).' })
+  denialReasonCode!: string | null;
 }
 
 @ObjectType({ description: 'The gov.br facial-biometry seal (transactions created with a seal window).' })
@@ -68,8 +97,8 @@ export class Seal {
 
 @ObjectType()
 export class Cancellation {
-  @Field(() => CancellationCode, { nullable: true, description: 'Null for a code this gateway does not know (see rawCode).' })
-  code!: CancellationCode | null;
+  @Field(() => CancellationCode, { description: 'UNKNOWN for a code this gateway does not know (see rawCode).' })
+  code!: CancellationCode;
   @Field(() => String) rawCode!: string;
   @Field(() => String, { nullable: true }) reason!: string | null;
   @Field(() => DateTimeScalar, { nullable: true }) cancelledAt!: Date | null;
@@ -88,6 +117,8 @@ export class Transaction {
   apiVersion!: string;
   @Field(() => ProofOfLifeResponse, { nullable: true }) response!: ProofOfLifeResponse | null;
   @Field(() => DenialReason, { nullable: true }) denialReason!: DenialReason | null;
+  @Field(() => String, { nullable: true, description: 'Raw `motivo_negacao` beside denialReason (UNKNOWN when not documented).' })
+  denialReasonCode!: string | null;
   @Field(() => Seal, { nullable: true }) seal!: Seal | null;
   @Field(() => Int, { nullable: true }) sealReuseWindowMinutes!: number | null;
   @Field(() => Boolean, { description: 'Authorised at creation by a fresh facial-biometry seal, without a citizen interaction.' })
@@ -103,10 +134,12 @@ export class Transaction {
       ? {
           authorized: r.response.authorized,
           answeredAt: new Date(r.response.answeredAt),
-          denialReason: (r.response.denialReason as DenialReason | null) ?? null,
+          denialReason: denialReasonOf(r.response.denialReason, r.response.denialReasonCode),
+          // Rows written before the raw code was kept: the known number is the code.
+          denialReasonCode: r.response.denialReasonCode ?? (r.response.denialReason === null ? null : String(r.response.denialReason)),
         }
       : null;
-    const knownCodes: string[] = Object.values(CancellationCode);
+    const knownCodes: string[] = [CancellationCode.CLIENT, CancellationCode.NO_BIOMETRY];
     return Object.assign(new Transaction(), {
       id: r.id,
       cpf: r.cpf,
@@ -118,6 +151,7 @@ export class Transaction {
       apiVersion: r.apiVersion,
       response,
       denialReason: response?.denialReason ?? null,
+      denialReasonCode: response?.denialReasonCode ?? null,
       seal: r.seal
         ? { reuseFrom: date(r.seal.reuseFrom), available: r.seal.available, validatedAt: date(r.seal.validatedAt), used: r.seal.used }
         : null,
@@ -125,7 +159,7 @@ export class Transaction {
       autoAuthorized: r.autoAuthorized,
       cancellation: r.cancellation
         ? {
-            code: knownCodes.includes(r.cancellation.code) ? (r.cancellation.code as CancellationCode) : null,
+            code: knownCodes.includes(r.cancellation.code) ? (r.cancellation.code as CancellationCode) : CancellationCode.UNKNOWN,
             rawCode: r.cancellation.code,
             reason: r.cancellation.reason,
             cancelledAt: date(r.cancellation.cancelledAt),

@@ -145,6 +145,7 @@ export async function startGateway(config: Config, logger: Logger, opts: Gateway
       clientId: config.provaDeVida.clientId,
       clientSecret: config.provaDeVida.clientSecret,
       apiVersion: config.provaDeVida.apiVersion,
+      legacyVbeta1Create: config.provaDeVida.legacyVbeta1Create,
       requestTimeoutMs: config.provaDeVida.timeoutMs,
       logger: logger.child({ upstream: 'provaDeVida' }),
       observer,

@@ -87,7 +87,12 @@ const schema = z.object({
   /** Seconds before a simulated citizen answers. @default 5 */
   SIMULATOR_ANSWER_AFTER_SECONDS: z.coerce.number().min(0).max(3600).default(5),
 
-  /** Prova de Vida base URL (no `/api`); with simulators on, the simulator's URL is used. @default unset */
+  /**
+   * Prova de Vida base URL (no `/api`); with simulators on, the simulator's URL is used. Homologation per the
+   * 2025-12 manual: `https://h.meugov.np.estaleiro.serpro.gov.br` (the former `h.meugov.estaleiro…` host was
+   * announced only until 31/12/2025); production is not in the manual.
+   * @default unset
+   */
   PDV_BASE_URL: z.string().url().optional(),
   /** OAuth2 client id issued by gov.br. @default 'gateway-dev' (the simulator's) */
   PDV_CLIENT_ID: z.string().min(1).default('gateway-dev'),
@@ -95,6 +100,13 @@ const schema = z.object({
   PDV_CLIENT_SECRET: z.string().min(1).default('gateway-dev-secret'),
   /** `vbeta2` (the seed) or `vbeta4` (current manual: categories, denial reasons, cancel). @default 'vbeta4' */
   PDV_API_VERSION: z.enum(['vbeta2', 'vbeta4']).default('vbeta4'),
+  /**
+   * Legacy: a request without a seal window goes to `POST /api/vbeta1/transacoes`
+   * (the simplified transaction, removed from the manual in 2021). Off: it goes
+   * to `PDV_API_VERSION` without `selogovbr_reuso_em`, as the current manual says.
+   * @default false
+   */
+  PDV_LEGACY_VBETA1_CREATE: bool.default(false),
   /** Upstream request timeout. @default 10000 */
   PDV_TIMEOUT_MS: int(100, 120_000).default(10_000),
   /** Requester CNPJ sent in every transaction and message. @default '33.683.111/0001-07' */
@@ -201,6 +213,7 @@ export interface Config {
     clientId: string;
     clientSecret: string;
     apiVersion: 'vbeta2' | 'vbeta4';
+    legacyVbeta1Create: boolean;
     timeoutMs: number;
     requester: { cnpj: string; name: string; service: string };
   };
@@ -286,6 +299,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       clientId: e.PDV_CLIENT_ID,
       clientSecret: e.PDV_CLIENT_SECRET,
       apiVersion: e.PDV_API_VERSION,
+      legacyVbeta1Create: e.PDV_LEGACY_VBETA1_CREATE,
       timeoutMs: e.PDV_TIMEOUT_MS,
       requester: { cnpj: e.PDV_REQUESTER_CNPJ, name: e.PDV_REQUESTER_NAME, service: e.PDV_REQUESTER_SERVICE },
     },

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { PollResult } from '../pollers/scheduler';
 import type { CaptureRow } from '../store/schema';
 import { UpstreamConflictError, UpstreamError, UpstreamNotFoundError } from '../upstreams/errors';
-import type { LoginState, OperatorLoginStatus, SpidStationApi } from '../upstreams/spid/types';
+import { OPERATOR_LOGGED_IN_STATUSES, type LoginState, type SpidStationApi } from '../upstreams/spid/types';
 import { maskCpf } from '../domain/cpf';
 import {
   OPEN_CAPTURE_STATUSES,
@@ -38,7 +38,7 @@ export interface CaptureFlowOptions {
    * @default 30000
    */
   slowPollMs?: number;
-  /** How long `loginOperator` waits for Login Status to settle. @default 10000 */
+  /** How long `loginOperator` waits, after a successful Login, for Login Status to show the operator. @default 10000 */
   loginSettleTimeoutMs?: number;
 }
 
@@ -50,8 +50,8 @@ const spec = (store: FlowDeps['store']): EntitySpec<CaptureRow> => ({
   toJson: captureToJson,
 });
 
-/** Settled login statuses: anything but "still working on it". */
-const LOGIN_SETTLED = (s: string) => s !== 'OPERATOR_IN_PROGRESS' && s !== 'OPERATOR_PENDING';
+/** Login statuses with which capture calls are allowed. */
+const LOGGED_IN = (s: string) => (OPERATOR_LOGGED_IN_STATUSES as readonly string[]).includes(s);
 
 /**
  * SPID capture flows. Mutations start a flow and do its first station call;
@@ -90,20 +90,27 @@ export class CaptureService {
     return s;
   }
 
-  /** Login, then Login Status until it settles (the seed: "make sure with Login Status"). */
-  async login(stationId: string, operatorCpf: string): Promise<{ status: OperatorLoginStatus | 'NOT_LOGGED_IN'; operatorCpf: string | null }> {
+  /**
+   * Login, then Login Status to make sure (the seed). Every Login answer is
+   * settled (vendor manual: OPERATOR_PENDING / OPERATOR_IN_PROGRESS describe
+   * the operator's own enrolment): a refusal is returned at once. Only a
+   * success is confirmed, waiting (bounded) while the station does not show
+   * anyone logged in yet.
+   */
+  async login(stationId: string, operatorCpf: string): Promise<LoginState> {
     const { api } = this.station(stationId);
-    let status: string = await api.login(operatorCpf);
-    let state: LoginState = { status: status as OperatorLoginStatus, operatorCpf: null };
-    const deadline = Date.now() + this.loginSettleTimeoutMs;
-    for (let delay = 100; ; delay = Math.min(delay * 2, 1000)) {
-      state = await api.loginStatus();
-      status = state.status;
-      if (LOGIN_SETTLED(status) || Date.now() > deadline) break;
-      await new Promise((r) => setTimeout(r, delay));
+    const answer = await api.login(operatorCpf);
+    let state: LoginState = { ...answer, operatorCpf: null };
+    if (LOGGED_IN(answer.status)) {
+      const deadline = Date.now() + this.loginSettleTimeoutMs;
+      for (let delay = 100; ; delay = Math.min(delay * 2, 1000)) {
+        state = await api.loginStatus();
+        if (state.status !== 'NOT_LOGGED_IN' || Date.now() > deadline) break;
+        await new Promise((r) => setTimeout(r, delay));
+      }
     }
-    this.deps.logger.info({ stationId, operator: maskCpf(operatorCpf), status }, 'operator login');
-    return { status: state.status, operatorCpf: state.operatorCpf };
+    this.deps.logger.info({ stationId, operator: maskCpf(operatorCpf), status: state.status }, 'operator login');
+    return state;
   }
 
   /** Station reachability and login state; unreachable is `online: false`, not an error. */
@@ -365,9 +372,9 @@ export class CaptureService {
 
   private async fetchReport(c: CaptureRow): Promise<void> {
     if (!c.tguid || c.reportFetchedAt) return;
-    let pdf: Buffer;
+    let report: { bytes: Buffer; contentType: string };
     try {
-      pdf = await this.station(c.stationId).api.report(c.tguid);
+      report = await this.station(c.stationId).api.report(c.tguid);
     } catch (err) {
       if (err instanceof UpstreamNotFoundError) {
         // The station has no report for this TGUID: record that, and stop asking.
@@ -376,10 +383,17 @@ export class CaptureService {
       }
       throw err;
     }
+    if (report.contentType !== 'application/pdf') {
+      this.deps.logger.warn({ captureId: c.id, contentType: report.contentType }, 'the station sent a report that is not a PDF; kept and served as sent');
+    }
     const at = this.now();
     await this.apply(c.id, (cur) =>
       cur && !cur.reportFetchedAt
-        ? { type: 'REPORT_READY', row: { ...cur, reportFetchedAt: at, reportSize: pdf.length, updatedAt: at }, also: (tx) => this.deps.store.saveReport(tx, c.id, pdf, at) }
+        ? {
+            type: 'REPORT_READY',
+            row: { ...cur, reportFetchedAt: at, reportSize: report.bytes.length, updatedAt: at },
+            also: (tx) => this.deps.store.saveReport(tx, c.id, report.bytes, at, report.contentType),
+          }
         : null,
     );
   }

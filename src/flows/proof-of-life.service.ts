@@ -69,7 +69,7 @@ export class ProofOfLifeService {
     const req: CreateProofOfLifeRequest = { ...input, requester: this.requester };
     // Never retried on failure (the client guarantees it): a second POST would notify the citizen twice.
     const created = await this.api.createTransaction(req);
-    // vbeta1 answers only the id. One read (safe to retry) gives the upstream's own
+    // A legacy vbeta1 create answers only the id. One read (safe to retry) gives the upstream's own
     // timestamps now, instead of a spurious UPDATED event at the first poll.
     const transaction = created.transaction ?? (await this.api.getTransaction(created.id).catch(() => null));
     const row = rowFromCreate(req, { id: created.id, version: created.version, transaction }, this.now(), requestedBy);

@@ -46,7 +46,12 @@ function upstreamParts(u: UpstreamTransaction) {
       ? { reuseFrom: iso(u.seal.reuseFrom), available: u.seal.available, validatedAt: iso(u.seal.validatedAt), used: u.seal.used }
       : null,
     response: u.response
-      ? { authorized: u.response.authorized, answeredAt: u.response.answeredAt.toISOString(), denialReason: u.response.denialReason }
+      ? {
+          authorized: u.response.authorized,
+          answeredAt: u.response.answeredAt.toISOString(),
+          denialReason: u.response.denialReason,
+          denialReasonCode: u.response.denialReasonCode,
+        }
       : null,
     cancellation: u.cancellation
       ? { code: u.cancellation.code, reason: u.cancellation.reason, cancelledAt: iso(u.cancellation.cancelledAt) }

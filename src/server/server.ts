@@ -251,7 +251,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     }
   });
 
-  // Report PDFs: same bearer auth as GraphQL (viewer and up); served from the store, never proxied.
+  // Reports: same bearer auth as GraphQL (viewer and up); served from the store, never proxied.
   app.get('/reports/:captureId', async (req, res) => {
     const token = bearerFrom(req.headers.authorization);
     try {
@@ -266,12 +266,24 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       res.status(400).json({ error: 'captureId must be a UUID' });
       return;
     }
-    const pdf = await services.store.report(id);
-    if (!pdf) {
+    const report = await services.store.report(id);
+    if (!report) {
       res.status(404).json({ error: 'No report for this capture (yet)' });
       return;
     }
-    res.status(200).set({ 'content-type': 'application/pdf', 'content-disposition': `attachment; filename="capture-${id}.pdf"`, 'cache-control': 'private, no-store' }).send(pdf);
+    // The stored content type (a station may send another format than PDF), always as a download and
+    // never sniffed or rendered in our origin: the bytes come from the station.
+    const ext = report.contentType === 'application/pdf' ? 'pdf' : 'bin';
+    res
+      .status(200)
+      .set({
+        'content-type': report.contentType,
+        'content-disposition': `attachment; filename="capture-${id}.${ext}"`,
+        'cache-control': 'private, no-store',
+        'x-content-type-options': 'nosniff',
+        'content-security-policy': "default-src 'none'; sandbox",
+      })
+      .send(report.bytes);
   });
 
   const origins = opts.graphql.corsOrigins;

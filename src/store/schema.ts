@@ -29,7 +29,10 @@ export interface SealJson {
 export interface ResponseJson {
   authorized: boolean;
   answeredAt: string;
+  /** A documented `motivo_negacao` (1–4); null when none or unknown. */
   denialReason: number | null;
+  /** `motivo_negacao` as the upstream sent it, known or not (absent in rows written before it existed). */
+  denialReasonCode?: string | null;
 }
 export interface CancellationJson {
   code: string;
@@ -147,10 +150,12 @@ const bytea = customType<{ data: Buffer; driverData: Buffer | Uint8Array }>({
   fromDriver: (v) => (Buffer.isBuffer(v) ? v : Buffer.from(v)),
 });
 
-/** Report PDFs, kept once a capture is final (the station may not keep them). */
+/** Reports, kept once a capture is final (the station may not keep them). PDF per the contract; any other format is kept as sent. */
 export const captureReports = pgTable('capture_reports', {
   captureId: uuid('capture_id').primaryKey(),
   pdf: bytea('pdf').notNull(),
+  /** The report's media type, served back as is (`application/pdf` unless the station sent another format). */
+  contentType: text('content_type').notNull().default('application/pdf'),
   fetchedAt: ts('fetched_at').notNull(),
 });
 

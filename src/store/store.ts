@@ -358,13 +358,16 @@ export class Store {
     return out;
   }
 
-  async saveReport(tx: Db, captureId: string, pdf: Buffer, fetchedAt: Date): Promise<void> {
-    await tx.insert(captureReports).values({ captureId, pdf, fetchedAt }).onConflictDoNothing();
+  async saveReport(tx: Db, captureId: string, bytes: Buffer, fetchedAt: Date, contentType = 'application/pdf'): Promise<void> {
+    await tx.insert(captureReports).values({ captureId, pdf: bytes, contentType, fetchedAt }).onConflictDoNothing();
   }
 
-  async report(captureId: string): Promise<Buffer | null> {
-    const [row] = await this.db.select({ pdf: captureReports.pdf }).from(captureReports).where(eq(captureReports.captureId, captureId));
-    return row?.pdf ?? null;
+  async report(captureId: string): Promise<{ bytes: Buffer; contentType: string } | null> {
+    const [row] = await this.db
+      .select({ bytes: captureReports.pdf, contentType: captureReports.contentType })
+      .from(captureReports)
+      .where(eq(captureReports.captureId, captureId));
+    return row ?? null;
   }
 
   /** For DataLoaders: the event history of each entity, in seq order. */

@@ -56,3 +56,10 @@ export class UpstreamConflictError extends UpstreamError {
     super(upstream, message);
   }
 }
+
+/**
+ * The upstream answered, but with something that must not go further, such as
+ * an id that is not a UUID. Not retried and not counted by circuit breakers:
+ * asking again gives the same answer, and the upstream is up.
+ */
+export class UpstreamProtocolError extends UpstreamUnavailableError {}

@@ -110,30 +110,39 @@ describe('Prova de Vida contract — apiVersion vbeta4', () => {
     expect(await routeCount('POST /auth/oauth/token')).toBe(1);
   });
 
-  it('simple transaction (no seal): POST vbeta1 → bare UUID; read back has no cpf and no seal, then authorised', async () => {
+  it('transaction without a seal window: POST vbeta4 without selogovbr_reuso_em (manual 2025-12), categoria kept; then authorised', async () => {
     const c = client(v);
     const created = await c.createTransaction(req(PDV_MAGIC_CPFS.authorizes!, { category: 'OU' }));
-    expect(created.version).toBe('vbeta1');
-    expect(created.transaction).toBeNull();
+    expect(created.version).toBe('vbeta4');
     expect(created.id).toMatch(UUID);
-    expect(await routeCount('POST /api/vbeta1/transacoes')).toBe(1);
-
-    const tx = await c.getTransaction(created.id);
-    expect(tx).toMatchObject({
+    expect(await routeCount('POST /api/vbeta4/transacoes')).toBe(1);
+    expect(await routeCount('POST /api/vbeta1/transacoes')).toBe(0);
+    expect(created.transaction).toMatchObject({
       id: created.id,
-      cpf: null,
+      cpf: PDV_MAGIC_CPFS.authorizes,
       seal: null,
       requester: REQUESTER,
       reason: 'prova de vida para benefício',
       kind: 'B',
+      category: 'OU',
       response: null,
       cancellation: null,
     });
-    expect(tx.createdAt).toBeInstanceOf(Date);
+    const tx = await c.getTransaction(created.id);
+    expect(tx.category).toBe('OU');
     expect(tx.expiresAt.getTime() - tx.createdAt.getTime()).toBe(120 * MINUTE);
 
     const answered = await waitForOutcome(c, created.id);
-    expect(answered.response).toEqual({ authorized: true, answeredAt: expect.any(Date), denialReason: null });
+    expect(answered.response).toEqual({ authorized: true, answeredAt: expect.any(Date), denialReason: null, denialReasonCode: null });
+  });
+
+  it('legacy option: without a seal window POST vbeta1 → bare UUID; read back has no cpf and no seal', async () => {
+    const c = client(v, { legacyVbeta1Create: true });
+    const created = await c.createTransaction(req(PDV_MAGIC_CPFS.authorizes!, { category: 'OU' }));
+    expect(created).toEqual({ id: expect.stringMatching(UUID), version: 'vbeta1', transaction: null });
+    expect(await routeCount('POST /api/vbeta1/transacoes')).toBe(1);
+    const tx = await c.getTransaction(created.id);
+    expect(tx).toMatchObject({ id: created.id, cpf: null, seal: null, kind: 'B', response: null, cancellation: null });
   });
 
   it('seal transaction without auto-authorisation: full object in the 201', async () => {
@@ -168,7 +177,7 @@ describe('Prova de Vida contract — apiVersion vbeta4', () => {
     const created = await c.createTransaction(req(PDV_MAGIC_CPFS.freshSeal!, { sealReuseWindowMinutes: 60, category: 'PV' }));
     const tx = created.transaction;
     if (!tx) throw new Error('expected the object');
-    expect(tx.response).toEqual({ authorized: true, answeredAt: tx.createdAt, denialReason: null });
+    expect(tx.response).toEqual({ authorized: true, answeredAt: tx.createdAt, denialReason: null, denialReasonCode: null });
     expect(tx.seal).toMatchObject({ available: true, used: true });
     expect(tx.seal?.validatedAt).toBeInstanceOf(Date);
     expect(tx.seal!.validatedAt!.getTime()).toBeGreaterThanOrEqual(tx.seal!.reuseFrom!.getTime());
@@ -184,7 +193,7 @@ describe('Prova de Vida contract — apiVersion vbeta4', () => {
     const c = client(v);
     const created = await c.createTransaction(req(PDV_MAGIC_CPFS[magic]!, { sealReuseWindowMinutes: 10 }));
     const tx = await waitForOutcome(c, created.id);
-    expect(tx.response).toEqual({ authorized: false, answeredAt: expect.any(Date), denialReason: reason });
+    expect(tx.response).toEqual({ authorized: false, answeredAt: expect.any(Date), denialReason: reason, denialReasonCode: String(reason) });
     expect(tx.cancellation).toBeNull();
   });
 
@@ -194,6 +203,15 @@ describe('Prova de Vida contract — apiVersion vbeta4', () => {
     await control('POST', `/transactions/${created.id}/answer`, { authorized: false, denialReason: 3 });
     const tx = await c.getTransaction(created.id);
     expect(tx.response?.denialReason).toBe(3);
+  });
+
+  it('an undocumented motivo_negacao (control API) is read as a denial with the raw code, not as a malformed answer', async () => {
+    const c = client(v);
+    const created = await c.createTransaction(req(PDV_MAGIC_CPFS.neverAnswers!));
+    await control('POST', `/transactions/${created.id}/answer`, { authorized: false, undocumentedDenialReason: 9 });
+    const tx = await c.getTransaction(created.id);
+    expect(tx.response).toEqual({ authorized: false, answeredAt: expect.any(Date), denialReason: null, denialReasonCode: '9' });
+    expect(await routeCount('GET /api/:version/transacoes/:id')).toBe(1);
   });
 
   it('no biometry → SEMBIOM cancellation already in the 201', async () => {
@@ -257,7 +275,7 @@ describe('Prova de Vida contract — apiVersion vbeta4', () => {
     expect(e.message).not.toMatch(/Argumentos/);
   });
 
-  it('400 on vbeta1 and on an invalid categoria map too', async () => {
+  it('400 on a create without seal window and on an invalid categoria map too', async () => {
     const c = client(v);
     const e1 = (await caught(c.createTransaction(req('11111111111')))) as UpstreamValidationError;
     expect(e1.fields).toEqual({ cpf: 'invalid CPF' });
@@ -314,8 +332,8 @@ describe('Prova de Vida contract — apiVersion vbeta4', () => {
     );
     await expect(c.createTransaction(req(PDV_MAGIC_CPFS.upstreamFails!))).rejects.toBeInstanceOf(UpstreamUnavailableError);
     const n = await counters();
-    expect(n.byRoute['POST /api/vbeta4/transacoes']).toBe(1);
-    expect(n.byRoute['POST /api/vbeta1/transacoes']).toBe(1);
+    expect(n.byRoute['POST /api/vbeta4/transacoes']).toBe(2);
+    expect(n.byRoute['POST /api/vbeta1/transacoes']).toBe(0);
   });
 
   it('injected 503 / reset / timeout on create → UpstreamUnavailableError, never re-POSTed', async () => {
@@ -450,11 +468,19 @@ describe('Prova de Vida contract — apiVersion vbeta2', () => {
     expect(stored.categoria).toBe('PV');
 
     const answered = await waitForOutcome(c, created.id);
-    expect(answered.response).toEqual({ authorized: true, answeredAt: expect.any(Date), denialReason: null });
+    expect(answered.response).toEqual({ authorized: true, answeredAt: expect.any(Date), denialReason: null, denialReasonCode: null });
   });
 
-  it('simple transaction via vbeta1, read back through vbeta2', async () => {
+  it('without a seal window: POST vbeta2 without selogovbr_reuso_em, full object back', async () => {
     const c = client(v);
+    const created = await c.createTransaction(req(PDV_MAGIC_CPFS.neverAnswers!));
+    expect(created.version).toBe('vbeta2');
+    expect(created.transaction).toMatchObject({ id: created.id, cpf: PDV_MAGIC_CPFS.neverAnswers, seal: null, category: null, response: null });
+    expect(await routeCount('POST /api/vbeta2/transacoes')).toBe(1);
+  });
+
+  it('legacy option: simple transaction via vbeta1, read back through vbeta2', async () => {
+    const c = client(v, { legacyVbeta1Create: true });
     const created = await c.createTransaction(req(PDV_MAGIC_CPFS.neverAnswers!));
     expect(created).toEqual({ id: expect.stringMatching(UUID), version: 'vbeta1', transaction: null });
     const tx = await c.getTransaction(created.id);
@@ -472,7 +498,7 @@ describe('Prova de Vida contract — apiVersion vbeta2', () => {
     const c = client(v);
     const created = await c.createTransaction(req(PDV_MAGIC_CPFS.bothChecksFail!, { sealReuseWindowMinutes: 10 }));
     const tx = await waitForOutcome(c, created.id);
-    expect(tx.response).toEqual({ authorized: false, answeredAt: expect.any(Date), denialReason: null });
+    expect(tx.response).toEqual({ authorized: false, answeredAt: expect.any(Date), denialReason: null, denialReasonCode: null });
   });
 
   it('no biometry on vbeta2 → no SEMBIOM cancellation; a denial later', async () => {

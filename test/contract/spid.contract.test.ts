@@ -73,18 +73,18 @@ const finalRemote = (api: SpidStationApi, tguid: string) =>
   );
 
 async function loginOk(api: SpidStationApi = spid, cpf: string = M.operatorOk) {
-  expect(await api.login(cpf)).toBe('OPERATOR_IN_PROGRESS');
-  return until(
-    () => api.loginStatus(),
-    (s) => s.status !== 'OPERATOR_IN_PROGRESS',
-  );
+  const answer = await api.login(cpf);
+  const state = await api.loginStatus();
+  expect(state.status).toBe(answer.status);
+  return state;
 }
 
 /** Client capture, operator capture, send. */
 async function capture(cpf: string, kind: 'verify' | 'enroll' = 'verify') {
-  expect(kind === 'verify' ? await spid.verify(cpf) : await spid.enroll(cpf, 'Maria da Silva')).toBe('CLIENT_CAPTURING');
-  expect(await captureReaches(spid, 'CLIENT_CAPTURE_DONE')).toEqual({ status: 'CLIENT_CAPTURE_DONE', cpf, kind: kind === 'verify' ? 'VERIFY' : 'ENROLL' });
-  expect(await spid.operatorCapture()).toBe('OPERATOR_CAPTURING');
+  if (kind === 'verify') expect(await spid.verify(cpf)).toBe('CLIENT_CAPTURING');
+  else await spid.enroll(cpf, 'Maria da Silva');
+  expect(await captureReaches(spid, 'CLIENT_CAPTURE_DONE')).toEqual({ status: 'CLIENT_CAPTURE_DONE', statusCode: 'CLIENT_CAPTURE_DONE', cpf, kind: kind === 'verify' ? 'VERIFY' : 'ENROLL' });
+  await spid.operatorCapture();
   await captureReaches(spid, 'OPERATOR_CAPTURE_DONE');
   return spid.send();
 }
@@ -117,11 +117,10 @@ beforeEach(async () => {
 });
 
 describe('operator login', () => {
-  it('NOT_LOGGED_IN, then IN_PROGRESS, then OPERATOR_OK (formatted CPF accepted)', async () => {
-    expect(await spid.loginStatus()).toEqual({ status: 'NOT_LOGGED_IN', operatorCpf: null });
-    expect(await spid.login('200.000.003-70')).toBe('OPERATOR_IN_PROGRESS');
-    expect(await spid.loginStatus()).toEqual({ status: 'OPERATOR_IN_PROGRESS', operatorCpf: M.operatorOk });
-    expect(await loginOk()).toEqual({ status: 'OPERATOR_OK', operatorCpf: M.operatorOk });
+  it('NOT_LOGGED_IN, then Login answers OPERATOR_OK and Login Status confirms it (formatted CPF accepted)', async () => {
+    expect(await spid.loginStatus()).toEqual({ status: 'NOT_LOGGED_IN', statusCode: 'NOT_LOGGED_IN', operatorCpf: null });
+    expect(await spid.login('200.000.003-70')).toEqual({ status: 'OPERATOR_OK', statusCode: 'OPERATOR_OK' });
+    expect(await spid.loginStatus()).toEqual({ status: 'OPERATOR_OK', statusCode: 'OPERATOR_OK', operatorCpf: M.operatorOk });
   });
 
   it('OPERATOR_NOT_FOUND and OPERATOR_OFFLINE_OK', async () => {
@@ -130,10 +129,11 @@ describe('operator login', () => {
     expect(await spid.verify(M.matches)).toBe('CLIENT_CAPTURING');
   });
 
-  it('login answers the final status when the station settles at once', async () => {
-    await control('/config', 'PUT', { timings: { loginSettleMs: 0 } });
-    expect(await spid.login(M.operatorNotFound)).toBe('OPERATOR_NOT_FOUND');
-    expect(await spid.login(M.operatorOk)).toBe('OPERATOR_OK');
+  it('OPERATOR_PENDING and OPERATOR_IN_PROGRESS are settled answers (vendor manual): not logged in', async () => {
+    expect((await loginOk(spid, M.operatorPending)).status).toBe('OPERATOR_PENDING');
+    expect(((await caught(spid.verify(M.matches))) as UpstreamConflictError).reason).toBe('NO_OPERATOR');
+    expect((await loginOk(spid, M.operatorInProgress)).status).toBe('OPERATOR_IN_PROGRESS');
+    expect(((await caught(spid.verify(M.matches))) as UpstreamConflictError).reason).toBe('NO_OPERATOR');
   });
 
   it('capture calls without an operator → UpstreamConflictError NO_OPERATOR', async () => {
@@ -152,11 +152,12 @@ describe('presential capture', () => {
 
   it('verify match: VERIFIED → PROCESSING → SEARCH_MATCH, PDF report, station IDLE', async () => {
     const sent = await capture(M.matches);
-    expect(sent).toEqual({ outcome: 'VERIFIED', tguid: expect.any(String) });
-    expect(await spid.captureStatus()).toEqual({ status: 'IDLE', cpf: null, kind: null });
-    expect(await spid.result(sent.tguid)).toEqual({ tguid: sent.tguid, status: 'PROCESSING' });
-    expect(await finalResult(spid, sent.tguid)).toEqual({ tguid: sent.tguid, status: 'SEARCH_MATCH' });
-    const pdf = await spid.report(sent.tguid);
+    expect(sent).toEqual({ outcome: 'VERIFIED', outcomeCode: 'VERIFIED', tguid: expect.any(String) });
+    expect(await spid.captureStatus()).toEqual({ status: 'IDLE', statusCode: 'IDLE', cpf: null, kind: null });
+    expect(await spid.result(sent.tguid)).toEqual({ tguid: sent.tguid, status: 'PROCESSING', statusCode: 'PROCESSING' });
+    expect(await finalResult(spid, sent.tguid)).toEqual({ tguid: sent.tguid, status: 'SEARCH_MATCH', statusCode: 'SEARCH_MATCH' });
+    const { bytes: pdf, contentType } = await spid.report(sent.tguid);
+    expect(contentType).toBe('application/pdf');
     expect(Buffer.isBuffer(pdf)).toBe(true);
     expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
     expect(pdf.toString('latin1')).toContain(sent.tguid);
@@ -183,7 +184,7 @@ describe('presential capture', () => {
 
   it('desk failure → CAPTURE_FAILED; desk cancel → CAPTURE_CANCELED', async () => {
     await spid.verify(M.deskFailure);
-    expect(await captureReaches(spid, 'CAPTURE_FAILED')).toEqual({ status: 'CAPTURE_FAILED', cpf: M.deskFailure, kind: 'VERIFY' });
+    expect(await captureReaches(spid, 'CAPTURE_FAILED')).toEqual({ status: 'CAPTURE_FAILED', statusCode: 'CAPTURE_FAILED', cpf: M.deskFailure, kind: 'VERIFY' });
     await spid.enroll(M.deskCancel);
     expect((await captureReaches(spid, 'CAPTURE_CANCELED')).kind).toBe('ENROLL');
   });
@@ -232,8 +233,8 @@ describe('remote capture', () => {
   beforeEach(() => loginOk());
 
   async function operatorFirst() {
-    expect(await spid.operatorCapture()).toBe('OPERATOR_CAPTURING');
-    expect(await captureReaches(spid, 'OPERATOR_CAPTURE_DONE')).toEqual({ status: 'OPERATOR_CAPTURE_DONE', cpf: null, kind: null });
+    await spid.operatorCapture();
+    expect(await captureReaches(spid, 'OPERATOR_CAPTURE_DONE')).toEqual({ status: 'OPERATOR_CAPTURE_DONE', statusCode: 'OPERATOR_CAPTURE_DONE', cpf: null, kind: null });
   }
 
   it('remote verify match: link on the remote service, WAITING_CLIENT → SEARCH_MATCH', async () => {
@@ -241,9 +242,9 @@ describe('remote capture', () => {
     await operatorFirst();
     const link = await spid.remoteVerify('100.000.001-08', 'maria@example.com');
     expect(link.url).toBe(`${sim.remoteServiceUrl}/r/${link.tguid}`);
-    expect(await spid.remoteResult(link.tguid)).toEqual({ tguid: link.tguid, status: 'WAITING_CLIENT' });
-    expect(await finalRemote(spid, link.tguid)).toEqual({ tguid: link.tguid, status: 'SEARCH_MATCH' });
-    expect((await spid.report(link.tguid)).subarray(0, 5).toString()).toBe('%PDF-');
+    expect(await spid.remoteResult(link.tguid)).toEqual({ tguid: link.tguid, status: 'WAITING_CLIENT', statusCode: 'WAITING_CLIENT' });
+    expect(await finalRemote(spid, link.tguid)).toEqual({ tguid: link.tguid, status: 'SEARCH_MATCH', statusCode: 'SEARCH_MATCH' });
+    expect((await spid.report(link.tguid)).bytes.subarray(0, 5).toString()).toBe('%PDF-');
   });
 
   it('remote enroll → ENROLLED; remote verify no match → SEARCH_NOT_MATCH', async () => {
@@ -258,7 +259,7 @@ describe('remote capture', () => {
   it('link never used → EXPIRED', async () => {
     await operatorFirst();
     const link = await spid.remoteVerify(M.linkNeverUsed);
-    expect(await finalRemote(spid, link.tguid)).toEqual({ tguid: link.tguid, status: 'EXPIRED' });
+    expect(await finalRemote(spid, link.tguid)).toEqual({ tguid: link.tguid, status: 'EXPIRED', statusCode: 'EXPIRED' });
   });
 });
 
@@ -310,6 +311,31 @@ describe('resilience and errors', () => {
     expect(await routeCount('GET /capture/report/{tguid}')).toBe(2);
   });
 
+  it('an unknown status word is a readable answer: kept raw, not retried, never opens the circuit', async () => {
+    const strict = client(0, { retry: { maxRetries: 0 }, circuitBreaker: { consecutiveFailures: 2, halfOpenAfterMs: 60_000 } });
+    await control('/oddities', 'POST', { route: 'GET /capture/status', status: 'CAPTURE_PAUSED', count: 5 });
+    for (let i = 0; i < 5; i++) expect(await strict.captureStatus()).toEqual({ status: 'UNKNOWN', statusCode: 'CAPTURE_PAUSED', cpf: null, kind: null });
+    expect(await routeCount('GET /capture/status')).toBe(5);
+    // The circuit is still closed: the next, usual answer comes through.
+    expect((await strict.captureStatus()).status).toBe('IDLE');
+    await control('/oddities', 'POST', { route: 'GET /login/status', status: 'OPERATOR_SUSPENDED', count: 1 });
+    expect(await strict.loginStatus()).toEqual({ status: 'UNKNOWN', statusCode: 'OPERATOR_SUSPENDED', operatorCpf: null });
+  });
+
+  it('a report in another format (control API) is returned with its content type', async () => {
+    await loginOk();
+    const sent = await capture(M.matches);
+    await finalResult(spid, sent.tguid);
+    await control('/report-format', 'PUT', { contentType: 'image/png' });
+    const png = await spid.report(sent.tguid);
+    expect(png.contentType).toBe('image/png');
+    expect(png.bytes.subarray(1, 4).toString('latin1')).toBe('PNG');
+    await control('/report-format', 'PUT', { contentType: 'text/plain' });
+    const text = await spid.report(sent.tguid);
+    expect(text.contentType).toBe('text/plain');
+    expect(text.bytes.toString('utf8')).toContain(sent.tguid);
+  });
+
   it('connection resets and timeouts → UpstreamUnavailableError', async () => {
     await control('/faults', 'POST', { route: 'GET /login/status', kind: 'reset', count: 1 });
     expect((await spid.loginStatus()).status).toBe('NOT_LOGGED_IN'); // reset, then a retry succeeds
@@ -342,7 +368,7 @@ describe('resilience and errors', () => {
     expect(await caught(client(2).captureStatus())).toBeInstanceOf(UpstreamAuthError);
     const wrong = await caught(client(2, { token: 'wrong' }).loginStatus());
     expect(wrong).toBeInstanceOf(UpstreamAuthError);
-    expect(await client(2, { token: TOKEN }).captureStatus()).toEqual({ status: 'IDLE', cpf: null, kind: null });
+    expect(await client(2, { token: TOKEN }).captureStatus()).toEqual({ status: 'IDLE', statusCode: 'IDLE', cpf: null, kind: null });
   });
 
   it('stations are independent clients', async () => {

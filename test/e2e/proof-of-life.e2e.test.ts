@@ -15,6 +15,7 @@ import {
   TransactionResponseChangedDocument,
   TransactionsDocument,
   type TransactionResponseChangedSubscription,
+  type ProofOfLifeCategory,
   type TransactionsQuery,
 } from '../__generated__/graphql';
 import { PDV_MAGIC_CPFS as CPF } from '../../src/simulators/provaDeVida';
@@ -42,7 +43,10 @@ function watchCpf(cpf: string): Collector<{ transactionResponseChanged: Ev }> {
 }
 const ofType = (type: Ev['type']) => (e: { transactionResponseChanged: Ev }) => e.transactionResponseChanged.type === type;
 
-async function request(cpf: string, extra: Partial<{ sealReuseWindowMinutes: number; expiresInMinutes: number }> = {}) {
+async function request(
+  cpf: string,
+  extra: Partial<{ sealReuseWindowMinutes: number; expiresInMinutes: number; category: ProofOfLifeCategory }> = {},
+) {
   const data = await gw.ok(RequestProofOfLifeDocument, { input: { cpf, reason: 'Benefício previdenciário', ...extra } });
   return data.requestProofOfLife;
 }
@@ -54,7 +58,7 @@ describe('proof of life', () => {
     const t = await request(CPF.authorizes);
     expect(t.status).toBe('PENDING');
     expect(t.cpf).toBe('100.000.001-08');
-    expect(t.apiVersion).toBe('vbeta1');
+    expect(t.apiVersion).toBe('vbeta4');
     const done = await sub.waitFor(ofType('AUTHORIZED'));
     expect(done.transactionResponseChanged.transaction).toMatchObject({ id: t.id, status: 'AUTHORIZED', autoAuthorized: false });
     expect(done.transactionResponseChanged.transaction.response?.authorized).toBe(true);
@@ -68,6 +72,41 @@ describe('proof of life', () => {
     const v = await gw.ok(TransactionDocument, { id: t.id }, 'viewer');
     expect(v.transaction).toMatchObject({ cpf: '***.***.001-08', person: { cpf: '***.***.001-08' } });
     expect(done.transactionResponseChanged.transaction.cpf).toBe('***.***.001-08');
+    sub.stop();
+  });
+
+  test('vbeta4 without a seal window (manual 2025-12): one POST /api/vbeta4/transacoes, the citizen answers, categoria kept', async () => {
+    await sim.control('POST', '/counters/reset');
+    const sub = watchCpf(CPF.authorizes);
+    await sleep(100);
+    const t = await request(CPF.authorizes, { category: 'OTHER' });
+    expect(t).toMatchObject({ status: 'PENDING', apiVersion: 'vbeta4', category: 'OTHER', seal: null, sealReuseWindowMinutes: null });
+    const upstream = await sim.control<Record<string, unknown>>('GET', `/transactions/${t.id}`);
+    expect(upstream['categoria']).toBe('OU');
+    expect(upstream).not.toHaveProperty('selogovbr');
+    const routes = (await sim.counters()).byRoute;
+    expect(routes['POST /api/vbeta4/transacoes']).toBe(1);
+    expect(routes['POST /api/vbeta1/transacoes']).toBe(0);
+    const ev = await sub.waitFor((e) => e.transactionResponseChanged.transaction.id === t.id && e.transactionResponseChanged.type === 'AUTHORIZED');
+    expect(ev.transactionResponseChanged.transaction).toMatchObject({ status: 'AUTHORIZED', category: 'OTHER', apiVersion: 'vbeta4' });
+    sub.stop();
+  });
+
+  test('a motivo_negacao the manual does not document: DENIED, denialReason UNKNOWN with the raw code beside it', async () => {
+    const sub = watchCpf(CPF.neverAnswers);
+    await sleep(100);
+    const t = await request(CPF.neverAnswers);
+    await sub.waitFor((e) => e.transactionResponseChanged.transaction.id === t.id && e.transactionResponseChanged.type === 'REQUESTED');
+    await sim.control('POST', `/transactions/${t.id}/answer`, { authorized: false, undocumentedDenialReason: 9 });
+    const ev = await sub.waitFor((e) => e.transactionResponseChanged.transaction.id === t.id && e.transactionResponseChanged.type === 'DENIED');
+    expect(ev.transactionResponseChanged.transaction).toMatchObject({
+      status: 'DENIED',
+      denialReason: 'UNKNOWN',
+      denialReasonCode: '9',
+      response: { authorized: false, denialReason: 'UNKNOWN', denialReasonCode: '9' },
+    });
+    const q = await gw.ok(TransactionDocument, { id: t.id }, 'viewer');
+    expect(q.transaction).toMatchObject({ status: 'DENIED', denialReason: 'UNKNOWN', denialReasonCode: '9' });
     sub.stop();
   });
 

@@ -84,7 +84,7 @@ describe('idempotency', () => {
   });
 
   test('an upstream failure releases the key: the retry runs', async () => {
-    await pdv.control('POST', '/faults', { route: 'POST /api/vbeta1/transacoes', kind: 'status', status: 503, count: 1 });
+    await pdv.control('POST', '/faults', { route: 'POST /api/vbeta4/transacoes', kind: 'status', status: 503, count: 1 });
     const input = { cpf: CPF.authorizes, reason: 'after failure', idempotencyKey: 'retry-key-0005' };
     const first = await post(q, { input });
     expect(first.body.errors?.[0]?.extensions?.['code']).toBe('UPSTREAM_UNAVAILABLE');

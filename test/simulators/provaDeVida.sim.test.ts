@@ -110,6 +110,7 @@ describe('Prova de Vida simulator: API', () => {
         cnpj: '33.683.111/0001-07',
         nome_orgao: 'Secretaria de Governo Digital',
         jti: expect.stringMatching(UUID),
+        servicos: null, // as in the 2025-12 manual's example
       });
       expect(b['access_token'].length).toBeGreaterThan(20);
     });
@@ -249,14 +250,31 @@ describe('Prova de Vida simulator: API', () => {
       expect(r.body?.['errors']['cpf']).toBe('número do registro de contribuinte individual brasileiro (CPF) inválido');
     });
 
-    it('400 for an empty object names every required field; vbeta1 does not require the seal window', async () => {
-      const v2 = await h.api('POST', '/api/vbeta2/transacoes', { token, json: {} });
-      expect(v2.status).toBe(400);
-      expect(Object.keys(v2.body?.['errors']).sort()).toEqual(
-        ['cpf', 'expiracao_em', 'motivo', 'selogovbr_reuso_em', 'solicitante.cnpj', 'solicitante.nome', 'solicitante.servico', 'tipo'].sort(),
-      );
-      const v1 = await h.api('POST', '/api/vbeta1/transacoes', { token, json: {} });
-      expect(v1.body?.['errors']).not.toHaveProperty('selogovbr_reuso_em');
+    it('400 for an empty object names every required field; the seal window is optional (manual: "O parâmetro é opcional")', async () => {
+      for (const version of ['vbeta1', 'vbeta2', 'vbeta4']) {
+        const r = await h.api('POST', `/api/${version}/transacoes`, { token, json: {} });
+        expect(r.status).toBe(400);
+        expect(Object.keys(r.body?.['errors']).sort()).toEqual(
+          ['cpf', 'expiracao_em', 'motivo', 'solicitante.cnpj', 'solicitante.nome', 'solicitante.servico', 'tipo'].sort(),
+        );
+      }
+    });
+
+    it.each(['vbeta2', 'vbeta4'] as const)('201 on %s without selogovbr_reuso_em: the object without selogovbr, categoria kept on vbeta4', async (version) => {
+      const body: Obj = {
+        solicitante: { cnpj: '00.489.828/0074-00', nome: 'SECRETARIA DE GOVERNO DIGITAL', servico: 'Sistema de Prova de Vida' },
+        cpf: PDV_MAGIC_CPFS.authorizes,
+        motivo: 'Prova de vida para obter benefício previdenciário',
+        tipo: 'B',
+        expiracao_em: '120',
+        categoria: 'OU',
+      };
+      const r = await h.api('POST', `/api/${version}/transacoes`, { token, json: body });
+      expect(r.status).toBe(201);
+      expect(r.body).not.toHaveProperty('selogovbr');
+      expect(r.body?.['id']).toMatch(UUID);
+      if (version === 'vbeta4') expect(r.body?.['categoria']).toBe('OU');
+      else expect(r.body).not.toHaveProperty('categoria');
     });
 
     it('400 for non-integer minutes and a repeated-digit CPF', async () => {
@@ -345,7 +363,11 @@ describe('Prova de Vida simulator: API', () => {
 
     it('noBiometry on vbeta4: the 201 already carries cancelamento SEMBIOM, hidden from vbeta2 reads', async () => {
       const tx = (await h.create('vbeta4', { cpf: PDV_MAGIC_CPFS.noBiometry }, token)).body as Obj;
-      expect(tx['cancelamento']).toEqual({ codigo: 'SEMBIOM', motivo: expect.any(String), cancelada_em: expect.stringMatching(TS) });
+      // Text and timing as in the manual's SEMBIOM example (cancelada_em 2.845 s after criado_em).
+      expect(tx['cancelamento']).toEqual({ codigo: 'SEMBIOM', motivo: 'Dados biográficos inexistentes para o cpf informado', cancelada_em: expect.stringMatching(TS) });
+      const gapMs = Date.parse(String((tx['cancelamento'] as Obj)['cancelada_em'])) - Date.parse(String(tx['criado_em']));
+      expect(gapMs).toBeGreaterThanOrEqual(2000);
+      expect(gapMs).toBeLessThanOrEqual(4000);
       expect(tx).not.toHaveProperty('resposta');
       await sleep(ANSWER_AFTER_MS + 100);
       const v2 = await h.read('vbeta2', tx['id'], token);
@@ -385,7 +407,7 @@ describe('Prova de Vida simulator: API', () => {
       expect(r.text).toBe('');
       await sleep(ANSWER_AFTER_MS + 150);
       const v4 = await h.read('vbeta4', tx['id'], token);
-      expect(v4['cancelamento']).toEqual({ codigo: 'CLIENTE', motivo: 'Cancelada pelo solicitante', cancelada_em: expect.stringMatching(TS) });
+      expect(v4['cancelamento']).toEqual({ codigo: 'CLIENTE', motivo: 'Cliente solicitou o cancelamento', cancelada_em: expect.stringMatching(TS) });
       expect(v4).not.toHaveProperty('resposta');
       const v2 = await h.read('vbeta2', tx['id'], token);
       expect(v2).not.toHaveProperty('cancelamento');

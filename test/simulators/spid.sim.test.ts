@@ -63,12 +63,7 @@ const resultIs = (tguid: string, status: string, path = '/capture/result/') =>
   );
 
 async function login(cpf: string = OPERATOR, stationBase = base) {
-  const a = await api(`/login/${cpf}`, 'GET', undefined, stationBase);
-  await waitFor(
-    () => api('/login/status', 'GET', undefined, stationBase),
-    (s) => s.json.status !== 'OPERATOR_IN_PROGRESS',
-  );
-  return a;
+  return api(`/login/${cpf}`, 'GET', undefined, stationBase);
 }
 
 /** Client capture → operator capture → send; returns the send answer. */
@@ -127,17 +122,24 @@ describe('stations and magic CPFs', () => {
 });
 
 describe('operator login', () => {
-  it('is IN_PROGRESS until it settles, then OK', async () => {
+  it('Login answers the settled status after loginSettleMs; Login Status shows it', async () => {
     expect((await api('/login/status')).json).toEqual({ status: 'NOT_LOGGED_IN', operatorId: null });
-    expect((await api(`/login/${OPERATOR}`)).json).toEqual({ status: 'OPERATOR_IN_PROGRESS' });
-    expect((await api('/login/status')).json).toEqual({ status: 'OPERATOR_IN_PROGRESS', operatorId: OPERATOR });
-    // Not logged in yet: capture calls are refused.
-    expect((await api(`/verify/${M.matches}`)).json.errors[0].code).toBe('NO_OPERATOR');
-    const s = await waitFor(
-      () => api('/login/status'),
-      (a) => a.json.status !== 'OPERATOR_IN_PROGRESS',
-    );
-    expect(s.json).toEqual({ status: 'OPERATOR_OK', operatorId: OPERATOR });
+    await control('/config', 'PUT', { timings: { loginSettleMs: 200 } });
+    const started = Date.now();
+    expect((await api(`/login/${OPERATOR}`)).json).toEqual({ status: 'OPERATOR_OK' });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(190);
+    expect((await api('/login/status')).json).toEqual({ status: 'OPERATOR_OK', operatorId: OPERATOR });
+  });
+
+  it('magic operators OPERATOR_PENDING and OPERATOR_IN_PROGRESS (vendor manual: enrolment states): settled, not logged in', async () => {
+    for (const [cpf, status] of [
+      [M.operatorPending, 'OPERATOR_PENDING'],
+      [M.operatorInProgress, 'OPERATOR_IN_PROGRESS'],
+    ] as const) {
+      expect((await login(cpf)).json).toEqual({ status });
+      expect((await api('/login/status')).json).toEqual({ status, operatorId: cpf });
+      expect((await api(`/verify/${M.matches}`)).json.errors[0].code).toBe('NO_OPERATOR');
+    }
   });
 
   it('magic operators: NOT_FOUND (stays logged out) and OFFLINE_OK (logged in)', async () => {
@@ -335,12 +337,35 @@ describe('remote capture', () => {
 });
 
 describe('control API', () => {
+  it('oddities: the next answers of a route carry an unlisted status word; the station goes on as usual', async () => {
+    await login();
+    expect((await control('/oddities', 'POST', { station: 'station-1', route: 'GET /capture/status', status: 'CAPTURE_PAUSED', count: 2 })).status).toBe(201);
+    await api(`/verify/${M.matches}`);
+    expect((await api('/capture/status')).json).toEqual({ status: 'CAPTURE_PAUSED', cpf: M.matches, kind: 'VERIFY' });
+    expect((await api('/capture/status')).json.status).toBe('CAPTURE_PAUSED');
+    await captureIs('CLIENT_CAPTURE_DONE');
+    expect((await control('/oddities', 'POST', { status: 'not a word!' })).status).toBe(400);
+  });
+
+  it('report-format: the report comes as PNG or plain text instead of PDF, until reset', async () => {
+    await login();
+    const sent = await presential(M.matches);
+    await resultIs(sent.tguid, 'SEARCH_MATCH');
+    expect((await control('/report-format', 'PUT', { contentType: 'image/png' })).json).toEqual({ contentType: 'image/png' });
+    const png = await api(`/capture/report/${sent.tguid}`);
+    expect(png.type).toBe('image/png');
+    expect(png.text.slice(1, 4)).toBe('PNG');
+    await control('/report-format', 'PUT', { contentType: 'text/plain' });
+    expect((await api(`/capture/report/${sent.tguid}`)).type).toBe('text/plain; charset=utf-8');
+    expect((await control('/report-format', 'PUT', { contentType: 'text/html' })).status).toBe(400);
+    await control('/reset');
+    await login();
+    expect((await api(`/capture/report/${sent.tguid}`)).status).toBe(404); // results are reset too
+  });
+
   it('pause stops automatic progress; advance finishes one step; resume continues', async () => {
     await control('/stations/station-1/pause');
     await api(`/login/${OPERATOR}`);
-    await new Promise((r) => setTimeout(r, 100));
-    expect((await api('/login/status')).json.status).toBe('OPERATOR_IN_PROGRESS');
-    expect((await control('/stations/station-1/advance')).json).toEqual({ advanced: ['login'] });
     await api(`/verify/${M.matches}`);
     await new Promise((r) => setTimeout(r, 150));
     expect((await api('/capture/status')).json.status).toBe('CLIENT_CAPTURING');

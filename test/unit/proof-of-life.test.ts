@@ -25,6 +25,7 @@ const upstream = (over: Partial<UpstreamTransaction> = {}): UpstreamTransaction 
   requester: req.requester,
   reason: 'benefício',
   kind: 'B',
+  kindCode: 'B',
   category: 'PV',
   createdAt: T0,
   expiresAt: later(120 * 60_000),
@@ -41,11 +42,17 @@ describe('status derivation from the upstream object (there is no status field)'
     expect(deriveStatus(upstream(), later(121 * 60_000))).toBe('EXPIRED');
   });
   test('authorised → AUTHORIZED, even past expiry', () => {
-    const u = upstream({ response: { authorized: true, answeredAt: later(5000), denialReason: null } });
+    const u = upstream({ response: { authorized: true, answeredAt: later(5000), denialReason: null, denialReasonCode: null } });
     expect(deriveStatus(u, later(1000 * 60_000))).toBe('AUTHORIZED');
   });
   test('refused → DENIED', () => {
-    expect(deriveStatus(upstream({ response: { authorized: false, answeredAt: later(5000), denialReason: 2 } }), later(6000))).toBe('DENIED');
+    expect(deriveStatus(upstream({ response: { authorized: false, answeredAt: later(5000), denialReason: 2, denialReasonCode: '2' } }), later(6000))).toBe('DENIED');
+  });
+  test('refused with a reason this gateway does not know → still DENIED, the raw code kept', () => {
+    const u = upstream({ response: { authorized: false, answeredAt: later(5000), denialReason: null, denialReasonCode: '7' } });
+    expect(deriveStatus(u, later(6000))).toBe('DENIED');
+    const row = mergeUpstream(rowFromCreate(req, { id: u.id, version: 'vbeta4', transaction: upstream() }, T0, null), u, later(6000));
+    expect(row.response).toEqual({ authorized: false, answeredAt: later(5000).toISOString(), denialReason: null, denialReasonCode: '7' });
   });
   test('cancelled (CLIENTE or SEMBIOM) → CANCELLED', () => {
     for (const code of ['CLIENTE', 'SEMBIOM']) {
@@ -58,7 +65,7 @@ describe('transitions', () => {
   test('create with a fresh seal: AUTHORIZED and autoAuthorized at once', () => {
     const u = upstream({
       seal: { reuseFrom: later(-3600_000), available: true, validatedAt: later(-60_000), used: true },
-      response: { authorized: true, answeredAt: T0, denialReason: null },
+      response: { authorized: true, answeredAt: T0, denialReason: null, denialReasonCode: null },
     });
     const row = rowFromCreate(req, { id: u.id, version: 'vbeta4', transaction: u }, T0, 'op-1');
     expect(row).toMatchObject({ status: 'AUTHORIZED', autoAuthorized: true, apiVersion: 'vbeta4', requestedBy: 'op-1' });
@@ -73,7 +80,7 @@ describe('transitions', () => {
 
   test('an answer becomes one AUTHORIZED event; the same read again is no event', () => {
     const start = rowFromCreate(req, { id: 'x', version: 'vbeta4', transaction: upstream() }, T0, null);
-    const answered = upstream({ response: { authorized: true, answeredAt: later(5000), denialReason: null } });
+    const answered = upstream({ response: { authorized: true, answeredAt: later(5000), denialReason: null, denialReasonCode: null } });
     const next = mergeUpstream(start, answered, later(6000));
     expect(transitionEvent(start, next)).toBe('AUTHORIZED');
     expect(next.autoAuthorized).toBe(false);
@@ -93,7 +100,7 @@ describe('transitions', () => {
     const expired = expireIfDue(start, later(120 * 60_000));
     expect(expired.status).toBe('EXPIRED');
     expect(transitionEvent(start, expired)).toBe('EXPIRED');
-    const late = mergeUpstream(expired, upstream({ response: { authorized: true, answeredAt: later(1), denialReason: null } }), later(121 * 60_000));
+    const late = mergeUpstream(expired, upstream({ response: { authorized: true, answeredAt: later(1), denialReason: null, denialReasonCode: null } }), later(121 * 60_000));
     expect(late).toBe(expired);
     expect(expireIfDue(start, later(1000))).toBe(start);
   });

@@ -15,6 +15,7 @@ import {
   UpstreamConflictError,
   UpstreamError,
   UpstreamNotFoundError,
+  UpstreamProtocolError,
   UpstreamUnavailableError,
   UpstreamValidationError,
 } from '../../src/upstreams/errors';
@@ -285,7 +286,7 @@ describe('token', () => {
 
     const e2 = await caught(c.createTransaction(createReq()));
     expect(e2).toBeInstanceOf(UpstreamAuthError);
-    expect(s.count('POST', '/api/vbeta1/transacoes')).toBe(2);
+    expect(s.count('POST', '/api/vbeta2/transacoes')).toBe(2);
   });
 
   it.each([401, 400])('token endpoint %i → UpstreamAuthError, no /api call', async (status) => {
@@ -360,12 +361,13 @@ describe('retry policy', () => {
   });
 
   it.each([
-    ['seal transaction', (c: ProvaDeVidaApi) => c.createTransaction(createReq({ sealReuseWindowMinutes: 20160 })), '/api/vbeta2/transacoes'],
-    ['simple transaction', (c: ProvaDeVidaApi) => c.createTransaction(createReq()), '/api/vbeta1/transacoes'],
-    ['message', (c: ProvaDeVidaApi) => c.sendMessage({ sender: { cnpj: '1', name: 'SGD' }, title: 't', content: 'c', cpf: CPF }), '/api/vbeta1/mensagens'],
-  ])('POST %s is never retried on 503', async (_l, call, path) => {
+    ['seal transaction', (c: ProvaDeVidaApi) => c.createTransaction(createReq({ sealReuseWindowMinutes: 20160 })), '/api/vbeta2/transacoes', false],
+    ['transaction without seal window', (c: ProvaDeVidaApi) => c.createTransaction(createReq()), '/api/vbeta2/transacoes', false],
+    ['legacy vbeta1 transaction', (c: ProvaDeVidaApi) => c.createTransaction(createReq()), '/api/vbeta1/transacoes', true],
+    ['message', (c: ProvaDeVidaApi) => c.sendMessage({ sender: { cnpj: '1', name: 'SGD' }, title: 't', content: 'c', cpf: CPF }), '/api/vbeta1/mensagens', false],
+  ])('POST %s is never retried on 503', async (_l, call, path, legacyVbeta1Create) => {
     const s = await startServer((h, res) => (isToken(h) ? tokenReply(res) : text(res, 503, BODY_MARKER)));
-    const e = await caught(call(client(s)));
+    const e = await caught(call(client(s, { legacyVbeta1Create })));
     expect(e).toBeInstanceOf(UpstreamUnavailableError);
     await sleep(100);
     expect(s.count('POST', path)).toBe(1);
@@ -390,7 +392,7 @@ describe('retry policy', () => {
     const s = await startServer((h, res) => (isToken(h) ? tokenReply(res) : void res.socket?.destroy()));
     await expect(client(s).createTransaction(createReq())).rejects.toBeInstanceOf(UpstreamUnavailableError);
     await sleep(100);
-    expect(s.count('POST', '/api/vbeta1/transacoes')).toBe(1);
+    expect(s.count('POST', '/api/vbeta2/transacoes')).toBe(1);
   });
 
   it('opens the circuit after the threshold; an open circuit fails fast with UpstreamUnavailableError', async () => {
@@ -411,23 +413,35 @@ describe('retry policy', () => {
 // ---------------------------------------------------------------------------
 
 describe('requests and mapping', () => {
-  it('simple create → POST /api/vbeta1/transacoes with numbers as strings; bare UUID body', async () => {
+  /** The body every create example sends; `extra` adds the version-specific fields. */
+  const baseBody = (extra: Record<string, string>) => ({
+    solicitante: { cnpj: '33.683.111/0001-07', nome: 'Secretaria de Governo Digital', servico: 'AppGovBr' },
+    cpf: CPF,
+    motivo: 'prova de vida',
+    tipo: 'B',
+    expiracao_em: '120',
+    ...extra,
+  });
+
+  it('create without a seal window on vbeta4 → POST /api/vbeta4/transacoes without selogovbr_reuso_em, with categoria (manual 2025-12)', async () => {
+    const s = await startServer((h, res) => (isToken(h) ? tokenReply(res) : json(res, 201, transactionBody({ categoria: 'PV' }))));
+    const created = await client(s, { apiVersion: 'vbeta4' }).createTransaction(createReq({ category: 'PV' }));
+    expect(created.version).toBe('vbeta4');
+    expect(created.transaction?.category).toBe('PV');
+    expect(s.count('POST', '/api/vbeta1/')).toBe(0);
+    const post = s.hits.find((h) => h.method === 'POST' && h.url === '/api/vbeta4/transacoes');
+    expect(JSON.parse(post?.body ?? '{}')).toEqual(baseBody({ categoria: 'PV' }));
+  });
+
+  it('legacy option: create without a seal window → POST /api/vbeta1/transacoes with numbers as strings; bare UUID body', async () => {
     const s = await startServer((h, res) => (isToken(h) ? tokenReply(res) : text(res, 201, TX_ID.toUpperCase())));
-    const created = await client(s, { apiVersion: 'vbeta4' }).createTransaction(
+    const created = await client(s, { apiVersion: 'vbeta4', legacyVbeta1Create: true }).createTransaction(
       createReq({ category: 'PV', failureMessage: 'falhou', successMessage: 'ok' }),
     );
     expect(created).toEqual({ id: TX_ID, version: 'vbeta1', transaction: null });
     const post = s.hits.find((h) => h.method === 'POST' && h.url === '/api/vbeta1/transacoes');
     expect(post?.headers['content-type']).toBe('application/json');
-    expect(JSON.parse(post?.body ?? '{}')).toEqual({
-      solicitante: { cnpj: '33.683.111/0001-07', nome: 'Secretaria de Governo Digital', servico: 'AppGovBr' },
-      cpf: CPF,
-      motivo: 'prova de vida',
-      tipo: 'B',
-      expiracao_em: '120',
-      mensagem_falha: 'falhou',
-      mensagem_sucesso: 'ok',
-    });
+    expect(JSON.parse(post?.body ?? '{}')).toEqual(baseBody({ mensagem_falha: 'falhou', mensagem_sucesso: 'ok' }));
   });
 
   it('seal create on vbeta4 sends selogovbr_reuso_em and categoria, and maps the 201 object', async () => {
@@ -454,6 +468,7 @@ describe('requests and mapping', () => {
       requester: { cnpj: '33.683.111/0001-07', name: 'Secretaria de Governo Digital', service: 'AppGovBr' },
       reason: 'solicitação de prova de vida',
       kind: 'B',
+      kindCode: 'B',
       category: 'PV',
       createdAt: new Date('2021-05-10T17:14:38.083Z'),
       expiresAt: new Date('2021-05-10T19:14:38.083Z'),
@@ -463,7 +478,7 @@ describe('requests and mapping', () => {
         validatedAt: new Date('2019-02-15T18:34:51.000Z'),
         used: false,
       },
-      response: { authorized: false, answeredAt: new Date('2021-05-10T18:00:00.000Z'), denialReason: 2 },
+      response: { authorized: false, answeredAt: new Date('2021-05-10T18:00:00.000Z'), denialReason: 2, denialReasonCode: '2' },
       cancellation: { code: 'SEMBIOM', reason: 'sem biometria', cancelledAt: new Date('2021-05-10T17:14:38.000Z') },
     });
   });
@@ -493,7 +508,45 @@ describe('requests and mapping', () => {
     );
     const tx = await client(s).getTransaction(TX_ID);
     expect(tx).toMatchObject({ cpf: null, seal: null, category: null, cancellation: null });
-    expect(tx.response).toEqual({ authorized: true, answeredAt: new Date('2020-06-09T01:31:45.000Z'), denialReason: null });
+    expect(tx.response).toEqual({ authorized: true, answeredAt: new Date('2020-06-09T01:31:45.000Z'), denialReason: null, denialReasonCode: null });
+  });
+
+  it('tolerant reader: unknown motivo_negacao, tipo and categoria are kept raw, reported once (masked), never "malformed"', async () => {
+    const s = await startServer((h, res) =>
+      isToken(h)
+        ? tokenReply(res)
+        : json(res, 200, transactionBody({ tipo: 'Z', categoria: 'XX', resposta: { autorizado: false, data: '2021-05-10T15:00:00-03:00', motivo_negacao: 7 } })),
+    );
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        lines.push(chunk.toString('utf8'));
+        done();
+      },
+    });
+    const c = client(s, { apiVersion: 'vbeta4', logger: pino({ level: 'warn' }, sink) });
+    const tx = await c.getTransaction(TX_ID);
+    await c.getTransaction(TX_ID);
+    expect(s.count('GET', '/api/')).toBe(2); // no retry: the answer was readable
+    expect(tx.response).toEqual({ authorized: false, answeredAt: new Date('2021-05-10T18:00:00.000Z'), denialReason: null, denialReasonCode: '7' });
+    expect(tx).toMatchObject({ kind: null, kindCode: 'Z', category: null });
+    const reported = lines.map((l) => JSON.parse(l) as { event?: string; field?: string; value?: string }).filter((l) => l.event === 'unknown_upstream_value');
+    expect(reported.map((r) => `${r.field}=${r.value}`).sort()).toEqual(['categoria=XX', 'motivo_negacao=7', 'tipo=Z']);
+    expect(lines.join('')).not.toContain(CPF);
+  });
+
+  it('a transaction id that is not a UUID → UpstreamProtocolError at once (no retry), on create and on read', async () => {
+    const s = await startServer((h, res) => (isToken(h) ? tokenReply(res) : json(res, h.method === 'POST' ? 201 : 200, transactionBody({ id: 'fb5g8247-95c1-2f23-9580-6813178c9bf8' }))));
+    const c = client(s, { apiVersion: 'vbeta4' });
+    expect(await caught(c.createTransaction(createReq()))).toBeInstanceOf(UpstreamProtocolError);
+    expect(await caught(c.getTransaction(TX_ID))).toBeInstanceOf(UpstreamProtocolError);
+    expect(s.count('GET', '/api/')).toBe(1);
+    expect(s.count('POST', '/api/')).toBe(1);
+  });
+
+  it('a message create whose body is not a UUID → UpstreamProtocolError', async () => {
+    const s = await startServer((h, res) => (isToken(h) ? tokenReply(res) : text(res, 201, '{"7f000101-729a-1bab-8172-9a9c7416000z"}')));
+    expect(await caught(client(s).sendMessage({ sender: { cnpj: '1', name: 'SGD' }, title: 't', content: 'c', cpf: CPF }))).toBeInstanceOf(UpstreamProtocolError);
   });
 
   it('messages: D with cpf, B without; 201 brace form with typographic quotes; delete 204/200', async () => {

@@ -123,41 +123,64 @@ describe('wire parsing', () => {
     const spid = client();
     for (const status of OPERATOR_LOGIN_STATUSES) {
       answer = () => ({ json: { status } });
-      expect(await spid.login(CPF)).toBe(status);
+      expect(await spid.login(CPF)).toEqual({ status, statusCode: status });
     }
     answer = () => ({ json: { status: 'OPERATOR_OK', operatorId: CPF, extra: 1 } });
-    expect(await spid.loginStatus()).toEqual({ status: 'OPERATOR_OK', operatorCpf: CPF });
+    expect(await spid.loginStatus()).toEqual({ status: 'OPERATOR_OK', statusCode: 'OPERATOR_OK', operatorCpf: CPF });
     answer = () => ({ json: { status: 'NOT_LOGGED_IN' } });
-    expect(await spid.loginStatus()).toEqual({ status: 'NOT_LOGGED_IN', operatorCpf: null });
+    expect(await spid.loginStatus()).toEqual({ status: 'NOT_LOGGED_IN', statusCode: 'NOT_LOGGED_IN', operatorCpf: null });
+    answer = () => ({ json: { status: 'OPERATOR_SUSPENDED', operatorId: CPF } });
+    expect(await spid.loginStatus()).toEqual({ status: 'UNKNOWN', statusCode: 'OPERATOR_SUSPENDED', operatorCpf: CPF });
   });
 
   it('capture status, send (status → outcome), results, resend, remote', async () => {
     const spid = client();
     answer = () => ({ json: { status: 'CLIENT_CAPTURE_DONE', cpf: CPF, kind: 'ENROLL' } });
-    expect(await spid.captureStatus()).toEqual({ status: 'CLIENT_CAPTURE_DONE', cpf: CPF, kind: 'ENROLL' });
+    expect(await spid.captureStatus()).toEqual({ status: 'CLIENT_CAPTURE_DONE', statusCode: 'CLIENT_CAPTURE_DONE', cpf: CPF, kind: 'ENROLL' });
     answer = () => ({ json: { status: 'IDLE' } });
-    expect(await spid.captureStatus()).toEqual({ status: 'IDLE', cpf: null, kind: null });
+    expect(await spid.captureStatus()).toEqual({ status: 'IDLE', statusCode: 'IDLE', cpf: null, kind: null });
     answer = () => ({ json: { status: 'OPERATOR_CAPTURING' } });
-    expect(await spid.operatorCapture()).toBe('OPERATOR_CAPTURING');
+    await expect(spid.operatorCapture()).resolves.toBeUndefined();
     answer = () => ({ json: { status: 'CAPTURE_ENQUEUED', tguid: 'abc-1' } });
-    expect(await spid.send()).toEqual({ outcome: 'CAPTURE_ENQUEUED', tguid: 'abc-1' });
+    expect(await spid.send()).toEqual({ outcome: 'CAPTURE_ENQUEUED', outcomeCode: 'CAPTURE_ENQUEUED', tguid: 'abc-1' });
     for (const status of CAPTURE_RESULT_STATUSES) {
       answer = () => ({ json: { tguid: 'abc-1', status } });
-      expect(await spid.result('abc-1')).toEqual({ tguid: 'abc-1', status });
+      expect(await spid.result('abc-1')).toEqual({ tguid: 'abc-1', status, statusCode: status });
     }
     for (const status of REMOTE_RESULT_STATUSES) {
       answer = () => ({ json: { tguid: 'abc-1', status } });
-      expect(await spid.remoteResult('abc-1')).toEqual({ tguid: 'abc-1', status });
+      expect(await spid.remoteResult('abc-1')).toEqual({ tguid: 'abc-1', status, statusCode: status });
     }
     answer = () => ({ json: { resent: ['a'], failed: ['b', 'c'] } });
     expect(await spid.resendAll()).toEqual({ resent: ['a'], failed: ['b', 'c'] });
     answer = () => ({ raw: Buffer.from('%PDF-1.4\n...%%EOF\n'), type: 'application/pdf' });
-    expect((await spid.report('abc-1')).toString()).toBe('%PDF-1.4\n...%%EOF\n');
+    const report = await spid.report('abc-1');
+    expect(report.contentType).toBe('application/pdf');
+    expect(report.bytes.toString()).toBe('%PDF-1.4\n...%%EOF\n');
+  });
+
+  it('unknown status words are readable answers: UNKNOWN + raw text, not retried, reported once in the log (masked)', async () => {
+    const lines: string[] = [];
+    const logger = pino({ level: 'warn' }, { write: (l: string) => void lines.push(l) });
+    const spid = client({ logger });
+    answer = () => ({ json: { status: 'SOMETHING_NEW', tguid: 'x' } });
+    expect(await spid.send()).toEqual({ outcome: 'UNKNOWN', outcomeCode: 'SOMETHING_NEW', tguid: 'x' });
+    answer = () => ({ json: { status: `WEIRD_${CPF}` } });
+    expect(await spid.captureStatus()).toEqual({ status: 'UNKNOWN', statusCode: `WEIRD_${CPF}`, cpf: null, kind: null });
+    expect(await spid.captureStatus()).toMatchObject({ status: 'UNKNOWN' });
+    answer = () => ({ json: { tguid: 'x', status: 'QUEUED' } });
+    expect(await spid.result('x')).toEqual({ tguid: 'x', status: 'UNKNOWN', statusCode: 'QUEUED' });
+    answer = () => ({ json: { status: 'STARTED' } });
+    expect(await spid.verify(CPF)).toBe('CLIENT_CAPTURING'); // a 2xx Verify that is not PERSON_NOT_FOUND started the capture
+    expect(seen).toHaveLength(5);
+    const reported = lines.map((l) => JSON.parse(l) as { event?: string; field?: string; value?: string }).filter((l) => l.event === 'unknown_upstream_value');
+    expect(reported.map((r) => r.field)).toEqual(['send.status', 'captureStatus.status', 'result.status', 'verify.status']);
+    expect(lines.join('')).not.toContain(CPF);
   });
 
   it.each([
-    ['an unknown status', () => ({ json: { status: 'SOMETHING_NEW', tguid: 'x' } })],
     ['a missing tguid', () => ({ json: { status: 'VERIFIED' } })],
+    ['a missing status', () => ({ json: { tguid: 'x' } })],
     ['not JSON', () => ({ raw: '<html>oops</html>' })],
     ['truncated JSON', () => ({ raw: '{"status":"VERI' })],
     ['an empty body', () => ({ raw: '' })],
@@ -168,14 +191,27 @@ describe('wire parsing', () => {
   });
 
   it('malformed GET answers are retried, then UpstreamUnavailableError', async () => {
-    answer = () => ({ json: { status: 'WEIRD' } });
+    answer = () => ({ json: { cpf: CPF } });
     expect(await rejection(client().captureStatus())).toBeInstanceOf(UpstreamUnavailableError);
     expect(seen).toHaveLength(3);
   });
 
-  it('a report that is not a PDF, and a remote link that is not http(s) → UpstreamUnavailableError', async () => {
-    answer = () => ({ raw: '{"ok":true}' });
+  it('a report in another format is kept with its content type; a broken PDF or an empty report is not', async () => {
+    answer = () => ({ raw: Buffer.from([0x89, 0x50, 0x4e, 0x47]), type: 'image/png' });
+    expect(await client().report('t1')).toEqual({ bytes: Buffer.from([0x89, 0x50, 0x4e, 0x47]), contentType: 'image/png' });
+    answer = () => ({ raw: 'plain', type: 'text/html; charset=utf-8' });
+    expect((await client().report('t1')).contentType).toBe('text/html');
+    answer = () => ({ raw: 'x', type: 'not a type' });
+    expect((await client().report('t1')).contentType).toBe('application/octet-stream');
+    seen = [];
+    answer = () => ({ raw: '{"status":"CLIENT_CAPT', type: 'application/pdf' });
     expect(await rejection(client({ retry: { maxRetries: 0 } }).report('t1'))).toBeInstanceOf(UpstreamUnavailableError);
+    answer = () => ({ raw: '', type: 'image/png' });
+    expect(await rejection(client({ retry: { maxRetries: 0 } }).report('t1'))).toBeInstanceOf(UpstreamUnavailableError);
+    expect(seen).toHaveLength(2);
+  });
+
+  it('a remote link that is not http(s) → UpstreamUnavailableError', async () => {
     answer = () => ({ json: { tguid: 't', url: 'javascript:alert(1)' } });
     expect(await rejection(client().remoteVerify(CPF))).toBeInstanceOf(UpstreamUnavailableError);
   });
@@ -225,7 +261,7 @@ describe('error mapping', () => {
     seen = [];
     let n = 0;
     answer = () => (n++ < 2 ? err(502) : { json: { tguid: 't1', status: 'SEARCH_MATCH' } });
-    expect(await client().result('t1')).toEqual({ tguid: 't1', status: 'SEARCH_MATCH' });
+    expect(await client().result('t1')).toEqual({ tguid: 't1', status: 'SEARCH_MATCH', statusCode: 'SEARCH_MATCH' });
     expect(seen).toHaveLength(3);
   });
 

@@ -164,14 +164,16 @@ function token(state: PdvState, cfg: ApiConfig, url: URL, authorization: string 
     });
   }
   const issued = state.issueToken();
+  // Field for field as the 2025-12 manual's example, `servicos: null` included.
   return json(200, {
     access_token: issued.token,
     token_type: 'bearer',
     expires_in: issued.expiresIn,
     scope: '*',
+    jti: issued.jti,
     cnpj: cfg.cnpj,
     nome_orgao: cfg.orgName,
-    jti: issued.jti,
+    servicos: null,
   });
 }
 
@@ -260,7 +262,11 @@ function createTransaction(state: PdvState, cfg: ApiConfig, version: ApiVersion,
   const motivo = str(body, 'motivo', 'motivo', errors);
   const tipo = str(body, 'tipo', 'tipo', errors);
   const expiracao = minutes(body, 'expiracao_em', 1, errors);
-  const reuse = version === 'vbeta1' ? undefined : minutes(body, 'selogovbr_reuso_em', 0, errors);
+  // The manual (2025-12): "O parâmetro é opcional" on the current versions; vbeta1 never had it.
+  const reuse =
+    version === 'vbeta1' || body['selogovbr_reuso_em'] === undefined || body['selogovbr_reuso_em'] === null
+      ? undefined
+      : minutes(body, 'selogovbr_reuso_em', 0, errors);
   let categoria: 'PV' | 'OU' = 'PV';
   if (version === 'vbeta4') {
     const c = body['categoria'];

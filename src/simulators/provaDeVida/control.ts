@@ -76,11 +76,17 @@ function answer(state: PdvState, id: string, input: Record<string, unknown>): Re
   const authorized = input['authorized'];
   const reason = input['denialReason'];
   if (typeof authorized !== 'boolean') return err(400, 'authorized must be a boolean');
+  const raw = input['undocumentedDenialReason'];
   if (reason !== undefined && reason !== 1 && reason !== 2 && reason !== 3 && reason !== 4) {
     return err(400, 'denialReason must be 1, 2, 3 or 4');
   }
-  if (authorized && reason !== undefined) return err(400, 'denialReason only applies when authorized is false');
-  const result = state.answerNow(id, authorized, reason as DenialReason | undefined);
+  // A code the manual does not document (it lists 1–4): for tolerant-reader tests.
+  if (raw !== undefined && (typeof raw !== 'number' || !Number.isInteger(raw) || raw < 5 || raw > 999)) {
+    return err(400, 'undocumentedDenialReason must be an integer between 5 and 999');
+  }
+  if (reason !== undefined && raw !== undefined) return err(400, 'give denialReason or undocumentedDenialReason, not both');
+  if (authorized && (reason !== undefined || raw !== undefined)) return err(400, 'denialReason only applies when authorized is false');
+  const result = state.answerNow(id, authorized, (raw as number | undefined) ?? (reason as DenialReason | undefined));
   if (result === 'conflict') return err(409, 'transaction already answered or cancelled');
   const tx = state.transactions.get(id);
   return tx ? ok(transactionView(tx, 'vbeta4')) : err(404, 'unknown transaction');

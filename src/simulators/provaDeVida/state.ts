@@ -18,6 +18,14 @@ export const ROUTES = [
   'DELETE /api/vbeta1/mensagens/:id',
 ] as const;
 export type RoutePattern = (typeof ROUTES)[number];
+/** `cancelamento.motivo` texts, verbatim from the manual's examples (2025-12). */
+export const CANCEL_TEXTS = {
+  CLIENTE: 'Cliente solicitou o cancelamento',
+  SEMBIOM: 'Dados biográficos inexistentes para o cpf informado',
+} as const;
+/** The manual's SEMBIOM example: criado_em 20:24:45.987, cancelada_em 20:24:48.832. */
+const SEMBIOM_DELAY_MS = 2845;
+
 /** Requests matching no route (404/405) are still counted, under this key. */
 export const OTHER_ROUTE = 'OTHER';
 
@@ -43,7 +51,8 @@ export interface StoredTransaction {
   reuseMinutes?: number;
   sealMs?: number;
   sealUsed: boolean;
-  resposta?: { autorizado: boolean; data: string; motivoNegacao?: DenialReason };
+  /** `motivoNegacao` is normally 1–4; the control API can plant an undocumented code (tolerant-reader tests). */
+  resposta?: { autorizado: boolean; data: string; motivoNegacao?: DenialReason | number };
   cancelamento?: { codigo: 'CLIENTE' | 'SEMBIOM'; motivo: string; canceladaEm: string };
   mensagemFalha?: string;
   mensagemSucesso?: string;
@@ -160,7 +169,8 @@ export class PdvState {
       return tx;
     }
     if (input.version === 'vbeta4' && input.cpf === PDV_MAGIC_CPFS.noBiometry) {
-      tx.cancelamento = { codigo: 'SEMBIOM', motivo: 'Não há biometria facial para o CPF', canceladaEm: formatBrt(now, micros) };
+      // The manual's SEMBIOM example: the 201 already carries the cancellation, `cancelada_em` ≈3 s after `criado_em`.
+      tx.cancelamento = { codigo: 'SEMBIOM', motivo: CANCEL_TEXTS.SEMBIOM, canceladaEm: formatBrt(now + SEMBIOM_DELAY_MS, micros) };
       return tx;
     }
     if (plannedAnswer(input.cpf) !== null) this.scheduleAnswer(tx.id, this.answerAfterMs);
@@ -183,7 +193,7 @@ export class PdvState {
     this.answerTimers.set(id, timer);
   }
 
-  private applyAnswer(tx: StoredTransaction, autorizado: boolean, motivoNegacao: DenialReason | undefined): void {
+  private applyAnswer(tx: StoredTransaction, autorizado: boolean, motivoNegacao: DenialReason | number | undefined): void {
     tx.resposta = {
       autorizado,
       data: formatBrt(this.nowMs(), Math.floor(Math.random() * 1000)),
@@ -197,7 +207,7 @@ export class PdvState {
     this.answerTimers.delete(id);
   }
 
-  answerNow(id: string, authorized: boolean, denialReason: DenialReason | undefined): AnswerResult {
+  answerNow(id: string, authorized: boolean, denialReason: DenialReason | number | undefined): AnswerResult {
     const tx = this.transactions.get(id);
     if (!tx) return 'not_found';
     if (tx.resposta || tx.cancelamento) return 'conflict';
@@ -212,7 +222,7 @@ export class PdvState {
     if (!tx) return 'not_found';
     if (tx.resposta) return 'answered';
     this.cancelAutoAnswer(id);
-    tx.cancelamento ??= { codigo: 'CLIENTE', motivo: 'Cancelada pelo solicitante', canceladaEm: formatBrt(this.nowMs()) };
+    tx.cancelamento ??= { codigo: 'CLIENTE', motivo: CANCEL_TEXTS.CLIENTE, canceladaEm: formatBrt(this.nowMs()) };
     return 'ok';
   }
 

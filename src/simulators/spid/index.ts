@@ -59,7 +59,16 @@ interface Counters {
   byTguid: Record<string, { resultReads: number }>;
 }
 
-type Reply = { status?: number; json?: unknown; pdf?: Buffer; html?: string };
+type Reply = {
+  status?: number;
+  json?: unknown;
+  pdf?: Buffer;
+  html?: string;
+  /** A report in another format than PDF (control `PUT /report-format`). */
+  file?: { bytes: Buffer; contentType: string };
+  /** Answer after this long (Login asks the station's server first). */
+  delayMs?: number;
+};
 interface Route {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   pattern: RegExp;
@@ -69,6 +78,25 @@ interface Route {
 }
 
 const MAX_BODY = 64 * 1024;
+
+/**
+ * Test hooks for tolerant readers, beyond the contract: a status word the
+ * contract does not list (`POST /oddities`), and a report that is not a PDF
+ * (`PUT /report-format`).
+ */
+interface Oddity {
+  station: string;
+  route: RegExp;
+  status: string;
+  remaining: number;
+}
+const REPORT_FORMATS = ['application/pdf', 'image/png', 'text/plain'] as const;
+type ReportFormat = (typeof REPORT_FORMATS)[number];
+/** A valid 1×1 PNG (signature, IHDR, IDAT, IEND). */
+const TINY_PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
+  'base64',
+);
 
 function globToRegExp(glob: string): RegExp {
   return new RegExp('^' + glob.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$');
@@ -109,6 +137,9 @@ function send(res: http.ServerResponse, reply: Reply): void {
   if (reply.pdf) {
     res.writeHead(status, { 'content-type': 'application/pdf', 'content-length': reply.pdf.length });
     res.end(reply.pdf);
+  } else if (reply.file) {
+    res.writeHead(status, { 'content-type': reply.file.contentType, 'content-length': reply.file.bytes.length });
+    res.end(reply.file.bytes);
   } else if (reply.html !== undefined) {
     res.writeHead(status, { 'content-type': 'text/html; charset=utf-8' });
     res.end(reply.html);
@@ -151,6 +182,8 @@ export async function startSpidSimulator(opts: SpidSimulatorOptions = {}): Promi
   }
 
   let faults: Fault[] = [];
+  let oddities: Oddity[] = [];
+  let reportFormat: ReportFormat = 'application/pdf';
   let counters: Counters = { total: 0, byStation: {}, byTguid: {} };
   const sleepers = new Set<NodeJS.Timeout>();
   const sleep = (ms: number) =>
@@ -169,7 +202,12 @@ export async function startSpidSimulator(opts: SpidSimulatorOptions = {}): Promi
 
   const stationRoutes = (st: Station): Route[] => [
     { method: 'GET', pattern: /^\/login\/status$/, key: 'GET /login/status', handle: () => ({ json: world.loginStatus(st) }) },
-    { method: 'GET', pattern: /^\/login\/([^/]+)$/, key: 'GET /login/{cpf}', handle: ([cpf]) => ({ json: { status: world.login(st, cpf ?? '') } }) },
+    {
+      method: 'GET',
+      pattern: /^\/login\/([^/]+)$/,
+      key: 'GET /login/{cpf}',
+      handle: ([cpf]) => ({ json: { status: world.login(st, cpf ?? '') }, delayMs: world.timings.loginSettleMs }),
+    },
     { method: 'GET', pattern: /^\/verify\/([^/]+)$/, key: 'GET /verify/{cpf}', handle: ([cpf]) => ({ json: { status: world.verify(st, cpf ?? '') } }) },
     { method: 'POST', pattern: /^\/enroll$/, key: 'POST /enroll', handle: (_, body) => ({ json: { status: world.enroll(st, body) } }) },
     { method: 'GET', pattern: /^\/capture\/status$/, key: 'GET /capture/status', handle: () => ({ json: world.captureStatus(st) }) },
@@ -191,6 +229,8 @@ export async function startSpidSimulator(opts: SpidSimulatorOptions = {}): Promi
           `Started: ${rec.createdAt.toISOString()}`,
           `Time: ${world.now().toISOString()}`,
         ];
+        if (reportFormat === 'image/png') return { file: { bytes: TINY_PNG, contentType: 'image/png' } };
+        if (reportFormat === 'text/plain') return { file: { bytes: Buffer.from(lines.join('\n') + '\n', 'utf8'), contentType: 'text/plain; charset=utf-8' } };
         return { pdf: renderPdf('SPID capture report', lines) };
       },
     },
@@ -220,13 +260,14 @@ export async function startSpidSimulator(opts: SpidSimulatorOptions = {}): Promi
     }
   }
 
-  function takeFault(stationId: string, candidates: string[]): Fault | null {
-    for (const fault of faults) {
-      if (fault.remaining <= 0) continue;
-      if (fault.station !== '*' && fault.station !== stationId) continue;
-      if (!candidates.some((c) => fault.route.test(c))) continue;
-      fault.remaining--;
-      return fault;
+  /** The first fault (or oddity) with uses left that matches the station and one of the route candidates; consumes one use. */
+  function takeFirst<T extends { station: string; route: RegExp; remaining: number }>(list: T[], stationId: string, candidates: string[]): T | null {
+    for (const item of list) {
+      if (item.remaining <= 0) continue;
+      if (item.station !== '*' && item.station !== stationId) continue;
+      if (!candidates.some((c) => item.route.test(c))) continue;
+      item.remaining--;
+      return item;
     }
     return null;
   }
@@ -240,7 +281,9 @@ export async function startSpidSimulator(opts: SpidSimulatorOptions = {}): Promi
     const key = found?.route.key ?? `${method} (unknown)`;
     countRequest(st.id, key, found?.params ?? []);
 
-    const fault = takeFault(st.id, [key, `${method} ${path ?? full}`, key.replace(/^\S+ /, ''), path ?? full]);
+    // Matched against the route key, the real path, and both without the method.
+    const candidates = [key, `${method} ${path ?? full}`, key.replace(/^\S+ /, ''), path ?? full];
+    const fault = takeFirst(faults, st.id, candidates);
     if (fault?.kind === 'latency') await sleep(fault.latencyMs);
     if (fault?.kind === 'reset') {
       req.socket.destroy();
@@ -265,7 +308,14 @@ export async function startSpidSimulator(opts: SpidSimulatorOptions = {}): Promi
       return send(res, { status: 404, json: errorBody(e) });
     }
     const body = method === 'POST' ? await readBody(req) : undefined;
-    send(res, found.route.handle(found.params, body));
+    let reply = found.route.handle(found.params, body);
+    const odd = takeFirst(oddities, st.id, candidates);
+    if (odd && typeof reply.json === 'object' && reply.json !== null && 'status' in reply.json) {
+      // Only the word changes: the station's state goes on as if it had answered the usual one.
+      reply = { ...reply, json: { ...(reply.json as Record<string, unknown>), status: odd.status } };
+    }
+    if (reply.delayMs) await sleep(reply.delayMs);
+    send(res, reply);
   }
 
   function handler(serve: (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>): http.RequestListener {
@@ -405,6 +455,37 @@ export async function startSpidSimulator(opts: SpidSimulatorOptions = {}): Promi
       },
     },
     {
+      method: 'POST',
+      pattern: /^\/oddities$/,
+      key: 'oddities',
+      handle: (_, body) => {
+        const b = asObject(body);
+        if (typeof b.status !== 'string' || !/^[A-Za-z0-9_.-]{1,64}$/.test(b.status)) {
+          throw new SimError(400, 'VALIDATION_ERROR', 'INVALID_ODDITY', 'status must be 1-64 letters, digits, _ . -');
+        }
+        oddities.push({
+          station: typeof b.station === 'string' ? b.station : '*',
+          route: globToRegExp(typeof b.route === 'string' ? b.route : '*'),
+          status: b.status,
+          remaining: typeof b.count === 'number' && Number.isFinite(b.count) ? b.count : Number.POSITIVE_INFINITY,
+        });
+        return { status: 201, json: { oddities: oddities.length } };
+      },
+    },
+    {
+      method: 'PUT',
+      pattern: /^\/report-format$/,
+      key: 'report-format',
+      handle: (_, body) => {
+        const f = asObject(body).contentType;
+        if (!(REPORT_FORMATS as readonly unknown[]).includes(f)) {
+          throw new SimError(400, 'VALIDATION_ERROR', 'INVALID_FORMAT', `contentType must be one of ${REPORT_FORMATS.join(', ')}`);
+        }
+        reportFormat = f as ReportFormat;
+        return { json: { contentType: reportFormat } };
+      },
+    },
+    {
       method: 'DELETE',
       pattern: /^\/faults$/,
       key: 'faults-clear',
@@ -420,6 +501,8 @@ export async function startSpidSimulator(opts: SpidSimulatorOptions = {}): Promi
       handle: () => {
         world.reset();
         faults = [];
+        oddities = [];
+        reportFormat = 'application/pdf';
         counters = { total: 0, byStation: {}, byTguid: {} };
         return { json: { ok: true } };
       },

@@ -35,12 +35,16 @@ export const SPID_MAGIC_CPFS = {
   linkNeverUsed: '10000000876',
   /** Enroll processing takes slowEnrollProcessingMs (default 10 minutes). */
   slowEnroll: '10000000957',
-  /** Operator login settles as OPERATOR_NOT_FOUND. */
+  /** Login → OPERATOR_NOT_FOUND. */
   operatorNotFound: '20000000108',
-  /** Operator login settles as OPERATOR_OFFLINE_OK (logged in from the local base). */
+  /** Login → OPERATOR_OFFLINE_OK (logged in from the local base). */
   operatorOffline: '20000000299',
   /** An operator that logs in OK (any valid CPF not above does too). */
   operatorOk: '20000000370',
+  /** Login → OPERATOR_PENDING (vendor manual: added by an administrator, no biometrics provided yet). Not logged in. */
+  operatorPending: '20000000450',
+  /** Login → OPERATOR_IN_PROGRESS (vendor manual: the server is still processing the operator's enrolment). Not logged in. */
+  operatorInProgress: '20000000531',
 } as const;
 
 const M = SPID_MAGIC_CPFS;
@@ -53,7 +57,7 @@ export interface SpidTimings {
   /** @default 600000 */ slowEnrollProcessingMs: number;
   /** @default 4000 */ remoteAnswerMs: number;
   /** @default 30000 */ remoteLinkTtlMs: number;
-  /** @default 300 */ loginSettleMs: number;
+  /** How long Login takes to answer (the station asks its server); the answer is the final status. @default 300 */ loginSettleMs: number;
 }
 
 export const DEFAULT_TIMINGS: SpidTimings = {
@@ -123,7 +127,7 @@ export class Station {
   operator: { cpf: string; status: LoginStatus } | null = null;
   capture: Capture = IDLE;
   paused = false;
-  /** Scheduled automatic progress, by key: `capture`, `login`, `result:<tguid>`, `answer:<tguid>`, `expire:<tguid>`. */
+  /** Scheduled automatic progress, by key: `capture`, `result:<tguid>`, `answer:<tguid>`, `expire:<tguid>`. */
   readonly steps = new Map<string, Step>();
 
   constructor(
@@ -223,21 +227,26 @@ export class SpidWorld {
 
   // ---- operator login -------------------------------------------------------
 
+  /**
+   * Login answers a settled status (vendor manual): OPERATOR_PENDING and
+   * OPERATOR_IN_PROGRESS are states of the operator's own enrolment, not of
+   * this login. The HTTP layer delays the answer by `loginSettleMs`.
+   */
   login(st: Station, rawCpf: string): LoginStatus {
     const cpf = requireCpf(rawCpf);
-    const final: LoginStatus = cpf === M.operatorNotFound ? 'OPERATOR_NOT_FOUND' : cpf === M.operatorOffline ? 'OPERATOR_OFFLINE_OK' : 'OPERATOR_OK';
-    // A new login replaces the current operator at once: until it settles nobody is logged in.
-    st.operator = { cpf, status: 'OPERATOR_IN_PROGRESS' };
-    const settle = () => {
-      if (st.operator?.cpf === cpf) st.operator = { cpf, status: final };
-    };
-    if (this.timings.loginSettleMs <= 0) {
-      st.cancel('login');
-      settle();
-      return final;
-    }
-    st.schedule('login', this.timings.loginSettleMs, settle);
-    return 'OPERATOR_IN_PROGRESS';
+    const status: LoginStatus =
+      cpf === M.operatorNotFound
+        ? 'OPERATOR_NOT_FOUND'
+        : cpf === M.operatorOffline
+          ? 'OPERATOR_OFFLINE_OK'
+          : cpf === M.operatorPending
+            ? 'OPERATOR_PENDING'
+            : cpf === M.operatorInProgress
+              ? 'OPERATOR_IN_PROGRESS'
+              : 'OPERATOR_OK';
+    // A new login replaces the current operator at once.
+    st.operator = { cpf, status };
+    return status;
   }
 
   loginStatus(st: Station): { status: LoginStatus | 'NOT_LOGGED_IN'; operatorId: string | null } {
@@ -420,9 +429,9 @@ export class SpidWorld {
 
   // ---- control --------------------------------------------------------------
 
-  /** Finish the current step now: the capture step, else the login, else (or for `tguid`) the result steps. */
+  /** Finish the current step now: the capture step, else (or for `tguid`) the result steps. */
   advance(st: Station, tguid?: string): string[] {
-    const order = tguid ? [`answer:${tguid}`, `result:${tguid}`, `expire:${tguid}`] : ['capture', 'login'];
+    const order = tguid ? [`answer:${tguid}`, `result:${tguid}`, `expire:${tguid}`] : ['capture'];
     for (const key of order) if (st.run(key)) return [key];
     if (tguid) return [];
     const keys = [...st.steps.keys()].filter((k) => k.startsWith('result:') || k.startsWith('answer:'));

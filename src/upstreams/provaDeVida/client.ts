@@ -28,10 +28,12 @@ import {
   UpstreamConflictError,
   UpstreamError,
   UpstreamNotFoundError,
+  UpstreamProtocolError,
   UpstreamUnavailableError,
   UpstreamValidationError,
 } from '../errors';
 import { observed, parseObserved, watchBreaker, type UpstreamObserver, type UpstreamOutcome } from '../observer';
+import { unknownValueReporter } from '../unknown-values';
 import type {
   CreateProofOfLifeRequest,
   CreatedTransaction,
@@ -52,25 +54,40 @@ import {
   toTransaction,
   tokenResponseSchema,
   transactionSchema,
+  upstreamIdSchema,
 } from './wire';
 
 export interface ProvaDeVidaClientOptions {
-  /** Base URL without trailing slash, e.g. `https://h.meugov.estaleiro.serpro.gov.br`. A path prefix is kept. */
+  /**
+   * Base URL without trailing slash. Homologation in the 2025-12 manual:
+   * `https://h.meugov.np.estaleiro.serpro.gov.br` (the former
+   * `h.meugov.estaleiro…` host was announced as available only until
+   * 31/12/2025); production is not in the manual. A path prefix is kept.
+   */
   baseUrl: string;
   /** OAuth2 client id issued by SGD. */
   clientId: string;
   /** OAuth2 client secret issued by SGD. */
   clientSecret: string;
   /**
-   * Path version for seal transactions and reads. Simple transactions and
-   * messages always use `vbeta1`.
+   * Path version for creates (with or without a seal window), reads and
+   * cancels. Messages always use `vbeta1`.
    * @default 'vbeta2'
    */
   apiVersion?: ProvaDeVidaApiVersion;
+  /**
+   * Legacy only: send a create without a seal window to `POST /api/vbeta1/transacoes`
+   * (the simplified transaction the manual removed in 2021), answered by a bare
+   * UUID. Off: such a create goes to `apiVersion` without `selogovbr_reuso_em`.
+   * @default false
+   */
+  legacyVbeta1Create?: boolean;
   /** Per-request timeout (headers + body), in milliseconds. @default 10000 */
   requestTimeoutMs?: number;
   /** Refresh the token this many seconds before `expires_in` runs out. @default 60 */
   tokenRefreshMarginSeconds?: number;
+  /** Token lifetime assumed when the token answer has no readable `expires_in`. @default 300 */
+  defaultTokenTtlSeconds?: number;
   /**
    * Retries of idempotent reads (GET) on 5xx/timeout/reset/malformed body.
    * `maxAttempts` counts the first try: 3 means at most 2 retries.
@@ -197,6 +214,9 @@ export function createProvaDeVidaClient(opts: ProvaDeVidaClientOptions): ProvaDe
   const marginMs = (opts.tokenRefreshMarginSeconds ?? 60) * 1000;
   const now = opts.now ?? Date.now;
   const log = opts.logger?.child({ upstream: UPSTREAM });
+  const onUnknown = unknownValueReporter(UPSTREAM, log);
+  const legacyVbeta1Create = opts.legacyVbeta1Create ?? false;
+  const defaultTtlSeconds = opts.defaultTokenTtlSeconds ?? 300;
   const basic = Buffer.from(`${opts.clientId}:${opts.clientSecret}`, 'utf8').toString('base64');
 
   const pool = new Pool(origin, {
@@ -330,7 +350,7 @@ export function createProvaDeVidaClient(opts: ProvaDeVidaClientOptions): ProvaDe
     if (res.status < 200 || res.status >= 300) throw new TransientFailure('status', res.status);
     const parsed = tokenResponseSchema.safeParse(parseJson(res.text));
     if (!parsed.success) throw new TransientFailure('malformed');
-    const ttlMs = parsed.data.expires_in * 1000;
+    const ttlMs = (parsed.data.expires_in ?? defaultTtlSeconds) * 1000;
     // A margin as long as the lifetime would refresh on every call: then keep
     // the token for half its life instead.
     const keepMs = ttlMs > marginMs ? ttlMs - marginMs : ttlMs / 2;
@@ -422,29 +442,39 @@ export function createProvaDeVidaClient(opts: ProvaDeVidaClientOptions): ProvaDe
     return encodeURIComponent(id);
   }
 
+  /** Thrown from a parser: passes the retry and breaker policies untouched (not transient). */
+  const notUuid = (what: string) => new UpstreamProtocolError(UPSTREAM, `Prova de Vida sent a ${what} id that is not a UUID`);
+
   const parseTransaction = (res: RawResponse): UpstreamTransaction => {
     const parsed = transactionSchema.safeParse(parseJson(res.text));
     if (!parsed.success) throw new TransientFailure('malformed');
-    return toTransaction(parsed.data);
+    if (!upstreamIdSchema.safeParse(parsed.data.id).success) throw notUuid('transaction');
+    return toTransaction(parsed.data, onUnknown);
+  };
+
+  /** A 201 whose body is only the id (vbeta1 create, message create). */
+  const parseIdBody = (res: RawResponse, what: string): string => {
+    // Bare UUID, JSON string or the manual's `{"uuid"}`: see parseCreatedId.
+    const id = parseCreatedId(res.text);
+    if (id !== null) return id;
+    if (res.text.trim() === '') throw new TransientFailure('malformed');
+    throw notUuid(what);
   };
 
   return {
     async createTransaction(req: CreateProofOfLifeRequest): Promise<CreatedTransaction> {
-      if (req.sealReuseWindowMinutes === undefined) {
+      if (req.sealReuseWindowMinutes === undefined && legacyVbeta1Create) {
         return run({
           method: 'POST',
           path: '/api/vbeta1/transacoes',
           route: 'POST /api/vbeta1/transacoes',
           body: toCreateTransactionBody(req, 'vbeta1'),
           idempotent: false,
-          parse: (res): CreatedTransaction => {
-            // vbeta1 answers 201 with the bare UUID as text, not JSON.
-            const id = parseCreatedId(res.text);
-            if (id === null) throw new TransientFailure('malformed');
-            return { id, version: 'vbeta1', transaction: null };
-          },
+          // vbeta1 answers 201 with the bare UUID as text, not JSON.
+          parse: (res): CreatedTransaction => ({ id: parseIdBody(res, 'transaction'), version: 'vbeta1', transaction: null }),
         });
       }
+      // With or without a seal window: the manual makes `selogovbr_reuso_em` optional on vbeta2+.
       return run({
         method: 'POST',
         path: `/api/${apiVersion}/transacoes`,
@@ -494,12 +524,7 @@ export function createProvaDeVidaClient(opts: ProvaDeVidaClientOptions): ProvaDe
         route: 'POST /api/vbeta1/mensagens',
         body: toSendMessageBody(req),
         idempotent: false,
-        parse: (res) => {
-          // Bare UUID, JSON string or the seed's `{"uuid"}`: see parseCreatedId.
-          const created = parseCreatedId(res.text);
-          if (created === null) throw new TransientFailure('malformed');
-          return created;
-        },
+        parse: (res) => parseIdBody(res, 'message'),
       });
     },
 
@@ -513,7 +538,8 @@ export function createProvaDeVidaClient(opts: ProvaDeVidaClientOptions): ProvaDe
         parse: (res) => {
           const parsed = messageSchema.safeParse(parseJson(res.text));
           if (!parsed.success) throw new TransientFailure('malformed');
-          return toMessage(parsed.data);
+          if (!upstreamIdSchema.safeParse(parsed.data.id).success) throw notUuid('message');
+          return toMessage(parsed.data, onUnknown);
         },
       });
     },

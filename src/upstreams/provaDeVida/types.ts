@@ -26,7 +26,12 @@ export interface CreateProofOfLifeRequest {
   reason: string;
   kind: ProofOfLifeKind;
   expiresInMinutes: number;
-  /** Present → a transaction with the facial-biometry seal (vbeta2/vbeta4); absent → simple (vbeta1). */
+  /**
+   * Present → the seal may authorise at once (`selogovbr_reuso_em`); absent → the
+   * field is left out (the manual: "O parâmetro é opcional") and the citizen
+   * answers in the app. Same path either way, unless the client is configured
+   * for the legacy vbeta1 create.
+   */
   sealReuseWindowMinutes?: number;
   /** Sent only on vbeta4. */
   category?: ProofOfLifeCategory;
@@ -49,7 +54,10 @@ export type DenialReasonCode = 1 | 2 | 3 | 4;
 export interface ProofOfLifeResponse {
   authorized: boolean;
   answeredAt: Date;
+  /** A documented reason; null when there is none or the code is not one we know (see `denialReasonCode`). */
   denialReason: DenialReasonCode | null;
+  /** `motivo_negacao` exactly as sent (as text), known or not; null when absent. */
+  denialReasonCode: string | null;
 }
 
 export interface Cancellation {
@@ -69,7 +77,9 @@ export interface UpstreamTransaction {
   cpf: string | null;
   requester: Requester;
   reason: string;
-  kind: ProofOfLifeKind;
+  /** Null when `tipo` is not one we know; `kindCode` keeps it. */
+  kind: ProofOfLifeKind | null;
+  kindCode: string;
   category: ProofOfLifeCategory | null;
   createdAt: Date;
   expiresAt: Date;
@@ -98,7 +108,8 @@ export interface UpstreamMessage {
   sender: { cnpj: string; name: string };
   title: string;
   content: string;
-  kind: MessageKind;
+  /** Null when `tipo` is not one we know. */
+  kind: MessageKind | null;
   cpf: string | null;
   createdAt: Date | null;
 }

@@ -10,6 +10,7 @@ import type {
   DenialReasonCode,
   MessageKind,
   ProofOfLifeCategory,
+  ProofOfLifeKind,
   ProofOfLifeResponse,
   ProvaDeVidaApiVersion,
   SealInfo,
@@ -131,14 +132,14 @@ const zOptTime = z
 /** The manual sends numbers and booleans as strings in its examples; accept both spellings. */
 const zBool = z.union([z.boolean(), z.enum(['true', 'false']).transform((s) => s === 'true')]);
 
+/**
+ * `motivo_negacao`: documented 1–4, sent as a number (or a string in some
+ * examples). Kept as its raw text; a code we do not know is not a broken
+ * answer (the transaction was still denied), so it never fails the read.
+ */
 const zDenial = z
-  .union([z.number(), z.string().regex(/^\s*\d+\s*$/).transform(Number), z.null(), z.undefined()])
-  .transform((n, ctx): DenialReasonCode | null => {
-    if (n === null || n === undefined) return null;
-    if (n === 1 || n === 2 || n === 3 || n === 4) return n;
-    ctx.addIssue({ code: 'custom', message: 'unknown denial reason' });
-    return z.NEVER;
-  })
+  .union([z.number(), z.string(), z.null(), z.undefined()])
+  .transform((n): string | null => (n === null || n === undefined || String(n).trim() === '' ? null : String(n).trim()))
   .optional();
 
 const zOptString = z
@@ -146,11 +147,21 @@ const zOptString = z
   .transform((s) => (s === undefined || s === null || s === '' ? null : s))
   .optional();
 
+/**
+ * `expires_in` is a number in the current manual and a placeholder text in
+ * the 2021 one; RFC 6749 §5.1 makes it only RECOMMENDED. Unreadable or absent
+ * → null, and the client falls back to a short lifetime of its own.
+ */
 export const tokenResponseSchema = z.object({
   access_token: z.string().min(1),
   token_type: z.string().optional(),
-  // The seed documents it as text, the manual as a number.
-  expires_in: z.union([z.number(), z.string().regex(/^\s*\d+(\.\d+)?\s*$/).transform(Number)]).pipe(z.number().positive()),
+  expires_in: z
+    .unknown()
+    .transform((v): number | null => {
+      const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(v) ? Number(v) : Number.NaN;
+      return Number.isFinite(n) && n > 0 ? n : null;
+    })
+    .optional(),
 });
 export type TokenResponse = z.output<typeof tokenResponseSchema>;
 
@@ -184,7 +195,8 @@ export const transactionSchema = z.object({
   solicitante: requesterSchema,
   cpf: zOptString,
   motivo: z.string(),
-  tipo: z.enum(['B', 'C']),
+  // Enumerations are read as text: an unknown value is reported, never fatal.
+  tipo: z.string(),
   categoria: zOptString,
   criado_em: zTime,
   expiracao_em: zTime,
@@ -199,7 +211,7 @@ export const messageSchema = z.object({
   remetente: z.object({ cnpj: z.string(), nome: z.string() }),
   titulo: z.string(),
   conteudo: z.string(),
-  tipo: z.enum(['D', 'B']),
+  tipo: z.string(),
   cpf: zOptString,
   criado_em: zOptTime,
 });
@@ -219,11 +231,27 @@ export const unprocessableSchema = z.object({
 // Mapping into our types
 // ---------------------------------------------------------------------------
 
-function toCategory(s: string | null): ProofOfLifeCategory | null {
-  return s === 'PV' || s === 'OU' ? s : null;
+/** Called once per unknown enumeration value found in an answer (field name, raw value). */
+export type OnUnknownValue = (field: string, raw: string) => void;
+
+const DENIAL_CODES: Readonly<Record<string, DenialReasonCode>> = { '1': 1, '2': 2, '3': 3, '4': 4 };
+
+function known<T extends string>(values: readonly T[], raw: string | null, field: string, onUnknown?: OnUnknownValue): T | null {
+  if (raw === null) return null;
+  if ((values as readonly string[]).includes(raw)) return raw as T;
+  onUnknown?.(field, raw);
+  return null;
 }
 
-export function toTransaction(w: WireTransaction): UpstreamTransaction {
+/**
+ * An upstream id must be a UUID: it names the transaction in our store and in
+ * every later call. The manual's own examples carry one typo (`fb5g8247-…`,
+ * `g` is not hex); such an id is refused here, at the boundary, before
+ * anything is stored or anyone is told.
+ */
+export const upstreamIdSchema = z.string().regex(UUID);
+
+export function toTransaction(w: WireTransaction, onUnknown?: OnUnknownValue): UpstreamTransaction {
   const seal: SealInfo | null = w.selogovbr
     ? {
         reuseFrom: w.selogovbr.reusar_apartir ?? null,
@@ -232,24 +260,27 @@ export function toTransaction(w: WireTransaction): UpstreamTransaction {
         used: w.selogovbr.usado ?? false,
       }
     : null;
-  const response: ProofOfLifeResponse | null = w.resposta
-    ? {
-        authorized: w.resposta.autorizado,
-        answeredAt: w.resposta.data,
-        // vbeta2 never sends a reason; an authorised answer has none either.
-        denialReason: w.resposta.autorizado ? null : (w.resposta.motivo_negacao ?? null),
-      }
-    : null;
-  const cancellation: Cancellation | null = w.cancelamento
-    ? { code: w.cancelamento.codigo, reason: w.cancelamento.motivo ?? null, cancelledAt: w.cancelamento.cancelada_em ?? null }
-    : null;
+  let response: ProofOfLifeResponse | null = null;
+  if (w.resposta) {
+    // vbeta2 never sends a reason; an authorised answer has none either.
+    const raw = w.resposta.autorizado ? null : (w.resposta.motivo_negacao ?? null);
+    const code = raw === null ? null : (DENIAL_CODES[raw] ?? null);
+    if (raw !== null && code === null) onUnknown?.('motivo_negacao', raw);
+    response = { authorized: w.resposta.autorizado, answeredAt: w.resposta.data, denialReason: code, denialReasonCode: raw };
+  }
+  let cancellation: Cancellation | null = null;
+  if (w.cancelamento) {
+    known(['CLIENTE', 'SEMBIOM'], w.cancelamento.codigo, 'cancelamento.codigo', onUnknown);
+    cancellation = { code: w.cancelamento.codigo, reason: w.cancelamento.motivo ?? null, cancelledAt: w.cancelamento.cancelada_em ?? null };
+  }
   return {
-    id: w.id,
+    id: w.id.toLowerCase(),
     cpf: w.cpf ?? null,
     requester: { cnpj: w.solicitante.cnpj, name: w.solicitante.nome, service: w.solicitante.servico ?? '' },
     reason: w.motivo,
-    kind: w.tipo,
-    category: toCategory(w.categoria ?? null),
+    kind: known<ProofOfLifeKind>(['B', 'C'], w.tipo, 'tipo', onUnknown),
+    kindCode: w.tipo,
+    category: known<ProofOfLifeCategory>(['PV', 'OU'], w.categoria ?? null, 'categoria', onUnknown),
     createdAt: w.criado_em,
     expiresAt: w.expiracao_em,
     seal,
@@ -258,14 +289,13 @@ export function toTransaction(w: WireTransaction): UpstreamTransaction {
   };
 }
 
-export function toMessage(w: WireMessage): UpstreamMessage {
-  const kind: MessageKind = w.tipo;
+export function toMessage(w: WireMessage, onUnknown?: OnUnknownValue): UpstreamMessage {
   return {
-    id: w.id,
+    id: w.id.toLowerCase(),
     sender: { cnpj: w.remetente.cnpj, name: w.remetente.nome },
     title: w.titulo,
     content: w.conteudo,
-    kind,
+    kind: known<MessageKind>(['D', 'B'], w.tipo, 'tipo', onUnknown),
     cpf: w.cpf ?? null,
     createdAt: w.criado_em ?? null,
   };
@@ -288,8 +318,9 @@ export interface WireCreateTransactionBody {
 }
 
 /**
- * `version` is the path the body goes to: `vbeta1` (simple) has no seal
- * window, only `vbeta4` knows `categoria`. Numbers go out as strings because
+ * `version` is the path the body goes to: `vbeta1` (legacy simple) has no
+ * seal window, only `vbeta4` knows `categoria`; `selogovbr_reuso_em` is sent
+ * only when a window was asked for (optional since 2021). Numbers go out as strings because
  * every example in the seed and manual does so.
  */
 export function toCreateTransactionBody(

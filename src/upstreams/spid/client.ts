@@ -3,8 +3,10 @@
  *
  * - One undici Pool per station with keep-alive: a desk polls Capture Status
  *   every second or so, and a fresh TCP connection per poll is waste.
- * - Every answer goes through a zod schema (`wire.ts`); anything unexpected
- *   becomes UpstreamUnavailableError rather than a half-understood value.
+ * - Every answer goes through a zod schema (`wire.ts`). An answer that is not
+ *   JSON or lacks a field becomes UpstreamUnavailableError; a status word we
+ *   do not know is a readable answer (UNKNOWN + raw text, reported once): it
+ *   neither fails the call nor counts towards the circuit breaker.
  * - Only idempotent GETs are retried. Login is a GET in the contract but
  *   starts a login (a side effect), so it is not; POSTs (send, enroll,
  *   operator capture, remote starts, resend) never are: a send retried after a
@@ -35,7 +37,8 @@ import {
   UpstreamUnavailableError,
   UpstreamValidationError,
 } from '../errors';
-import type { OperatorLoginStatus, SpidStationApi } from './types';
+import { unknownValueReporter, type UnknownValueReporter } from '../unknown-values';
+import { UNKNOWN_STATUS, type CaptureReportFile, type SpidStationApi } from './types';
 import * as wire from './wire';
 
 export interface SpidStationClientOptions {
@@ -89,7 +92,7 @@ interface Request<T> {
   idempotent: boolean;
   /** Our field name blamed when the station refuses the input without saying which field. */
   field: string;
-  parse: (bytes: Buffer) => T;
+  parse: (bytes: Buffer, contentType: string | undefined) => T;
 }
 
 /** Marks unavailability worth another attempt (all of it is, for a GET). */
@@ -113,9 +116,30 @@ function json<T>(schema: ZodType<T>): (bytes: Buffer) => T {
   };
 }
 
-function pdf(bytes: Buffer): Buffer {
-  if (bytes.length < 8 || bytes.subarray(0, 5).toString('latin1') !== '%PDF-') throw unavailable('The SPID station sent a report that is not a PDF');
-  return bytes;
+/** `type/subtype` only (parameters dropped), and only when it looks like one: the value is stored and served again. */
+const MEDIA_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,63}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,63}$/;
+
+/**
+ * The contract says `application/pdf`. A station sending another format is
+ * still answering: the bytes are kept with their content type (the gateway
+ * serves them as they are) rather than refused, which would poll forever.
+ */
+function report(bytes: Buffer, contentType: string | undefined): CaptureReportFile {
+  if (bytes.length === 0) throw unavailable('The SPID station sent an empty report');
+  if (bytes.length >= 5 && bytes.subarray(0, 5).toString('latin1') === '%PDF-') return { bytes, contentType: 'application/pdf' };
+  const declared = (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  // Said PDF but is not one: a broken answer (a truncated body), worth another attempt.
+  if (declared === 'application/pdf') throw unavailable('The SPID station sent a broken PDF report');
+  return { bytes, contentType: MEDIA_TYPE.test(declared) ? declared : 'application/octet-stream' };
+}
+
+/** Reports an UNKNOWN status once (masked) and hands the answer on unchanged. */
+function noting<T>(onUnknown: UnknownValueReporter, field: string, read: (a: T) => { status: string; statusCode: string }) {
+  return (answer: T): T => {
+    const { status, statusCode } = read(answer);
+    if (status === UNKNOWN_STATUS) onUnknown(field, statusCode);
+    return answer;
+  };
 }
 
 function requireCpf(input: string, field: string): string {
@@ -187,6 +211,7 @@ export function createSpidStationClient(opts: SpidStationClientOptions): SpidSta
   const prefix = url.pathname.replace(/\/+$/, '');
   const timeoutMs = opts.requestTimeoutMs ?? 10_000;
   const log = opts.logger?.child({ upstream: UPSTREAM, station: opts.stationId });
+  const onUnknown = unknownValueReporter(UPSTREAM, log);
   const pool = new Pool(url.origin, {
     connections: opts.connections ?? 4,
     connect: { timeout: timeoutMs },
@@ -235,6 +260,7 @@ export function createSpidStationClient(opts: SpidStationClientOptions): SpidSta
     const limit = req.route.includes('/report/') ? MAX_PDF_BYTES : MAX_JSON_BYTES;
     let status: number;
     let bytes: Buffer;
+    let contentType: string | undefined;
     try {
       const res = await pool.request({
         method: req.method,
@@ -244,6 +270,8 @@ export function createSpidStationClient(opts: SpidStationClientOptions): SpidSta
         signal: AbortSignal.timeout(timeoutMs),
       });
       status = res.statusCode;
+      const ct = res.headers['content-type'];
+      contentType = Array.isArray(ct) ? ct[0] : ct;
       const chunks: Buffer[] = [];
       let size = 0;
       for await (const chunk of res.body) {
@@ -269,7 +297,7 @@ export function createSpidStationClient(opts: SpidStationClientOptions): SpidSta
     report({ status });
     log?.debug({ route: req.route, status, ms: Date.now() - started }, 'SPID station answered');
     if (status < 200 || status >= 300) throw mapErrorAnswer(status, bytes, req.field);
-    return parseObserved(opts.observer, target(req), () => req.parse(bytes), (e) => e instanceof Unavailable);
+    return parseObserved(opts.observer, target(req), () => req.parse(bytes, contentType), (e) => e instanceof Unavailable);
   }
 
   async function call<T>(req: Request<T>): Promise<T> {
@@ -287,40 +315,51 @@ export function createSpidStationClient(opts: SpidStationClientOptions): SpidSta
     }
   }
 
-  const get = <T>(route: string, path: string, parse: (b: Buffer) => T, field = 'input', idempotent = true) =>
+  type Parse<T> = Request<T>['parse'];
+  const get = <T>(route: string, path: string, parse: Parse<T>, field = 'input', idempotent = true) =>
     call<T>({ method: 'GET', route, path, idempotent, field, parse });
-  const post = <T>(route: string, path: string, body: unknown, parse: (b: Buffer) => T, field = 'input') =>
+  const post = <T>(route: string, path: string, body: unknown, parse: Parse<T>, field = 'input') =>
     call<T>({ method: 'POST', route, path, body, idempotent: false, field, parse });
+  /** A JSON answer whose status word is reported once when unknown (`field` names the call in the log). */
+  const tolerant = <T>(schema: ZodType<T>, field: string, read: (a: T) => { status: string; statusCode: string }): Parse<T> => {
+    const parse = json(schema);
+    const note = noting(onUnknown, field, read);
+    return (bytes) => note(parse(bytes));
+  };
+  const self = <T extends { status: string; statusCode: string }>(a: T) => a;
 
   return {
     async login(operatorCpf) {
       const cpf = requireCpf(operatorCpf, 'operatorCpf');
-      const answer = await get('GET /login/{cpf}', wire.paths.login(cpf), json(wire.loginAnswer), 'operatorCpf', false);
-      return answer.status as OperatorLoginStatus;
+      return get('GET /login/{cpf}', wire.paths.login(cpf), tolerant(wire.loginAnswer, 'login.status', self), 'operatorCpf', false);
     },
-    loginStatus: () => get('GET /login/status', wire.paths.loginStatus, json(wire.loginStatusAnswer)),
+    loginStatus: () => get('GET /login/status', wire.paths.loginStatus, tolerant(wire.loginStatusAnswer, 'loginStatus.status', self)),
     async verify(cpf) {
       const digits = requireCpf(cpf, 'cpf');
       // A GET, but Verify starts a capture: a retry after a lost answer would hit STATION_BUSY on our own first attempt.
-      return (await get('GET /verify/{cpf}', wire.paths.verify(digits), json(wire.verifyAnswer), 'cpf', false)).status;
+      const answer = await get('GET /verify/{cpf}', wire.paths.verify(digits), tolerant(wire.verifyAnswer, 'verify.status', self), 'cpf', false);
+      // Anything but PERSON_NOT_FOUND came with a 2xx: the capture started; Capture Status tells the rest.
+      return answer.status === 'PERSON_NOT_FOUND' ? 'PERSON_NOT_FOUND' : 'CLIENT_CAPTURING';
     },
     async enroll(cpf, name) {
       const body = wire.enrollRequest(requireCpf(cpf, 'cpf'), optionalName(name));
-      return (await post('POST /enroll', wire.paths.enroll, body, json(wire.enrollAnswer), 'cpf')).status;
+      await post('POST /enroll', wire.paths.enroll, body, tolerant(wire.enrollAnswer, 'enroll.status', self), 'cpf');
     },
-    captureStatus: () => get('GET /capture/status', wire.paths.captureStatus, json(wire.captureStatusAnswer)),
+    captureStatus: () => get('GET /capture/status', wire.paths.captureStatus, tolerant(wire.captureStatusAnswer, 'captureStatus.status', self)),
     async operatorCapture() {
-      return (await post('POST /capture/operator', wire.paths.operatorCapture, undefined, json(wire.operatorCaptureAnswer))).status;
+      await post('POST /capture/operator', wire.paths.operatorCapture, undefined, tolerant(wire.operatorCaptureAnswer, 'operatorCapture.status', self));
     },
-    send: () => post('POST /capture/send', wire.paths.send, undefined, json(wire.sendAnswer)),
-    result: async (tguid) => get('GET /capture/result/{tguid}', wire.paths.result(requireTguid(tguid)), json(wire.resultAnswer), 'tguid'),
-    report: async (tguid) => get('GET /capture/report/{tguid}', wire.paths.report(requireTguid(tguid)), pdf, 'tguid'),
+    send: () =>
+      post('POST /capture/send', wire.paths.send, undefined, tolerant(wire.sendAnswer, 'send.status', (a) => ({ status: a.outcome, statusCode: a.outcomeCode }))),
+    result: async (tguid) => get('GET /capture/result/{tguid}', wire.paths.result(requireTguid(tguid)), tolerant(wire.resultAnswer, 'result.status', self), 'tguid'),
+    report: async (tguid) => get('GET /capture/report/{tguid}', wire.paths.report(requireTguid(tguid)), report, 'tguid'),
     resendAll: () => post('POST /capture/resend', wire.paths.resend, undefined, json(wire.resendAnswer)),
     remoteVerify: async (cpf, email) =>
       post('POST /remote/verify', wire.paths.remoteVerify, wire.remoteRequest(requireCpf(cpf, 'cpf'), optionalEmail(email)), json(wire.remoteLinkAnswer), 'cpf'),
     remoteEnroll: async (cpf, email) =>
       post('POST /remote/enroll', wire.paths.remoteEnroll, wire.remoteRequest(requireCpf(cpf, 'cpf'), optionalEmail(email)), json(wire.remoteLinkAnswer), 'cpf'),
-    remoteResult: async (tguid) => get('GET /remote/result/{tguid}', wire.paths.remoteResult(requireTguid(tguid)), json(wire.remoteResultAnswer), 'tguid'),
+    remoteResult: async (tguid) =>
+      get('GET /remote/result/{tguid}', wire.paths.remoteResult(requireTguid(tguid)), tolerant(wire.remoteResultAnswer, 'remoteResult.status', self), 'tguid'),
     async close() {
       await pool.close();
     },

@@ -8,7 +8,22 @@
  * builds its enums from them.
  */
 
-/** What Login / Login Status report about the operator. `OPERATOR_OFFLINE_OK`: the SPID server was unreachable and the station logged in from its local base. */
+/**
+ * A status the station sent that is not in our lists. Readers keep it (the
+ * raw value in `statusCode`) instead of failing the answer: it is a settled,
+ * readable answer that simply moves nothing forward.
+ */
+export const UNKNOWN_STATUS = 'UNKNOWN' as const;
+export type UnknownStatus = typeof UNKNOWN_STATUS;
+
+/**
+ * What Login / Login Status report about the operator (vendor manual). Every
+ * one is a settled answer to the login: `OPERATOR_PENDING` (added by an
+ * administrator, biometrics not given yet) and `OPERATOR_IN_PROGRESS` (the
+ * server is still processing the operator's own enrolment) are states of the
+ * operator's enrolment, not of this login. `OPERATOR_OFFLINE_OK`: the SPID
+ * server was unreachable and the station logged in from its local base.
+ */
 export const OPERATOR_LOGIN_STATUSES = [
   'OPERATOR_OK',
   'OPERATOR_OFFLINE_OK',
@@ -73,27 +88,33 @@ export interface SpidStationConfig {
 }
 
 export interface LoginState {
-  status: LoginStateStatus;
+  status: LoginStateStatus | UnknownStatus;
+  /** The status as the station sent it (equal to `status` unless that is UNKNOWN). */
+  statusCode: string;
   /** 11 digits; null when nobody is logged in. */
   operatorCpf: string | null;
 }
 
 export interface CaptureState {
-  status: CaptureStationStatus;
+  status: CaptureStationStatus | UnknownStatus;
+  statusCode: string;
   /** 11 digits of the person being captured; null when idle or while the operator authenticates for a remote capture. */
   cpf: string | null;
   kind: CaptureKind | null;
 }
 
 export interface SendResult {
-  outcome: SendOutcome;
+  /** An unknown outcome with a TGUID is still a send: the result is polled like after VERIFIED. */
+  outcome: SendOutcome | UnknownStatus;
+  outcomeCode: string;
   /** The transaction id for Result / Report. */
   tguid: string;
 }
 
 export interface CaptureResult {
   tguid: string;
-  status: CaptureResultStatus;
+  status: CaptureResultStatus | UnknownStatus;
+  statusCode: string;
 }
 
 export interface ResendResult {
@@ -109,7 +130,15 @@ export interface RemoteLink {
 
 export interface RemoteResult {
   tguid: string;
-  status: RemoteResultStatus;
+  status: RemoteResultStatus | UnknownStatus;
+  statusCode: string;
+}
+
+/** A capture report: PDF per the contract, but kept and served in whatever format the station sends. */
+export interface CaptureReportFile {
+  bytes: Buffer;
+  /** `application/pdf` when the bytes start with `%PDF-`; else the station's content type (sanitised), or `application/octet-stream`. */
+  contentType: string;
 }
 
 /**
@@ -122,24 +151,24 @@ export interface RemoteResult {
  * UpstreamUnavailableError (5xx, timeout, reset, malformed answer, open circuit).
  */
 export interface SpidStationApi {
-  /** Starts the operator's login (has a side effect: never retried). Confirm with `loginStatus()`. */
-  login(operatorCpf: string): Promise<OperatorLoginStatus>;
+  /** Starts the operator's login (has a side effect: never retried); the answer is settled. Confirm with `loginStatus()`. */
+  login(operatorCpf: string): Promise<{ status: OperatorLoginStatus | UnknownStatus; statusCode: string }>;
   /** Idempotent read: retried on 5xx/timeouts. */
   loginStatus(): Promise<LoginState>;
-  /** Starts the capture of a registered person, or says the person is not registered. */
+  /** Starts the capture of a registered person, or says the person is not registered (any other answer counts as started: Capture Status tells the rest). */
   verify(cpf: string): Promise<VerifyStartStatus>;
   /** Starts the capture of a person to register. */
-  enroll(cpf: string, name?: string): Promise<'CLIENT_CAPTURING'>;
+  enroll(cpf: string, name?: string): Promise<void>;
   /** Idempotent read: retried. */
   captureStatus(): Promise<CaptureState>;
   /** Starts the operator's biometric authentication (after CLIENT_CAPTURE_DONE, or from IDLE before a remote capture). */
-  operatorCapture(): Promise<'OPERATOR_CAPTURING'>;
+  operatorCapture(): Promise<void>;
   /** Sends the finished capture (after OPERATOR_CAPTURE_DONE). Never retried: a retry could send twice. */
   send(): Promise<SendResult>;
   /** Idempotent read: retried. */
   result(tguid: string): Promise<CaptureResult>;
-  /** The operation's PDF report (checked to start with `%PDF-`). Idempotent read: retried. */
-  report(tguid: string): Promise<Buffer>;
+  /** The operation's report (PDF per the contract; another format is returned as is, with its content type). Idempotent read: retried. */
+  report(tguid: string): Promise<CaptureReportFile>;
   /** Resends every capture kept on the station as pending (the seed recommends once a day). */
   resendAll(): Promise<ResendResult>;
   /** After OPERATOR_CAPTURE_DONE (operator-only capture): a link for the citizen's app. */

@@ -1,0 +1,1 @@
+ALTER TABLE "capture_reports" ADD COLUMN "content_type" text DEFAULT 'application/pdf' NOT NULL;
