@@ -49,8 +49,8 @@ test('healthy: upstream histograms by route template, event-log lag, subscriber 
   const { text } = await scrape(gw.url);
 
   // One create, answered 201: one observation under the route template, none under anything holding the id.
-  expect(metricValue(samples, 'idgw_upstream_request_duration_seconds_count', { upstream: 'provaDeVida', route: 'POST /api/vbeta1/transacoes', status_class: '2xx' })).toBe(1);
-  const sum = metricValue(samples, 'idgw_upstream_request_duration_seconds_sum', { upstream: 'provaDeVida', route: 'POST /api/vbeta1/transacoes' })!;
+  expect(metricValue(samples, 'idgw_upstream_request_duration_seconds_count', { upstream: 'provaDeVida', route: 'POST /api/vbeta4/transacoes', status_class: '2xx' })).toBe(1);
+  const sum = metricValue(samples, 'idgw_upstream_request_duration_seconds_sum', { upstream: 'provaDeVida', route: 'POST /api/vbeta4/transacoes' })!;
   expect(sum).toBeGreaterThan(0);
   expect(sum).toBeLessThan(5);
   expect(text).not.toContain(t.id);

@@ -52,11 +52,11 @@ test('the mutation trace holds its upstream call and its store write; poll spans
   expect(op.parentSpanContext).toBeUndefined();
   expect(op.attributes).toMatchObject({ 'graphql.operation.type': 'mutation', 'graphql.operation.name': 'RequestProofOfLife' });
 
-  const create = spans().find((s) => s.name === 'provaDeVida POST /api/vbeta1/transacoes');
+  const create = spans().find((s) => s.name === 'provaDeVida POST /api/vbeta4/transacoes');
   expect(create).toBeDefined();
   expect(create!.kind).toBe(SpanKind.CLIENT);
   expect(descends(create!, op)).toBe(true);
-  expect(create!.attributes).toMatchObject({ 'idgw.upstream': 'provaDeVida', 'http.route': 'POST /api/vbeta1/transacoes', 'http.response.status_code': 201 });
+  expect(create!.attributes).toMatchObject({ 'idgw.upstream': 'provaDeVida', 'http.route': 'POST /api/vbeta4/transacoes', 'http.response.status_code': 201 });
 
   const write = spans().find((s) => s.name === 'store.recordChange' && s.attributes['idgw.event.type'] === 'REQUESTED' && s.attributes['idgw.entity.id'] === t.id);
   expect(write).toBeDefined();
@@ -113,7 +113,7 @@ test('with OTEL_EXPORTER_OTLP_ENDPOINT set, spans reach the collector over OTLP/
   expect(received.every((r) => r.path === '/v1/traces')).toBe(true);
   const all = received.map((r) => r.body).join('\n');
   expect(all).toContain('graphql.mutation RequestProofOfLife');
-  expect(all).toContain('provaDeVida POST /api/vbeta1/transacoes');
+  expect(all).toContain('provaDeVida POST /api/vbeta4/transacoes');
   expect(all).toContain('idgw-otlp-test');
   expect(all).not.toContain(CPF.neverAnswers);
 });
