@@ -1,9 +1,10 @@
 import { and, asc, desc, eq, gt, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { PgColumn, PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import type { ReportCipher } from '../privacy/report-cipher';
+import { readReport, saveSealedReport } from './reports';
 import {
   auditLog,
   idempotencyKeys,
-  captureReports,
   captures,
   events,
   messages,
@@ -13,6 +14,7 @@ import {
   type CaptureRow,
   type EventRow,
   type MessageRow,
+  type PersonRow,
   type Schema,
   type TransactionRow,
 } from './schema';
@@ -20,7 +22,8 @@ import {
 /** The drizzle database both adapters hand us (PGlite or node-postgres), or a transaction of it. */
 export type Db = PgDatabase<PgQueryResultHKT, Schema>;
 
-export type Topic = 'transaction' | 'message' | 'capture';
+/** `privacy`: markers of pseudonymisation runs (see PrivacyService); no subscription ever matches them. */
+export type Topic = 'transaction' | 'message' | 'capture' | 'privacy';
 
 export interface StoredEvent {
   seq: number;
@@ -94,6 +97,8 @@ export interface Cursor {
 }
 
 export class Store {
+  private cipher: ReportCipher | null = null;
+
   constructor(
     readonly db: Db,
     private readonly closeFn: () => Promise<void>,
@@ -126,6 +131,16 @@ export class Store {
     });
   }
 
+  /** Report PDFs are sealed with it (app wiring); saving or reading a report without one is a programming error. */
+  useReportCipher(cipher: ReportCipher): void {
+    this.cipher = cipher;
+  }
+
+  get reportCipher(): ReportCipher {
+    if (!this.cipher) throw new Error('no report cipher configured (Store.useReportCipher)');
+    return this.cipher;
+  }
+
   async ensurePerson(tx: Db, cpf: string): Promise<void> {
     await tx.insert(persons).values({ cpf }).onConflictDoNothing();
   }
@@ -152,6 +167,12 @@ export class Store {
     return rows.map(toEvent);
   }
 
+  async eventsBySeqs(seqs: readonly number[]): Promise<StoredEvent[]> {
+    if (seqs.length === 0) return [];
+    const rows = await this.db.select().from(events).where(inArray(events.seq, [...seqs]));
+    return rows.map(toEvent);
+  }
+
   async eventsOfEntity(entityId: string): Promise<StoredEvent[]> {
     const rows = await this.db.select().from(events).where(eq(events.entityId, entityId)).orderBy(asc(events.seq));
     return rows.map(toEvent);
@@ -159,10 +180,16 @@ export class Store {
 
   // ---- persons ---------------------------------------------------------
 
-  async personsByCpf(cpfs: readonly string[]): Promise<Map<string, { cpf: string; firstSeenAt: Date }>> {
+  async personsByCpf(cpfs: readonly string[]): Promise<Map<string, PersonRow>> {
     if (cpfs.length === 0) return new Map();
     const rows = await this.db.select().from(persons).where(inArray(persons.cpf, [...cpfs]));
     return new Map(rows.map((r) => [r.cpf, r]));
+  }
+
+  async personsById(ids: readonly string[]): Promise<Map<string, PersonRow>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.db.select().from(persons).where(inArray(persons.id, [...ids]));
+    return new Map(rows.map((r) => [r.id, r]));
   }
 
   // ---- transactions ----------------------------------------------------
@@ -344,13 +371,14 @@ export class Store {
     return out;
   }
 
+  /** Stored encrypted (AES-256-GCM, see `reports.ts`). */
   async saveReport(tx: Db, captureId: string, pdf: Buffer, fetchedAt: Date): Promise<void> {
-    await tx.insert(captureReports).values({ captureId, pdf, fetchedAt }).onConflictDoNothing();
+    await saveSealedReport(tx, this.reportCipher, captureId, pdf, fetchedAt);
   }
 
+  /** The decrypted PDF. */
   async report(captureId: string): Promise<Buffer | null> {
-    const [row] = await this.db.select({ pdf: captureReports.pdf }).from(captureReports).where(eq(captureReports.captureId, captureId));
-    return row?.pdf ?? null;
+    return readReport(this.db, this.reportCipher, captureId);
   }
 
   /** For DataLoaders: the event history of each entity, in seq order. */
