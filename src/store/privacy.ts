@@ -101,8 +101,9 @@ export interface PseudonymizeCounts {
 /**
  * Replaces `cpf` by `pseudonym` in the given entities, their event snapshots
  * (the `cpf` column and anywhere inside `payload`) and their idempotency
- * records; deletes their report PDFs; drops the capture's e-mail and remote
- * link (contact data and a dead capability, of no use once the flow ended).
+ * records; deletes their report PDFs (the capture then shows no report, in
+ * its row and its history); drops the capture's e-mail and remote link
+ * (contact data and a dead capability, of no use once the flow ended).
  * Free text an operator typed (reason, title, content, detail) is scrubbed too.
  */
 export async function pseudonymizeEntities(tx: Db, cpf: string, pseudonym: string, ids: PersonEntities): Promise<PseudonymizeCounts> {
@@ -124,9 +125,10 @@ export async function pseudonymizeEntities(tx: Db, cpf: string, pseudonym: strin
     counts.messages = r.length;
   }
   if (ids.captures.length) {
+    // reportSize 0: no report to serve (as for REPORT_UNAVAILABLE); reportFetchedAt stays, so nothing fetches it again.
     const r = await tx
       .update(captures)
-      .set({ cpf: pseudonym, detail: replaceCpf(captures.detail, cpf, pseudonym), email: null, remoteUrl: null })
+      .set({ cpf: pseudonym, detail: replaceCpf(captures.detail, cpf, pseudonym), email: null, remoteUrl: null, reportSize: 0 })
       .where(and(inArray(captures.id, ids.captures), eq(captures.cpf, cpf)))
       .returning({ id: captures.id });
     counts.captures = r.length;
@@ -140,7 +142,7 @@ export async function pseudonymizeEntities(tx: Db, cpf: string, pseudonym: strin
       .update(events)
       .set({
         cpf: replaceCpf(events.cpf, cpf, pseudonym),
-        payload: topic === 'capture' ? sql`(${payload})::jsonb || '{"email":null,"remoteUrl":null}'::jsonb` : sql`(${payload})::jsonb`,
+        payload: topic === 'capture' ? sql`(${payload})::jsonb || '{"email":null,"remoteUrl":null,"reportSize":0}'::jsonb` : sql`(${payload})::jsonb`,
       })
       .where(and(eq(events.topic, topic), inArray(events.entityId, list)))
       .returning({ seq: events.seq });
