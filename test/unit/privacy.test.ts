@@ -2,7 +2,8 @@
  * Privacy building blocks without a server: keyed pseudonyms, the report
  * cipher (tamper, wrong capture, key rotation), the production key checks, and
  * the event bus forgetting an erased CPF that subscriptions still hold —
- * queued for a slow client or in a replay page read before the erasure.
+ * queued for a slow client or in a replay page read before the erasure —, on
+ * PGlite and on PostgreSQL.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import pino from 'pino';
@@ -15,7 +16,9 @@ import { MemoryPollScheduler } from '../../src/pollers/memory';
 import { Pseudonymizer } from '../../src/privacy/pseudonym';
 import { ReportCipher, reportKeyId } from '../../src/privacy/report-cipher';
 import { openPgliteStore } from '../../src/store/pglite';
-import type { MessageRow } from '../../src/store/schema';
+import { openPostgresStore } from '../../src/store/postgres';
+import { createTestDatabase, requirePostgresSync } from '../helpers/services';
+import type { CaptureRow, MessageRow, TransactionRow } from '../../src/store/schema';
 import type { StoredEvent, Store } from '../../src/store/store';
 
 const KEY = 'k'.repeat(32);
@@ -90,14 +93,30 @@ describe('config', () => {
   });
 });
 
-describe('event bus after an erasure', () => {
+// The privacy SQL runs on both adapters: PGlite always, PostgreSQL when reachable (required in CI).
+const PG = requirePostgresSync();
+const adapters: [string, () => Promise<{ store: Store; drop(): Promise<void> }>][] = [
+  ['PGlite', async () => ({ store: await openPgliteStore('memory://'), drop: async () => undefined })],
+];
+if (PG) {
+  adapters.push([
+    'PostgreSQL',
+    async () => {
+      const db = await createTestDatabase(PG);
+      return { store: await openPostgresStore(db.url), drop: db.drop };
+    },
+  ]);
+}
+
+describe.each(adapters)('event bus after an erasure (%s)', (_name, open) => {
   let store: Store;
+  let drop: () => Promise<void>;
   let bus: EventBus;
   let privacy: PrivacyService;
   const logger = pino({ level: 'silent' });
 
   beforeAll(async () => {
-    store = await openPgliteStore('memory://');
+    ({ store, drop } = await open());
     bus = new EventBus(store, createMemoryWakeups(), { bufferLimit: 1000 });
     await bus.start();
     privacy = new PrivacyService({ store, bus, logger, scheduler: new MemoryPollScheduler({ intervalMs: 1000, factor: 1, maxIntervalMs: 1000 }) }, { retentionDays: 30, pseudonymKey: KEY });
@@ -105,6 +124,7 @@ describe('event bus after an erasure', () => {
   afterAll(async () => {
     await bus.stop();
     await store.close();
+    await drop();
   });
 
   /** A direct message to `cpf`, recorded like MessagesService does (row + person + event). */
@@ -169,6 +189,50 @@ describe('event bus after an erasure', () => {
       expect(e.cpf).toBe(erased.pseudonym);
       expect(e.payload['content']).toBe(`Para o CPF ${erased.pseudonym}`);
     }
+  });
+
+  test('retention: finished flows past RETENTION_DAYS lose CPF and report, open ones keep them; a second run finds nothing', async () => {
+    store.useReportCipher(new ReportCipher(randomBytes(32)));
+    const done = withCheckDigits('511222333');
+    const open = withCheckDigits('611222333');
+    const at = new Date();
+    const tx = (id: string, cpf: string, status: string): TransactionRow => ({
+      id, cpf, status, apiVersion: 'vbeta4', kind: 'FACIAL_BIOMETRY', category: null, reason: 'r', requester: { cnpj: '1', name: 'n', service: 's' },
+      sealReuseWindowMinutes: null, seal: null, response: null, cancellation: null, autoAuthorized: false, requestedBy: null, createdAt: at, expiresAt: at, updatedAt: at,
+    });
+    const capture: CaptureRow = {
+      id: randomUUID(), stationId: 's1', cpf: done, mode: 'PRESENTIAL', kind: 'VERIFY', status: 'SEARCH_MATCH', autoAdvance: true, enrollIfNotFound: false, tguid: 'T1',
+      result: 'SEARCH_MATCH', sendOutcome: 'VERIFIED', remoteUrl: null, email: null, detail: null, reportSize: 4, reportFetchedAt: at, startedBy: null, createdAt: at, updatedAt: at,
+    };
+    const record = async (topic: 'transaction' | 'capture', id: string, cpf: string, save: (t: Parameters<Store['saveMessage']>[0]) => Promise<void>) =>
+      store.recordChange(topic, id, async (t) => {
+        await store.ensurePerson(t, cpf);
+        await save(t);
+        return { type: 'X', cpf, payload: { id, cpf }, result: null };
+      });
+    const doneTx = tx(randomUUID(), done, 'AUTHORIZED');
+    const openTx = tx(randomUUID(), open, 'PENDING');
+    await record('transaction', doneTx.id, done, (t) => store.saveTransaction(t, doneTx));
+    await record('transaction', openTx.id, open, (t) => store.saveTransaction(t, openTx));
+    await record('capture', capture.id, done, async (t) => {
+      await store.saveCapture(t, capture);
+      await store.saveReport(t, capture.id, Buffer.from('%PDF'), at);
+    });
+    expect(await store.report(capture.id)).toEqual(Buffer.from('%PDF'));
+
+    // Nothing is past 30 days yet.
+    expect(await privacy.runRetention()).toMatchObject({ transactions: 0, captures: 0 });
+    const later = new Date(Date.now() + 31 * 86_400_000);
+    const r = await privacy.runRetention(later);
+    expect(r).toMatchObject({ transactions: 1, captures: 1, reportsDeleted: 1 });
+    expect(await store.report(capture.id)).toBeNull();
+    const pseud = privacy.pseudonym(done);
+    expect((await store.transactionsById([doneTx.id, openTx.id])).get(doneTx.id)!.cpf).toBe(pseud);
+    expect((await store.transactionsById([openTx.id])).get(openTx.id)!.cpf).toBe(open);
+    expect((await store.capturesById([capture.id])).get(capture.id)).toMatchObject({ cpf: pseud, reportSize: 0 });
+    expect((await store.eventsOfEntity(capture.id)).map((e) => [e.cpf, e.payload['cpf']])).toEqual([[pseud, pseud]]);
+    expect((await store.personsByCpf([pseud])).get(pseud)).toBeDefined();
+    expect(await privacy.runRetention(later)).toMatchObject({ transactions: 0, messages: 0, captures: 0, persons: 0 });
   });
 
   test('a subscription filtered by the erased CPF gets nothing more, not even the pseudonym', async () => {
