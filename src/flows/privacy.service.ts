@@ -39,6 +39,9 @@ export interface PersonDataExport {
 
 const RULES: FinishedRules = { openTransactionStatuses: OPEN_TRANSACTION_STATUSES, terminalCaptureStatuses: TERMINAL_STATUSES };
 const DAY_MS = 86_400_000;
+/** Entities of each kind read per retention page, and pages per run (a backlog of millions takes several nights). */
+const RETENTION_PAGE = 500;
+const MAX_RETENTION_PAGES = 200;
 const zero = (): PseudonymizeCounts => ({ transactions: 0, messages: 0, captures: 0, reportsDeleted: 0, events: 0 });
 
 /**
@@ -76,13 +79,17 @@ export class PrivacyService {
   /** Pseudonymises every flow that finished more than `retentionDays` before `now`. */
   async runRetention(now = this.now()): Promise<RetentionResult> {
     const before = new Date(now.getTime() - this.opts.retentionDays * DAY_MS);
-    const byCpf = await finishedEntities(this.deps.store.db, RULES, { before });
     const total: RetentionResult = { ...zero(), persons: 0, auditEntries: 0 };
-    for (const [cpf, entities] of byCpf) {
-      const r = await this.pseudonymize(cpf, async () => entities);
-      for (const k of Object.keys(zero()) as (keyof PseudonymizeCounts)[]) total[k] += r[k];
-      total.auditEntries += r.auditEntries;
-      if (r.personPseudonymized) total.persons++;
+    // Page by page: what a page pseudonymised no longer matches, so the next page is the rest. Bounded, in case a row resists.
+    for (let page = 0; page < MAX_RETENTION_PAGES; page++) {
+      const byCpf = await finishedEntities(this.deps.store.db, RULES, { before, limit: RETENTION_PAGE });
+      if (!byCpf.size) break;
+      for (const [cpf, entities] of byCpf) {
+        const r = await this.pseudonymize(cpf, async () => entities);
+        for (const k of Object.keys(zero()) as (keyof PseudonymizeCounts)[]) total[k] += r[k];
+        total.auditEntries += r.auditEntries;
+        if (r.personPseudonymized) total.persons++;
+      }
     }
     return total;
   }

@@ -51,12 +51,19 @@ const group = (out: Map<string, PersonEntities>, cpf: string, kind: keyof Person
  * (retention), or every finished one of `cpf` (erasure). Grouped by CPF. A
  * flow's last change (`updatedAt`; a message's deletion or sending) is when it finished.
  */
-export async function finishedEntities(db: Db, rules: FinishedRules, scope: { before: Date } | { cpf: string }): Promise<Map<string, PersonEntities>> {
+export async function finishedEntities(
+  db: Db,
+  rules: FinishedRules,
+  scope: { before: Date; limit: number } | { cpf: string },
+): Promise<Map<string, PersonEntities>> {
+  // Retention reads a page per kind (the caller loops until nothing is left); erasure reads all of one person.
+  const limit = 'limit' in scope ? scope.limit : Number.MAX_SAFE_INTEGER;
   const out = new Map<string, PersonEntities>();
   const t = await db
     .select({ id: transactions.id, cpf: transactions.cpf })
     .from(transactions)
-    .where(and(transactionFinished(rules), notPseudonymized(transactions.cpf), 'cpf' in scope ? eq(transactions.cpf, scope.cpf) : lt(transactions.updatedAt, scope.before)));
+    .where(and(transactionFinished(rules), notPseudonymized(transactions.cpf), 'cpf' in scope ? eq(transactions.cpf, scope.cpf) : lt(transactions.updatedAt, scope.before)))
+    .limit(limit);
   for (const r of t) group(out, r.cpf, 'transactions', r.id);
   const m = await db
     .select({ id: messages.id, cpf: messages.cpf })
@@ -67,12 +74,14 @@ export async function finishedEntities(db: Db, rules: FinishedRules, scope: { be
         notPseudonymized(messages.cpf),
         'cpf' in scope ? eq(messages.cpf, scope.cpf) : sql`coalesce(${messages.deletedAt}, ${messages.createdAt}) < ${scope.before.toISOString()}`,
       ),
-    );
+    )
+    .limit(limit);
   for (const r of m) if (r.cpf) group(out, r.cpf, 'messages', r.id);
   const c = await db
     .select({ id: captures.id, cpf: captures.cpf })
     .from(captures)
-    .where(and(captureFinishedSql(rules), notPseudonymized(captures.cpf), 'cpf' in scope ? eq(captures.cpf, scope.cpf) : lt(captures.updatedAt, scope.before)));
+    .where(and(captureFinishedSql(rules), notPseudonymized(captures.cpf), 'cpf' in scope ? eq(captures.cpf, scope.cpf) : lt(captures.updatedAt, scope.before)))
+    .limit(limit);
   for (const r of c) group(out, r.cpf, 'captures', r.id);
   return out;
 }
