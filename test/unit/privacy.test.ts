@@ -112,17 +112,23 @@ describe.each(adapters)('event bus after an erasure (%s)', (_name, open) => {
   let store: Store;
   let drop: () => Promise<void>;
   let bus: EventBus;
+  let other: EventBus;
   let privacy: PrivacyService;
   const logger = pino({ level: 'silent' });
 
   beforeAll(async () => {
     ({ store, drop } = await open());
-    bus = new EventBus(store, createMemoryWakeups(), { bufferLimit: 1000 });
+    // Two buses on one log and one wake-up channel: two gateway instances.
+    const wakeups = createMemoryWakeups();
+    bus = new EventBus(store, wakeups, { bufferLimit: 1000 });
+    other = new EventBus(store, wakeups, { bufferLimit: 1000 });
     await bus.start();
+    await other.start();
     privacy = new PrivacyService({ store, bus, logger, scheduler: new MemoryPollScheduler({ intervalMs: 1000, factor: 1, maxIntervalMs: 1000 }) }, { retentionDays: 30, pseudonymKey: KEY });
   });
   afterAll(async () => {
     await bus.stop();
+    await other.stop();
     await store.close();
     await drop();
   });
@@ -189,6 +195,21 @@ describe.each(adapters)('event bus after an erasure (%s)', (_name, open) => {
       expect(e.cpf).toBe(erased.pseudonym);
       expect(e.payload['content']).toBe(`Para o CPF ${erased.pseudonym}`);
     }
+  });
+
+  test('another instance forgets the CPF too, at its next read of the log', async () => {
+    const cpf = withCheckDigits('711222333');
+    const there = other.subscribe({ topic: 'message' }, null);
+    await message(cpf, 1);
+    await message(cpf, 2);
+    await other.tail();
+    const erased = await privacy.erasePerson(await personId(cpf));
+    await other.tail(); // the wake-up's read (or the safety tail's, with Redis)
+    const got = await take(there, 2);
+    await there.return?.();
+    expect(got).toHaveLength(2);
+    expect(leaks(got, cpf)).toEqual([]);
+    expect(got.map((e) => e.cpf)).toEqual([erased.pseudonym, erased.pseudonym]);
   });
 
   test('retention: finished flows past RETENTION_DAYS lose CPF and report, open ones keep them; a second run finds nothing', async () => {
