@@ -7,6 +7,7 @@ import type { CaptureRow } from '../src/store/schema';
 import type { StoredEvent } from '../src/store/store';
 import { Capture, CaptureEvent, CaptureEventType, CaptureMode, CaptureReport, CaptureStatus } from './capture.type';
 import type { Context } from './context';
+import { personOf } from './person.resolver';
 import { decodeCursor, encodeCursor, PageArgs } from './pagination';
 import { Person } from './person.type';
 import { CPFScalar, SafeIntScalar, UUIDScalar } from './scalars';
@@ -103,7 +104,7 @@ export class CaptureResolver {
   @Authorized('viewer')
   @FieldResolver(() => Person)
   async person(@Root() c: Capture, @Ctx() ctx: Context): Promise<Person> {
-    return (await ctx.loaders.person.load(c.cpf)) ?? { cpf: c.cpf, firstSeenAt: c.createdAt };
+    return personOf(ctx, c.cpf);
   }
 
   @Authorized('viewer')

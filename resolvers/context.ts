@@ -5,6 +5,7 @@ import type { Idempotency } from '../src/flows/idempotency';
 import type { MutationRateLimiter } from '../src/server/rate-limit';
 import type { MessagesService } from '../src/flows/messages.service';
 import type { ProofOfLifeService } from '../src/flows/proof-of-life.service';
+import type { PrivacyService } from '../src/flows/privacy.service';
 import type { EventBus } from '../src/events/bus';
 import type { Store } from '../src/store/store';
 import { createLoaders, type Loaders } from './loaders';
@@ -18,6 +19,7 @@ export interface Services {
   idempotency: Idempotency;
   rateLimiter: MutationRateLimiter;
   logger: Logger;
+  privacy: PrivacyService;
 }
 
 /** Transport facts a resolver may need: the caller's address (rate limits, audit) and the Idempotency-Key header. */

@@ -1,6 +1,7 @@
 import { getNamedType } from 'graphql';
 import type { MiddlewareFn } from 'type-graphql';
 import { maskCpf } from '../src/domain/cpf';
+import { isPseudonym } from '../src/privacy/pseudonym';
 import type { Context } from './context';
 
 /**
@@ -11,5 +12,6 @@ import type { Context } from './context';
 export const CpfMasking: MiddlewareFn<Context> = async ({ context, info }, next) => {
   const value: unknown = await next();
   if (context.user?.role !== 'viewer' || getNamedType(info.returnType).name !== 'CPF') return value;
-  return typeof value === 'string' ? maskCpf(value) : value;
+  // A pseudonym is already not a CPF: shown as is, so viewers can still tell records of one person apart.
+  return typeof value === 'string' && !isPseudonym(value) ? maskCpf(value) : value;
 };

@@ -1,12 +1,12 @@
 import DataLoader from 'dataloader';
-import type { CaptureRow, MessageRow, TransactionRow } from '../src/store/schema';
+import type { CaptureRow, MessageRow, PersonRow, TransactionRow } from '../src/store/schema';
 import type { StoredEvent, Store } from '../src/store/store';
 import type { CaptureService } from '../src/flows/capture.service';
 import { STATION_HOLDING_STATUSES } from '../src/flows/capture';
 import type { LoginState } from '../src/upstreams/spid/types';
 
 export interface Loaders {
-  person: DataLoader<string, { cpf: string; firstSeenAt: Date } | null>;
+  person: DataLoader<string, PersonRow | null>;
   transaction: DataLoader<string, TransactionRow | null>;
   transactionsByCpf: DataLoader<string, TransactionRow[]>;
   message: DataLoader<string, MessageRow | null>;

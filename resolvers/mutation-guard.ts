@@ -4,8 +4,11 @@ import type { MiddlewareFn } from 'type-graphql';
 import { maskCpf } from '../src/domain/cpf';
 import type { Context } from './context';
 
-/** The entity a mutation touched, for the audit record: the result's id, else the identifying argument. */
-function targetOf(args: Record<string, unknown>, result: unknown): string | null {
+/**
+ * The entity a mutation touched, for the audit record: the result's id, else the identifying argument.
+ * A CPF is recorded as its keyed pseudonym (`cpf:pseud:…`): never in clear, and still attributable to the person (export, erasure).
+ */
+function targetOf(args: Record<string, unknown>, result: unknown, pseudonym: (cpf: string) => string): string | null {
   if (result && typeof result === 'object') {
     const r = result as { id?: unknown; stationId?: unknown };
     if (typeof r.id === 'string') return `${result.constructor.name}:${r.id}`;
@@ -14,7 +17,8 @@ function targetOf(args: Record<string, unknown>, result: unknown): string | null
   for (const k of ['id', 'captureId', 'stationId']) if (typeof args[k] === 'string') return `${k}:${args[k]}`;
   const input = args['input'] as { cpf?: unknown } | undefined;
   const cpf = typeof args['cpf'] === 'string' ? args['cpf'] : typeof input?.cpf === 'string' ? input.cpf : null;
-  return cpf ? `cpf:${maskCpf(cpf)}` : null;
+  if (!cpf) return null;
+  return /^\d{11}$/.test(cpf) ? `cpf:${pseudonym(cpf)}` : `cpf:${maskCpf(cpf)}`;
 }
 
 function codeOf(err: unknown): string {
@@ -31,22 +35,23 @@ function codeOf(err: unknown): string {
 export const MutationGuard: MiddlewareFn<Context> = async ({ context, info, args }, next) => {
   if (info.parentType.name !== 'Mutation' || info.path.prev !== undefined) return next();
   const { services, user, request } = context;
+  const pseudonym = (cpf: string) => services.privacy.pseudonym(cpf);
   const decision = await services.rateLimiter.consume(user ? `u:${user.sub}` : null, request.ip ? `ip:${request.ip}` : null);
   const base = { actor: user?.sub ?? null, role: user?.role ?? null, action: info.fieldName, ip: request.ip };
   if (!decision.ok) {
     const seconds = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
-    await services.store.audit({ ...base, target: targetOf(args, null), result: 'RATE_LIMITED' }).catch(() => undefined);
+    await services.store.audit({ ...base, target: targetOf(args, null, pseudonym), result: 'RATE_LIMITED' }).catch(() => undefined);
     throw new GraphQLError(`Too many requests; retry in ${seconds} s`, {
       extensions: { code: 'RATE_LIMITED', retryAfterSeconds: seconds, http: { status: 429, headers: new HeaderMap([['retry-after', String(seconds)]]) } },
     });
   }
   try {
     const result: unknown = await next();
-    await services.store.audit({ ...base, target: targetOf(args, result), result: 'OK' }).catch((err: unknown) => services.logger.error({ err }, 'audit write failed'));
+    await services.store.audit({ ...base, target: targetOf(args, result, pseudonym), result: 'OK' }).catch((err: unknown) => services.logger.error({ err }, 'audit write failed'));
     return result;
   } catch (err) {
     await services.store
-      .audit({ ...base, target: targetOf(args, null), result: codeOf(err) })
+      .audit({ ...base, target: targetOf(args, null, pseudonym), result: codeOf(err) })
       .catch((e: unknown) => services.logger.error({ err: e }, 'audit write failed'));
     throw err;
   }

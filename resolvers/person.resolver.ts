@@ -1,16 +1,49 @@
-import { Arg, Authorized, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
+import { GraphQLError } from 'graphql';
+import { Arg, Authorized, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
+import { isPseudonym } from '../src/privacy/pseudonym';
 import type { Context } from './context';
 import { Message } from './message.type';
 import { Person } from './person.type';
 import { CPFScalar } from './scalars';
 import { Transaction } from './transaction.type';
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** A person id argument, validated before it reaches SQL (a uuid column). */
+export function personIdArg(id: string): string {
+  const v = id.toLowerCase();
+  if (!UUID.test(v)) throw new GraphQLError('A person id is a UUID', { extensions: { code: 'BAD_USER_INPUT', field: 'id' } });
+  return v;
+}
+
+/** The person record of a row's CPF (or pseudonym): every such value has one, written with the row. */
+export async function personOf(ctx: Context, cpf: string): Promise<Person> {
+  const p = await ctx.loaders.person.load(cpf);
+  if (!p) throw new Error('person record missing for a stored row');
+  return p;
+}
+
 @Resolver(() => Person)
 export class PersonResolver {
   @Authorized('viewer')
-  @Query(() => Person, { nullable: true, description: 'Null when no flow or message ever involved this CPF.' })
-  async person(@Arg('cpf', () => CPFScalar) cpf: string, @Ctx() ctx: Context): Promise<Person | null> {
-    return ctx.loaders.person.load(cpf);
+  @Query(() => Person, {
+    nullable: true,
+    description: 'By CPF or by id (exactly one). Null when no flow or message ever involved this CPF, or its data was pseudonymised (then only the id finds it).',
+  })
+  async person(
+    @Ctx() ctx: Context,
+    @Arg('cpf', () => CPFScalar, { nullable: true }) cpf: string | null,
+    @Arg('id', () => ID, { nullable: true }) id: string | null,
+  ): Promise<Person | null> {
+    if ((cpf == null) === (id == null)) throw new GraphQLError('Give exactly one of cpf and id', { extensions: { code: 'BAD_USER_INPUT', field: 'cpf' } });
+    if (cpf != null) return ctx.loaders.person.load(cpf);
+    return (await ctx.services.store.personsById([personIdArg(id!)])).get(id!.toLowerCase()) ?? null;
+  }
+
+  @Authorized('viewer')
+  @FieldResolver(() => Boolean, { description: 'True once retention or erasure replaced the CPF by a pseudonym.' })
+  pseudonymized(@Root() p: Person): boolean {
+    return isPseudonym(p.cpf);
   }
 
   @Authorized('viewer')

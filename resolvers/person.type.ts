@@ -1,8 +1,13 @@
-import { Field, ObjectType } from 'type-graphql';
+import { Field, ID, ObjectType } from 'type-graphql';
 import { CPFScalar, DateTimeScalar } from './scalars';
 
-@ObjectType({ description: 'A citizen, known to this gateway by CPF once a flow or message involved them.' })
+@ObjectType({
+  description:
+    'A citizen, known to this gateway by CPF once a flow or message involved them. After retention or erasure the record stays, under a pseudonym instead of the CPF (see `pseudonymized`).',
+})
 export class Person {
-  @Field(() => CPFScalar) cpf!: string;
+  @Field(() => ID, { description: 'Stable id, not derived from the CPF; it survives pseudonymisation (erasePerson, exportPersonData).' })
+  id!: string;
+  @Field(() => CPFScalar, { description: 'The CPF, or its pseudonym `pseud:…` once `pseudonymized`.' }) cpf!: string;
   @Field(() => DateTimeScalar) firstSeenAt!: Date;
 }

@@ -29,9 +29,11 @@ function parse(value: unknown): string {
 /** Accepts `123.456.789-09` or `12345678909` (check digits validated); internally 11 digits; output formatted. */
 export const CPFScalar = new GraphQLScalarType<string, string>({
   name: 'CPF',
-  description: 'Brazilian individual taxpayer number. Input: "123.456.789-09" or "12345678909", check digits validated. Output: formatted as 000.000.000-00, or masked as ***.***.789-09 for the viewer role.',
+  description:
+    'Brazilian individual taxpayer number. Input: "123.456.789-09" or "12345678909", check digits validated. Output: formatted as 000.000.000-00, or masked as ***.***.789-09 for the viewer role — or, for data past retention or erased (LGPD), the keyed pseudonym that replaced it, as is: "pseud:" followed by 26 characters of a-z and 2-7 (never a CPF; the same for every record of that person). Pseudonyms are output only, never accepted as input.',
   serialize(value) {
     if (typeof value !== 'string') throw new TypeError('CPF serialize expects a string');
+    // A pseudonym goes out unchanged: it identifies nobody without the key, and keeps the person's records linkable.
     return /^\d{11}$/.test(value) ? formatCpf(value) : value;
   },
   parseValue: parse,

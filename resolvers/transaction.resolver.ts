@@ -3,6 +3,7 @@ import type { SubscribeResolverData } from 'type-graphql';
 import { transactionFromJson } from '../src/flows/proof-of-life';
 import type { StoredEvent } from '../src/store/store';
 import type { Context } from './context';
+import { personOf } from './person.resolver';
 import { decodeCursor, encodeCursor, PageArgs } from './pagination';
 import { Person } from './person.type';
 import { RequestProofOfLifeInput } from './proof-of-life.input';
@@ -60,7 +61,7 @@ export class TransactionResolver {
   @Authorized('viewer')
   @FieldResolver(() => Person)
   async person(@Root() t: Transaction, @Ctx() ctx: Context): Promise<Person> {
-    return (await ctx.loaders.person.load(t.cpf)) ?? { cpf: t.cpf, firstSeenAt: t.createdAt };
+    return personOf(ctx, t.cpf);
   }
 
   @Authorized('operator')

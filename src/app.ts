@@ -12,6 +12,8 @@ import { MutationRateLimiter } from './server/rate-limit';
 import { Metrics, meteredScheduler } from './metrics';
 import { MessagesService } from './flows/messages.service';
 import { ProofOfLifeService } from './flows/proof-of-life.service';
+import { PrivacyService } from './flows/privacy.service';
+import { ReportCipher } from './privacy/report-cipher';
 import { MemoryPollScheduler } from './pollers/memory';
 import type { PollScheduler } from './pollers/scheduler';
 import { buildGatewaySchema } from './schema/build';
@@ -33,6 +35,8 @@ export interface Gateway {
   store: Store;
   bus: EventBus;
   scheduler: PollScheduler;
+  /** Retention, erasure, export (tests trigger the retention job through it). */
+  privacy: PrivacyService;
   /** In-process simulators, when `SIMULATORS` is on. */
   simulators: { provaDeVida?: ProvaDeVidaSimulator; spid?: SpidSimulator };
   /** Open transactions and captures found in the store and watched again at boot. */
@@ -71,6 +75,7 @@ export async function startGateway(config: Config, logger: Logger, opts: Gateway
     if (tracing) cleanups.push(() => tracing.shutdown());
     const store = config.databaseUrl ? await openPostgresStore(config.databaseUrl) : await openPgliteStore(config.dataDir);
     cleanups.push(() => store.close());
+    store.useReportCipher(new ReportCipher(config.privacy.reportKey, config.privacy.reportOldKeys));
 
     // Scale-out: Redis carries only wake-ups (at-most-once); the log stays the truth,
     // and a periodic tail bounds how late a lost wake-up can make an event.
@@ -185,12 +190,14 @@ export async function startGateway(config: Config, logger: Logger, opts: Gateway
     await scheduler.cron('idempotency-sweep', '17 * * * *', async () => {
       await idempotency.sweep();
     });
+    const privacy = new PrivacyService(deps, { retentionDays: config.privacy.retentionDays, pseudonymKey: config.privacy.pseudonymKey });
+    await scheduler.cron('privacy-retention', config.privacy.retentionCron, () => privacy.runJob());
     const resumed = { transactions: await proofOfLife.resume(), captures: await captures.resume() };
 
     const schema = await buildGatewaySchema();
     const server = await startServer({
       schema,
-      services: { store, bus, proofOfLife, messages, captures, idempotency, rateLimiter, logger },
+      services: { store, bus, proofOfLife, messages, captures, idempotency, rateLimiter, logger, privacy },
       jwt: config.jwt,
       graphql: config.graphql,
       metrics: metrics.registry,
@@ -208,7 +215,7 @@ export async function startGateway(config: Config, logger: Logger, opts: Gateway
     });
     cleanups.push(() => server.close());
 
-    return { server, store, bus, scheduler, simulators, resumed, close };
+    return { server, store, bus, scheduler, privacy, simulators, resumed, close };
   } catch (err) {
     await close();
     throw err;

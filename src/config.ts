@@ -11,6 +11,8 @@ const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+/** Exactly 32 bytes in standard base64 (43 characters and one `=`). */
+const BASE64_32 = /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/;
 
 const schema = z.object({
   /** `production` turns off dev tokens and requires an explicit `JWT_SECRET`. @default 'development' */
@@ -150,6 +152,24 @@ const schema = z.object({
   SPID_RESEND_CRON: z.string().min(9).default('0 3 * * *'),
   /** Enroll results (which may take hours) and pending sends are polled no more often than this. @default 30000 */
   SPID_SLOW_POLL_MS: int(50, 86_400_000).default(30_000),
+  /**
+   * Days a finished flow (answered/expired/cancelled transaction, message,
+   * final capture with its report) keeps its CPF and report PDF; after that the
+   * privacy job deletes the PDF and replaces the CPF by a keyed pseudonym.
+   * @default 365
+   */
+  RETENTION_DAYS: int(1, 36_500).default(365),
+  /** Cron expression of the privacy job (retention, re-sealing reports under the current key); one run per cluster. @default '40 3 * * *' */
+  RETENTION_CRON: z.string().min(9).default('40 3 * * *'),
+  /** HMAC key of CPF pseudonyms (min 32 chars); required in production. Changing it breaks linkability with older pseudonyms. @default a fixed dev key outside production */
+  PSEUDONYM_KEY: z.string().min(32).optional(),
+  /** AES-256-GCM key of report PDFs at rest: base64 of 32 bytes (`openssl rand -base64 32`); required in production. @default a fixed dev key outside production */
+  REPORT_ENCRYPTION_KEY: z.string().regex(BASE64_32, 'base64 of exactly 32 bytes').optional(),
+  /** Previous report keys, comma-separated base64 (each 32 bytes), kept only to read blobs sealed before a rotation. @default unset */
+  REPORT_ENCRYPTION_OLD_KEYS: z
+    .string()
+    .refine((s) => s.split(',').every((k) => BASE64_32.test(k.trim())), 'comma-separated base64 keys of exactly 32 bytes each')
+    .optional(),
   /** Number of simulated stations. @default 3 */
   SIMULATOR_SPID_STATIONS: int(1, 20).default(3),
   /** First port of the simulated stations (one port each). @default 4020 */
@@ -208,6 +228,14 @@ export interface Config {
     resendCron: string;
     slowPollMs: number;
   };
+  privacy: {
+    retentionDays: number;
+    retentionCron: string;
+    pseudonymKey: string;
+    /** Current report key (32 bytes) and older ones kept for reading. */
+    reportKey: Buffer;
+    reportOldKeys: Buffer[];
+  };
   provaDeVida: {
     baseUrl: string | undefined;
     clientId: string;
@@ -222,6 +250,11 @@ export interface Config {
 
 /** Only for development: printed tokens signed with it are worthless anywhere else. */
 export const DEV_JWT_SECRET = 'dev-only-secret-do-not-use-in-production-0123456789';
+
+/** Development only, like DEV_JWT_SECRET: public, so pseudonyms made with it protect nothing. */
+export const DEV_PSEUDONYM_KEY = 'dev-only-pseudonym-key-do-not-use-in-production';
+/** Development only (base64 of 32 bytes): reports sealed with it are readable by anyone with this source. */
+export const DEV_REPORT_ENCRYPTION_KEY = 'ZGV2LW9ubHktcmVwb3J0LWtleS1ub3QtZm9yLXByb2Q=';
 
 export class ConfigError extends Error {}
 
@@ -244,6 +277,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (!simulators && !e.SPID_STATIONS) {
     throw new ConfigError('Invalid configuration:\n  SPID_STATIONS: required when SIMULATORS=false');
+  }
+  // Personal data protection keys: the dev ones are public, so production must bring its own.
+  if (production && (!e.PSEUDONYM_KEY || e.PSEUDONYM_KEY === DEV_PSEUDONYM_KEY)) {
+    throw new ConfigError('Invalid configuration:\n  PSEUDONYM_KEY: required in production (min 32 characters, not the dev key)');
+  }
+  if (production && (!e.REPORT_ENCRYPTION_KEY || e.REPORT_ENCRYPTION_KEY === DEV_REPORT_ENCRYPTION_KEY)) {
+    throw new ConfigError('Invalid configuration:\n  REPORT_ENCRYPTION_KEY: required in production (base64 of 32 bytes, not the dev key)');
   }
   if (e.POLL_MAX_INTERVAL_MS < e.POLL_INTERVAL_MS) {
     throw new ConfigError('Invalid configuration:\n  POLL_MAX_INTERVAL_MS: must be >= POLL_INTERVAL_MS');
@@ -294,6 +334,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       spidRemotePort: e.SIMULATOR_SPID_REMOTE_PORT,
     },
     spid: { stations: e.SPID_STATIONS, timeoutMs: e.SPID_TIMEOUT_MS, resendCron: e.SPID_RESEND_CRON, slowPollMs: e.SPID_SLOW_POLL_MS },
+    privacy: {
+      retentionDays: e.RETENTION_DAYS,
+      retentionCron: e.RETENTION_CRON,
+      pseudonymKey: e.PSEUDONYM_KEY ?? DEV_PSEUDONYM_KEY,
+      reportKey: Buffer.from(e.REPORT_ENCRYPTION_KEY ?? DEV_REPORT_ENCRYPTION_KEY, 'base64'),
+      reportOldKeys: (e.REPORT_ENCRYPTION_OLD_KEYS ?? '').split(',').map((k) => k.trim()).filter(Boolean).map((k) => Buffer.from(k, 'base64')),
+    },
     provaDeVida: {
       baseUrl: e.PDV_BASE_URL,
       clientId: e.PDV_CLIENT_ID,

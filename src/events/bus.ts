@@ -29,7 +29,14 @@ interface Listener {
   push(e: StoredEvent): void;
   /** Events waiting for this subscriber to consume them. */
   depth(): number;
+  /** Events held but not yet emitted (live queue and replay page). */
+  buffered(): StoredEvent[];
+  /** Swap held events for their current version from the log (same seq). */
+  refresh(fresh: ReadonlyMap<number, StoredEvent>): void;
 }
+
+/** Marker the privacy job appends after rewriting entities' events (see `PrivacyService`). */
+export const PSEUDONYMIZED_EVENT = 'PSEUDONYMIZED';
 
 const TAIL_PAGE = 500;
 const REPLAY_PAGE = 500;
@@ -49,6 +56,8 @@ export class EventBus {
   private safetyTimer: NodeJS.Timeout | null = null;
   private wakeupLoop: AsyncIterator<number> | null = null;
   private readonly bufferLimit: number;
+  /** Bumped on every pseudonymisation marker: a replay read that overlapped one is read again. */
+  private erasures = 0;
 
   constructor(
     private readonly store: Store,
@@ -101,6 +110,7 @@ export class EventBus {
             for (const e of rows) {
               this.lastSeq = e.seq;
               this.opts.onDispatch?.(e);
+              if (e.topic === 'privacy' && e.type === PSEUDONYMIZED_EVENT) await this.forgetErased(e);
               for (const l of this.listeners) if (l.matches(e)) l.push(e);
             }
             if (rows.length < TAIL_PAGE) break;
@@ -132,6 +142,23 @@ export class EventBus {
     return { max, total };
   }
 
+  /**
+   * Erasure reached this instance (every instance reads the marker from the
+   * log): events of the erased entities that subscriptions still hold —
+   * queued for a slow client, or in a replay page read before the erasure —
+   * are replaced by their pseudonymised version from the log, so no
+   * subscriber receives the CPF after the erasure.
+   */
+  private async forgetErased(marker: StoredEvent): Promise<void> {
+    this.erasures++;
+    const ids = new Set(Array.isArray(marker.payload['entityIds']) ? (marker.payload['entityIds'] as unknown[]).map(String) : []);
+    const seqs = new Set<number>();
+    for (const l of this.listeners) for (const e of l.buffered()) if (ids.has(e.entityId)) seqs.add(e.seq);
+    if (!seqs.size) return;
+    const fresh = new Map((await this.store.eventsBySeqs([...seqs])).map((e) => [e.seq, e]));
+    for (const l of this.listeners) l.refresh(fresh);
+  }
+
   /** Number of live subscriptions on this instance (metrics, tests). */
   get subscriberCount(): number {
     return this.listeners.size;
@@ -151,6 +178,7 @@ export class EventBus {
   ): AsyncIterableIterator<StoredEvent> {
     const limit = this.bufferLimit;
     const store = this.store;
+    const erasures = () => this.erasures;
     const queue: StoredEvent[] = [];
     let page: StoredEvent[] = [];
     let catchingUp = afterSeq != null;
@@ -188,6 +216,13 @@ export class EventBus {
         }
       },
       depth: () => queue.length,
+      buffered: () => [...queue, ...page],
+      refresh: (fresh) => {
+        const swap = (e: StoredEvent) => fresh.get(e.seq) ?? e;
+        // A subscription filtered by the erased CPF no longer matches its events: drop them, do not hand it the pseudonym.
+        queue.splice(0, queue.length, ...queue.map(swap).filter(matches));
+        page = page.map(swap);
+      },
     };
     this.listeners.add(listener);
 
@@ -217,7 +252,10 @@ export class EventBus {
           }
           if (catchingUp) {
             droppedWhileCatchingUp = false;
+            const epoch = erasures();
             const rows = await store.eventsMatching(filter, lastEmitted, REPLAY_PAGE);
+            // An erasure was dispatched while this page was read: it may predate it. Read again.
+            if (epoch !== erasures()) continue;
             page = rows;
             if (rows.length < REPLAY_PAGE && !droppedWhileCatchingUp) catchingUp = false;
             continue;

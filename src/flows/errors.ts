@@ -11,7 +11,8 @@ export type FlowErrorCode =
   | 'INVALID_IDEMPOTENCY_KEY'
   | 'IDEMPOTENCY_KEY_REUSED'
   | 'IDEMPOTENCY_IN_PROGRESS'
-  | 'RATE_LIMITED';
+  | 'RATE_LIMITED'
+  | 'PERSON_HAS_OPEN_FLOWS';
 
 export class FlowError extends Error {
   constructor(

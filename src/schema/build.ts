@@ -12,10 +12,11 @@ import { AuditResolver } from '../../resolvers/audit.resolver';
 import { CaptureResolver, PersonCapturesResolver } from '../../resolvers/capture.resolver';
 import { MessageResolver } from '../../resolvers/message.resolver';
 import { PersonResolver } from '../../resolvers/person.resolver';
+import { PrivacyResolver } from '../../resolvers/privacy.resolver';
 import { StationResolver } from '../../resolvers/station.resolver';
 import { TransactionResolver } from '../../resolvers/transaction.resolver';
 
-export const RESOLVERS = [PersonResolver, PersonCapturesResolver, TransactionResolver, MessageResolver, CaptureResolver, StationResolver, AuditResolver] as const;
+export const RESOLVERS = [PersonResolver, PersonCapturesResolver, TransactionResolver, MessageResolver, CaptureResolver, StationResolver, AuditResolver, PrivacyResolver] as const;
 
 /** The executable schema; `schema/schema.graphql` is emitted from exactly this. */
 export function buildGatewaySchema(): Promise<GraphQLSchema> {

@@ -11,7 +11,10 @@ import { bigserial, boolean, customType, index, integer, jsonb, pgTable, primary
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
 export const persons = pgTable('persons', {
+  /** A CPF, or its keyed pseudonym (`pseud:…`) once the person's data is past retention or erased. */
   cpf: text('cpf').primaryKey(),
+  /** Stable id not derived from the CPF: it survives pseudonymisation (erasure and export address persons by it). */
+  id: uuid('id').notNull().unique().default(sql`gen_random_uuid()`),
   firstSeenAt: ts('first_seen_at').notNull().default(sql`now()`),
 });
 
@@ -106,6 +109,7 @@ export const events = pgTable(
   ],
 );
 
+export type PersonRow = typeof persons.$inferSelect;
 export type TransactionRow = typeof transactions.$inferSelect;
 export type MessageRow = typeof messages.$inferSelect;
 export type EventRow = typeof events.$inferSelect;
@@ -150,13 +154,22 @@ const bytea = customType<{ data: Buffer; driverData: Buffer | Uint8Array }>({
   fromDriver: (v) => (Buffer.isBuffer(v) ? v : Buffer.from(v)),
 });
 
-/** Reports, kept once a capture is final (the station may not keep them). PDF per the contract; any other format is kept as sent. */
+/**
+ * Reports, kept once a capture is final (the station may not keep them),
+ * until retention. PDF per the contract; any other format is kept as sent,
+ * with its media type. `pdf` holds the AES-256-GCM ciphertext under key
+ * `keyId` (see `src/privacy/report-cipher.ts`); rows written before
+ * encryption have no `keyId` and plaintext until the privacy job seals them.
+ */
 export const captureReports = pgTable('capture_reports', {
   captureId: uuid('capture_id').primaryKey(),
   pdf: bytea('pdf').notNull(),
   /** The report's media type, served back as is (`application/pdf` unless the station sent another format). */
   contentType: text('content_type').notNull().default('application/pdf'),
   fetchedAt: ts('fetched_at').notNull(),
+  keyId: text('key_id'),
+  iv: bytea('iv'),
+  tag: bytea('tag'),
 });
 
 /**

@@ -1,9 +1,10 @@
 import { and, asc, desc, eq, gt, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { PgColumn, PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import type { ReportCipher } from '../privacy/report-cipher';
+import { readReport, saveSealedReport } from './reports';
 import {
   auditLog,
   idempotencyKeys,
-  captureReports,
   captures,
   events,
   messages,
@@ -13,6 +14,7 @@ import {
   type CaptureRow,
   type EventRow,
   type MessageRow,
+  type PersonRow,
   type Schema,
   type TransactionRow,
 } from './schema';
@@ -21,7 +23,8 @@ import { withSpan } from '../tracing';
 /** The drizzle database both adapters hand us (PGlite or node-postgres), or a transaction of it. */
 export type Db = PgDatabase<PgQueryResultHKT, Schema>;
 
-export type Topic = 'transaction' | 'message' | 'capture';
+/** `privacy`: markers of pseudonymisation runs (see PrivacyService); no subscription ever matches them. */
+export type Topic = 'transaction' | 'message' | 'capture' | 'privacy';
 
 export interface StoredEvent {
   seq: number;
@@ -95,6 +98,8 @@ export interface Cursor {
 }
 
 export class Store {
+  private cipher: ReportCipher | null = null;
+
   constructor(
     readonly db: Db,
     private readonly closeFn: () => Promise<void>,
@@ -140,6 +145,16 @@ export class Store {
     });
   }
 
+  /** Report PDFs are sealed with it (app wiring); saving or reading a report without one is a programming error. */
+  useReportCipher(cipher: ReportCipher): void {
+    this.cipher = cipher;
+  }
+
+  get reportCipher(): ReportCipher {
+    if (!this.cipher) throw new Error('no report cipher configured (Store.useReportCipher)');
+    return this.cipher;
+  }
+
   async ensurePerson(tx: Db, cpf: string): Promise<void> {
     await tx.insert(persons).values({ cpf }).onConflictDoNothing();
   }
@@ -166,6 +181,12 @@ export class Store {
     return rows.map(toEvent);
   }
 
+  async eventsBySeqs(seqs: readonly number[]): Promise<StoredEvent[]> {
+    if (seqs.length === 0) return [];
+    const rows = await this.db.select().from(events).where(inArray(events.seq, [...seqs]));
+    return rows.map(toEvent);
+  }
+
   async eventsOfEntity(entityId: string): Promise<StoredEvent[]> {
     const rows = await this.db.select().from(events).where(eq(events.entityId, entityId)).orderBy(asc(events.seq));
     return rows.map(toEvent);
@@ -173,10 +194,16 @@ export class Store {
 
   // ---- persons ---------------------------------------------------------
 
-  async personsByCpf(cpfs: readonly string[]): Promise<Map<string, { cpf: string; firstSeenAt: Date }>> {
+  async personsByCpf(cpfs: readonly string[]): Promise<Map<string, PersonRow>> {
     if (cpfs.length === 0) return new Map();
     const rows = await this.db.select().from(persons).where(inArray(persons.cpf, [...cpfs]));
     return new Map(rows.map((r) => [r.cpf, r]));
+  }
+
+  async personsById(ids: readonly string[]): Promise<Map<string, PersonRow>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.db.select().from(persons).where(inArray(persons.id, [...ids]));
+    return new Map(rows.map((r) => [r.id, r]));
   }
 
   // ---- transactions ----------------------------------------------------
@@ -358,16 +385,14 @@ export class Store {
     return out;
   }
 
+  /** Stored encrypted (AES-256-GCM, see `reports.ts`), with the media type the station sent. */
   async saveReport(tx: Db, captureId: string, bytes: Buffer, fetchedAt: Date, contentType = 'application/pdf'): Promise<void> {
-    await tx.insert(captureReports).values({ captureId, pdf: bytes, contentType, fetchedAt }).onConflictDoNothing();
+    await saveSealedReport(tx, this.reportCipher, captureId, bytes, fetchedAt, contentType);
   }
 
+  /** The decrypted report and its media type. */
   async report(captureId: string): Promise<{ bytes: Buffer; contentType: string } | null> {
-    const [row] = await this.db
-      .select({ bytes: captureReports.pdf, contentType: captureReports.contentType })
-      .from(captureReports)
-      .where(eq(captureReports.captureId, captureId));
-    return row ?? null;
+    return readReport(this.db, this.reportCipher, captureId);
   }
 
   /** For DataLoaders: the event history of each entity, in seq order. */

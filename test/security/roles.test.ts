@@ -165,9 +165,12 @@ const MATRIX: Op[] = [
   q('transaction', 'transaction', 'query($i: UUID!) { transaction(id: $i) { id cpf } }', () => ({ i: ids.tx })),
   q('transactions', 'transactions', 'query { transactions(first: 5) { edges { node { id cpf } } } }'),
   { ...q('auditLog', 'auditLog', 'query { auditLog(first: 5) { nodes { id action } } }'), min: 'admin' },
+  // Unknown person id: export answers null, erasure NOT_FOUND (a real erasure would pseudonymise the rows other cells read).
+  { ...q('exportPersonData', 'exportPersonData', `query { exportPersonData(id: "${UUID0}") { person { id } } }`), min: 'admin' },
   // Mutations.
   mu('cancelProofOfLife', 'cancelProofOfLife', 'admin', 'mutation($i: UUID!) { cancelProofOfLife(id: $i) { id status } }', () => ({ i: ids.tx })),
   mu('deleteMessage', 'deleteMessage', 'operator', `mutation { deleteMessage(id: "${UUID0}") { id } }`),
+  mu('erasePerson', 'erasePerson', 'admin', `mutation { erasePerson(id: "${UUID0}") { personId } }`),
   mu('enroll', 'enroll', 'operator', 'mutation { enroll(stationId: "station-3", cpf: "10000000280") { id } }'),
   mu('loginOperator', 'loginOperator', 'operator', 'mutation($c: CPF!) { loginOperator(stationId: "station-2", operatorCpf: $c) { status } }', () => ({ c: OPERATOR_CPF })),
   mu('requestProofOfLife', 'requestProofOfLife', 'operator', 'mutation($i: RequestProofOfLifeInput!) { requestProofOfLife(input: $i) { id } }', () => ({ i: { cpf: TX_CPF, reason: 'matrix', sealReuseWindowMinutes: 60 } })),

@@ -23,6 +23,8 @@ describe('config', () => {
       JWT_SECRET: 'x'.repeat(32),
       PDV_BASE_URL: 'https://x.example',
       SPID_STATIONS: JSON.stringify([{ id: 'desk-1', name: 'Desk 1', baseUrl: 'http://10.0.0.5:19980/gbs-spid-services/api' }]),
+      PSEUDONYM_KEY: 'p'.repeat(32),
+      REPORT_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
     });
     expect(c.spid.stations).toEqual([{ id: 'desk-1', name: 'Desk 1', baseUrl: 'http://10.0.0.5:19980/gbs-spid-services/api' }]);
     expect(c.jwt.devTokens).toBe(false);
