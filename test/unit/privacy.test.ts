@@ -239,7 +239,7 @@ describe.each(adapters)('event bus after an erasure (%s)', (_name, open) => {
       await store.saveCapture(t, capture);
       await store.saveReport(t, capture.id, Buffer.from('%PDF'), at);
     });
-    expect(await store.report(capture.id)).toEqual(Buffer.from('%PDF'));
+    expect(await store.report(capture.id)).toEqual({ bytes: Buffer.from('%PDF'), contentType: 'application/pdf' });
 
     // Nothing is past 30 days yet.
     expect(await privacy.runRetention()).toMatchObject({ transactions: 0, captures: 0 });
