@@ -9,7 +9,9 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { maskCpf } from '../../domain/cpf';
+import { SimStateFile } from '../persist';
 import { renderPdf } from './pdf';
+import { restoreWorld, snapshotWorld, type SpidSnapshot } from './snapshot';
 import { DEFAULT_TIMINGS, SimError, SpidWorld, Station, asObject, type CaptureKind, type SpidTimings } from './world';
 
 export { SPID_MAGIC_CPFS, DEFAULT_TIMINGS as SPID_DEFAULT_TIMINGS } from './world';
@@ -34,6 +36,11 @@ export interface SpidSimulatorOptions {
   stationTokens?: Record<string, string>;
   /** Clock for timestamps (report, results). @default () => new Date() */
   now?: () => Date;
+  /**
+   * Keep the stations and results in `<stateDir>/spid.json` (locked: one process per file), so a
+   * restart resumes every capture, pending send and remote link. @default memory only
+   */
+  stateDir?: string;
 }
 
 export interface SpidSimulator {
@@ -65,6 +72,8 @@ interface Route {
   pattern: RegExp;
   /** Counter key, e.g. `GET /capture/result/{tguid}`. */
   key: string;
+  /** Read-only: answered without waiting for a state write. */
+  read?: boolean;
   handle: (params: string[], body: unknown) => Reply;
 }
 
@@ -149,6 +158,12 @@ export async function startSpidSimulator(opts: SpidSimulatorOptions = {}): Promi
     const id = `station-${i}`;
     world.stations.set(id, new Station(id, `Station ${i}`, opts.stationTokens?.[id]));
   }
+  const file = opts.stateDir ? await SimStateFile.open<SpidSnapshot>(opts.stateDir, 'spid', 'spid simulator', () => snapshotWorld(world)) : null;
+  const saved = file?.load();
+  if (saved) restoreWorld(world, saved);
+  if (file) world.onChange = () => file.touch();
+  // A changing request is answered after its change is on disk, as a real upstream answers after its commit.
+  const commit = (route: Route | undefined): Promise<void> => (file && route && !route.read ? file.commit() : Promise.resolve());
 
   let faults: Fault[] = [];
   let counters: Counters = { total: 0, byStation: {}, byTguid: {} };
@@ -168,18 +183,19 @@ export async function startSpidSimulator(opts: SpidSimulatorOptions = {}): Promi
   };
 
   const stationRoutes = (st: Station): Route[] => [
-    { method: 'GET', pattern: /^\/login\/status$/, key: 'GET /login/status', handle: () => ({ json: world.loginStatus(st) }) },
+    { method: 'GET', pattern: /^\/login\/status$/, key: 'GET /login/status', read: true, handle: () => ({ json: world.loginStatus(st) }) },
     { method: 'GET', pattern: /^\/login\/([^/]+)$/, key: 'GET /login/{cpf}', handle: ([cpf]) => ({ json: { status: world.login(st, cpf ?? '') } }) },
     { method: 'GET', pattern: /^\/verify\/([^/]+)$/, key: 'GET /verify/{cpf}', handle: ([cpf]) => ({ json: { status: world.verify(st, cpf ?? '') } }) },
     { method: 'POST', pattern: /^\/enroll$/, key: 'POST /enroll', handle: (_, body) => ({ json: { status: world.enroll(st, body) } }) },
-    { method: 'GET', pattern: /^\/capture\/status$/, key: 'GET /capture/status', handle: () => ({ json: world.captureStatus(st) }) },
+    { method: 'GET', pattern: /^\/capture\/status$/, key: 'GET /capture/status', read: true, handle: () => ({ json: world.captureStatus(st) }) },
     { method: 'POST', pattern: /^\/capture\/operator$/, key: 'POST /capture/operator', handle: () => ({ json: { status: world.operatorCapture(st) } }) },
     { method: 'POST', pattern: /^\/capture\/send$/, key: 'POST /capture/send', handle: () => ({ json: world.send(st) }) },
-    { method: 'GET', pattern: /^\/capture\/result\/([^/]+)$/, key: 'GET /capture/result/{tguid}', handle: ([t]) => resultReply(t ?? '', 'PRESENTIAL') },
+    { method: 'GET', pattern: /^\/capture\/result\/([^/]+)$/, key: 'GET /capture/result/{tguid}', read: true, handle: ([t]) => resultReply(t ?? '', 'PRESENTIAL') },
     {
       method: 'GET',
       pattern: /^\/capture\/report\/([^/]+)$/,
       key: 'GET /capture/report/{tguid}',
+      read: true,
       handle: ([t]) => {
         const rec = world.report(t ?? '');
         const lines = [
@@ -197,7 +213,7 @@ export async function startSpidSimulator(opts: SpidSimulatorOptions = {}): Promi
     { method: 'POST', pattern: /^\/capture\/resend$/, key: 'POST /capture/resend', handle: () => ({ json: world.resend(st) }) },
     { method: 'POST', pattern: /^\/remote\/verify$/, key: 'POST /remote/verify', handle: (_, b) => ({ json: world.remoteStart(st, 'VERIFY', b) }) },
     { method: 'POST', pattern: /^\/remote\/enroll$/, key: 'POST /remote/enroll', handle: (_, b) => ({ json: world.remoteStart(st, 'ENROLL', b) }) },
-    { method: 'GET', pattern: /^\/remote\/result\/([^/]+)$/, key: 'GET /remote/result/{tguid}', handle: ([t]) => resultReply(t ?? '', 'REMOTE') },
+    { method: 'GET', pattern: /^\/remote\/result\/([^/]+)$/, key: 'GET /remote/result/{tguid}', read: true, handle: ([t]) => resultReply(t ?? '', 'REMOTE') },
   ];
 
   function match(routes: Route[], method: string, path: string): { route: Route; params: string[] } | null {
@@ -265,7 +281,9 @@ export async function startSpidSimulator(opts: SpidSimulatorOptions = {}): Promi
       return send(res, { status: 404, json: errorBody(e) });
     }
     const body = method === 'POST' ? await readBody(req) : undefined;
-    send(res, found.route.handle(found.params, body));
+    const reply = found.route.handle(found.params, body);
+    await commit(found.route);
+    send(res, reply);
   }
 
   function handler(serve: (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>): http.RequestListener {
@@ -301,6 +319,7 @@ export async function startSpidSimulator(opts: SpidSimulatorOptions = {}): Promi
       if (req.method === 'POST') {
         await readBody(req).catch(() => undefined);
         const answered = world.answer(tguid);
+        await file?.commit();
         return send(res, { json: { tguid, status: answered.status } });
       }
       const open = rec.status === 'WAITING_CLIENT';
@@ -319,7 +338,7 @@ export async function startSpidSimulator(opts: SpidSimulatorOptions = {}): Promi
 
   // ---- control API ------------------------------------------------------------
   const controlRoutes: Route[] = [
-    { method: 'GET', pattern: /^\/counters$/, key: 'counters', handle: () => ({ json: counters }) },
+    { method: 'GET', pattern: /^\/counters$/, key: 'counters', read: true, handle: () => ({ json: counters }) },
     {
       method: 'POST',
       pattern: /^\/counters\/reset$/,
@@ -333,6 +352,7 @@ export async function startSpidSimulator(opts: SpidSimulatorOptions = {}): Promi
       method: 'GET',
       pattern: /^\/stations$/,
       key: 'stations',
+      read: true,
       handle: () => ({
         json: [...world.stations.values()].map((st) => ({
           id: st.id,
@@ -424,7 +444,7 @@ export async function startSpidSimulator(opts: SpidSimulatorOptions = {}): Promi
         return { json: { ok: true } };
       },
     },
-    { method: 'GET', pattern: /^\/config$/, key: 'config-get', handle: () => ({ json: { timings: world.timings } }) },
+    { method: 'GET', pattern: /^\/config$/, key: 'config-get', read: true, handle: () => ({ json: { timings: world.timings } }) },
     { method: 'PUT', pattern: /^\/config$/, key: 'config', handle: (_, b) => ({ json: { timings: world.setTimings(asObject(b).timings) } }) },
   ];
   const controlServer = http.createServer(
@@ -437,7 +457,9 @@ export async function startSpidSimulator(opts: SpidSimulatorOptions = {}): Promi
         return send(res, { status: 404, json: errorBody(e) });
       }
       const body = method === 'GET' ? undefined : await readBody(req);
-      send(res, found.route.handle(found.params, body));
+      const reply = found.route.handle(found.params, body);
+      await commit(found.route);
+      send(res, reply);
     }),
   );
   servers.push(controlServer);
@@ -451,10 +473,9 @@ export async function startSpidSimulator(opts: SpidSimulatorOptions = {}): Promi
     async close() {
       if (closed) return;
       closed = true;
-      world.close();
       for (const t of sleepers) clearTimeout(t);
       sleepers.clear();
-      await Promise.all(
+      const done = Promise.all(
         servers.map(
           (server) =>
             new Promise<void>((resolve) => {
@@ -464,6 +485,10 @@ export async function startSpidSimulator(opts: SpidSimulatorOptions = {}): Promi
             }),
         ),
       );
+      // Saved before the timers go: scheduled steps are part of the state.
+      await file?.close();
+      world.close();
+      await done;
     },
   };
 }
