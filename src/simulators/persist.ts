@@ -27,8 +27,18 @@ export class SimStateFile<S> {
   ) {}
 
   static async open<S>(dir: string, name: string, what: string, snapshot: () => S): Promise<SimStateFile<S>> {
-    const lock = await lockDir(dir, name, { what, label: 'simulator state dir' });
-    return new SimStateFile(join(dir, `${name}.json`), lock, snapshot);
+    let file: SimStateFile<S> | null = null;
+    // Lost lock (a stall past the stale time): another process may own the file now; stop writing it.
+    const lock = await lockDir(dir, name, { what, label: 'simulator state dir', onLost: () => file?.stopWriting() });
+    file = new SimStateFile(join(dir, `${name}.json`), lock, snapshot);
+    return file;
+  }
+
+  private stopWriting(): void {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    for (const w of this.waiters.splice(0)) w.reject(new Error('simulator state file lock lost'));
   }
 
   /** The state written by the last run, or null on a first start. */

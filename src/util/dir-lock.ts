@@ -102,7 +102,8 @@ export async function lockDir(dirPath: string, name: string, opts: LockDirOption
       await new Promise((r) => setTimeout(r, 100));
       if (readHolder(holderPath)?.pid === holder.pid) markStale(lockPath);
       release = await tryLock();
-    } else if (holder && holder.host === hostname()) {
+    } else if (holder && holder.host === hostname() && !isStale(lockPath)) {
+      // A running process with a fresh lock. (A stale one means a reused pid or a hung holder: waited out below.)
       throw new DirLockedError(dir, holder, label);
     }
     // Unknown holder or another host: a live one refreshes the mtime; a dead one lets it go stale.
@@ -174,6 +175,11 @@ function mtimeOf(path: string): number | null {
   } catch {
     return null;
   }
+}
+
+function isStale(lockPath: string): boolean {
+  const m = mtimeOf(lockPath);
+  return m !== null && m < Date.now() - LOCK_STALE_MS;
 }
 
 function markStale(lockPath: string): void {
