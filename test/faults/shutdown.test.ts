@@ -5,15 +5,13 @@
  * store, and exits 0 within SHUTDOWN_TIMEOUT_MS (5 s by default); past the
  * bound it says what was pending and exits 1. The data dir starts clean after.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import WebSocket from 'ws';
 import { RequestProofOfLifeDocument, TransactionDocument } from '../__generated__/graphql';
 import { PDV_MAGIC_CPFS as CPF } from '../../src/simulators/provaDeVida';
 import { PdvSim, eventually, sleep } from '../helpers/gateway';
 import { GatewayProcess } from '../helpers/process';
 import { simulatorPortsEnv } from '../helpers/ports';
+import { tempDirs } from '../helpers/tmp';
 import { gql, tokenFor } from './faults-helpers';
 
 const BOUND_MS = 5000;
@@ -21,13 +19,8 @@ const POLL_ROUTE = 'GET /api/:version/transacoes/:id';
 // With a seal window the create is vbeta4, answered with the whole transaction: no follow-up read that
 // could be mistaken for a poll.
 const CREATE_ROUTE = 'POST /api/vbeta4/transacoes';
-const dirs: string[] = [];
+const newDir = tempDirs('gw-faults-shutdown-');
 const started: GatewayProcess[] = [];
-const newDir = () => {
-  const d = mkdtempSync(join(tmpdir(), 'gw-faults-shutdown-'));
-  dirs.push(d);
-  return d;
-};
 const start = async (env: Record<string, string>) => {
   const g = await GatewayProcess.start(env, 60_000, { direct: true });
   started.push(g);
@@ -48,7 +41,6 @@ const logLines = (g: GatewayProcess) =>
 
 afterAll(async () => {
   await Promise.all(started.map((g) => g.kill()));
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
 test('idle `npm start` (in-process simulators): SIGTERM → exit 0 within the bound; a WebSocket subscriber sees 1001; the data dir restarts clean', async () => {

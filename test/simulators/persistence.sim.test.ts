@@ -4,23 +4,15 @@
  * time; a station's operator and capture with its scheduled step), and a
  * second simulator on the same dir is refused.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PDV_MAGIC_CPFS, startProvaDeVidaSimulator } from '../../src/simulators/provaDeVida';
 import { SPID_MAGIC_CPFS, SPID_API_PREFIX, startSpidSimulator } from '../../src/simulators/spid';
 import { caught } from '../helpers/assert';
+import { tempDirs } from '../helpers/tmp';
 import { eventually } from '../helpers/gateway';
 
-const dirs: string[] = [];
-const newDir = () => {
-  const d = mkdtempSync(join(tmpdir(), 'sim-state-'));
-  dirs.push(d);
-  return d;
-};
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const newDir = tempDirs('sim-state-');
 
 const basic = Buffer.from('gateway-dev:gateway-dev-secret').toString('base64');
 

@@ -5,21 +5,14 @@
  * holder elsewhere (refreshing its lock) is told apart and refused.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { DirLockedError, LOCK_STALE_MS, lockDir } from '../../src/util/dir-lock';
 import { caught } from '../helpers/assert';
+import { tempDirs } from '../helpers/tmp';
 
-const dirs: string[] = [];
-const newDir = () => {
-  const d = mkdtempSync(join(tmpdir(), 'dir-lock-'));
-  dirs.push(d);
-  return d;
-};
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const newDir = tempDirs('dir-lock-');
 
 /** What a killed holder leaves behind: the lock dir (fresh mtime) and its holder file. */
 function leftBehind(dir: string, holder: { pid: number; host: string }): void {
