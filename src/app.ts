@@ -211,7 +211,8 @@ export async function startGateway(config: Config, logger: Logger, hooks: Gatewa
       },
     });
     // Together: no poll starts once draining begins, while in-flight requests and polls finish.
-    onClose('http, websockets and polls', () => Promise.all([server.close(), scheduler.stop()]));
+    // (BullMQ: only its worker here; the queue closes later, after requests that may still add a poll job.)
+    onClose('http, websockets and polls', () => Promise.all([server.close(), bull ? bull.stopWorker() : scheduler.stop()]));
     running = { server, polls: memoryPolls };
 
     return { server, store, bus, scheduler, simulators, resumed, close, pending };
