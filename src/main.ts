@@ -32,11 +32,12 @@ async function main(): Promise<void> {
     shuttingDown = true;
     const t = performance.now();
     logger.info({ reason, timeoutMs: config!.shutdownTimeoutMs }, 'draining');
-    const force = setTimeout(() => {
+    // Not unref'd: if the close hung on a promise with nothing else left in the loop, the process must
+    // still exit 1 at the bound, not 0 because the loop went empty.
+    setTimeout(() => {
       logger.error({ reason, pending: gw.pending(), timeoutMs: config!.shutdownTimeoutMs }, 'shutdown bound exceeded; exiting with work still pending');
       process.exit(1);
     }, config!.shutdownTimeoutMs);
-    force.unref();
     gw.close().then(
       () => {
         logger.info({ reason, shutdownMs: Math.round(performance.now() - t) }, 'stopped');
