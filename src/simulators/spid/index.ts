@@ -297,13 +297,20 @@ export async function startSpidSimulator(opts: SpidSimulatorOptions = {}): Promi
   }
 
   const servers: http.Server[] = [];
+  // A port already taken: close what was opened and give the state file (and its lock) back.
+  const bind = (server: http.Server, port: number): Promise<number> =>
+    listen(server, port, host).catch(async (err: unknown) => {
+      for (const s of servers) s.close();
+      await file?.close();
+      throw err;
+    });
   const stations: SpidSimulator['stations'] = [];
   let index = 0;
   for (const st of world.stations.values()) {
     const routes = stationRoutes(st);
     const server = http.createServer({ keepAliveTimeout: 5000 }, handler((req, res) => serveStation(st, routes, req, res)));
     servers.push(server);
-    const port = await listen(server, opts.basePort ? opts.basePort + index : 0, host);
+    const port = await bind(server, opts.basePort ? opts.basePort + index : 0);
     stations.push({ id: st.id, name: st.name, baseUrl: `http://${host}:${port}${SPID_API_PREFIX}` });
     index++;
   }
@@ -332,7 +339,7 @@ export async function startSpidSimulator(opts: SpidSimulatorOptions = {}): Promi
     }),
   );
   servers.push(remoteServer);
-  const remotePort = await listen(remoteServer, opts.remotePort ?? 0, host);
+  const remotePort = await bind(remoteServer, opts.remotePort ?? 0);
   const remoteServiceUrl = `http://${host}:${remotePort}`;
   world.remoteServiceUrl = remoteServiceUrl;
 
@@ -463,7 +470,7 @@ export async function startSpidSimulator(opts: SpidSimulatorOptions = {}): Promi
     }),
   );
   servers.push(controlServer);
-  const controlPort = await listen(controlServer, opts.controlPort ?? 0, host);
+  const controlPort = await bind(controlServer, opts.controlPort ?? 0);
 
   let closed = false;
   return {
