@@ -32,7 +32,9 @@ test('a second gateway on the same DATA_DIR is refused with the holder named; th
   started.push(first);
   const { requestProofOfLife: t } = await gql(first.url, RequestProofOfLifeDocument, { input: { cpf: CPF.authorizes, reason: 'lock test' } });
 
+  const t0 = Date.now();
   const second = await GatewayProcess.run(env, 60_000, { direct: true });
+  process.stdout.write(`[measure] second gateway on the same DATA_DIR: spawn → refused and exited in ${second.at - t0} ms (module loading included)\n`);
   expect(second.code).toBe(1);
   const m = /DATA_DIR (\S+) is in use by gateway pid (\d+) on host (\S+), started (\S+); stop it first/.exec(second.output);
   expect(m).not.toBeNull();
