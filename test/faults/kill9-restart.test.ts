@@ -38,8 +38,9 @@ test('kill -9 of `npm start` with open transactions and a capture at the desk; a
   const env: Record<string, string> = {
     ...(await simulatorPortsEnv()),
     DATA_DIR: dataDir,
-    // The citizen answers 8 s after each request: after the kill, so only a simulator that remembers answers.
-    SIMULATOR_ANSWER_AFTER_SECONDS: '8',
+    // The citizen answers 15 s after each request (margin for a slow machine): after the kill, so only a
+    // simulator that remembers answers.
+    SIMULATOR_ANSWER_AFTER_SECONDS: '15',
     POLL_INTERVAL_MS: '300',
     POLL_BACKOFF_FACTOR: '1',
     POLL_MAX_INTERVAL_MS: '300',
@@ -48,8 +49,8 @@ test('kill -9 of `npm start` with open transactions and a capture at the desk; a
   const first = await GatewayProcess.start(env, 60_000, { direct: true });
   started.push(first);
   const spidControl = `http://127.0.0.1:${env['SIMULATOR_SPID_CONTROL_PORT']}`;
-  // The desk takes 8 s for the citizen's capture, so the kill finds it in CLIENT_CAPTURING.
-  const cfg = await fetch(`${spidControl}/config`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ timings: { clientCaptureMs: 8000 } }) });
+  // The desk takes 15 s for the citizen's capture, so the kill finds it in CLIENT_CAPTURING.
+  const cfg = await fetch(`${spidControl}/config`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ timings: { clientCaptureMs: 15_000 } }) });
   expect(cfg.status).toBe(200);
 
   const txs: string[] = [];
