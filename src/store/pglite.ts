@@ -31,12 +31,16 @@ export async function openPgliteStore(dataDir: string, opts: PgliteStoreOptions 
     const dir = resolve(dataDir, 'pglite');
     mkdirSync(dir, { recursive: true });
     const client = await PGlite.create(dir);
-    return await migrated(client, async () => {
+    const close = async () => {
       try {
         await client.close();
       } finally {
         await lock.release();
       }
+    };
+    return await migrated(client, close).catch(async (err: unknown) => {
+      await close().catch(() => undefined);
+      throw err;
     });
   } catch (err) {
     await lock.release();
