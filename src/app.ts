@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import type { Logger } from 'pino';
-import type { Config } from './config';
+import { simulatorStateDir, type Config } from './config';
 import { EventBus } from './events/bus';
 import { createMemoryWakeups } from './events/memory';
 import { createRedisWakeups } from './events/redis';
@@ -41,10 +41,15 @@ export interface Gateway {
   simulators: { provaDeVida?: ProvaDeVidaSimulator; spid?: SpidSimulator };
   /** Open transactions and captures found in the store and watched again at boot. */
   resumed: { transactions: number; captures: number };
+  /** Graceful and idempotent: see the order in `startGateway`. */
   close(): Promise<void>;
+  /** What `close()` is waiting for now (logged when the shutdown bound is exceeded). */
+  pending(): Record<string, string | number>;
 }
 
 export interface GatewayOptions {
+  /** The gateway can no longer run safely (its `DATA_DIR` lock was lost): the caller should shut it down. */
+  onFatal?: (reason: string) => void;
   /** Tests: every span goes to this exporter (tracing on without `OTEL_EXPORTER_OTLP_ENDPOINT`). */
   traceExporter?: SpanExporter | undefined;
 }
@@ -52,35 +57,55 @@ export interface GatewayOptions {
 /**
  * Wires the layers bottom-up: store → event bus → upstream clients →
  * scheduler and flows → GraphQL server. `close()` unwinds in reverse so that
- * nothing writes to a closed store.
+ * nothing writes to a closed store: first, together, the GraphQL server
+ * (stops accepting, WebSockets closed with 1001, in-flight requests finish)
+ * and the scheduler (no poll starts any more, running ones finish); then the
+ * upstream clients, the simulators (state saved, listeners closed), the event
+ * bus, Redis, and last the store (and its `DATA_DIR` lock).
  */
 export async function startGateway(config: Config, logger: Logger, opts: GatewayOptions = {}): Promise<Gateway> {
-  const cleanups: (() => Promise<void>)[] = [];
-  const close = async () => {
-    for (const fn of cleanups.reverse()) {
-      try {
-        await fn();
-      } catch (err) {
-        logger.warn({ err }, 'error during shutdown');
+  const cleanups: { name: string; fn: () => Promise<unknown> }[] = [];
+  const onClose = (name: string, fn: () => Promise<unknown>) => cleanups.push({ name, fn });
+  let closeStep = 'running';
+  let closing: Promise<void> | null = null;
+  const close = () =>
+    (closing ??= (async () => {
+      for (const { name, fn } of cleanups.reverse()) {
+        closeStep = name;
+        try {
+          await fn();
+        } catch (err) {
+          logger.warn({ err, step: name }, 'error during shutdown');
+        }
       }
-    }
-    cleanups.length = 0;
-  };
+      cleanups.length = 0;
+      closeStep = 'closed';
+    })());
+  let running: { server: RunningServer; polls: MemoryPollScheduler | null } | null = null;
+  const pending = (): Record<string, string | number> => ({
+    step: closeStep,
+    ...(running ? running.server.inFlight() : {}),
+    ...(running?.polls ? { pollsRunning: running.polls.running } : {}),
+  });
   try {
     // The SDK (~0.7 s to load) only when spans have somewhere to go.
     const tracing =
       config.tracing.otlpEndpoint || opts.traceExporter
         ? (require('./tracing-sdk') as typeof import('./tracing-sdk')).startTracing({ ...config.tracing, exporter: opts.traceExporter })
         : null;
-    if (tracing) cleanups.push(() => tracing.shutdown());
-    const store = config.databaseUrl ? await openPostgresStore(config.databaseUrl) : await openPgliteStore(config.dataDir);
-    cleanups.push(() => store.close());
+    if (tracing) onClose('tracing', () => tracing.shutdown());
+    const onLockLost = (err: Error) => {
+      logger.fatal({ err }, 'DATA_DIR lock lost (not refreshed in time): another process may take the data dir; stopping');
+      opts.onFatal?.('DATA_DIR lock lost');
+    };
+    const store = config.databaseUrl ? await openPostgresStore(config.databaseUrl) : await openPgliteStore(config.dataDir, { onLockLost });
+    onClose('store', () => store.close());
     store.useReportCipher(new ReportCipher(config.privacy.reportKey, config.privacy.reportOldKeys));
 
     // Scale-out: Redis carries only wake-ups (at-most-once); the log stays the truth,
     // and a periodic tail bounds how late a lost wake-up can make an event.
     const redis = config.redisUrl ? createRedisWakeups(config.redisUrl, { channelPrefix: config.redis.prefix }) : null;
-    if (redis) cleanups.push(() => redis.close());
+    if (redis) onClose('redis wake-ups', () => redis.close());
     // Read at scrape time, after `bus` and `scheduler` exist.
     const metrics = new Metrics({
       subscriberCount: () => bus.subscriberCount,
@@ -98,10 +123,11 @@ export async function startGateway(config: Config, logger: Logger, opts: Gateway
       safetyTailMs: redis ? config.redis.safetyTailMs : 0,
     });
     await bus.start();
-    cleanups.push(() => bus.stop());
+    onClose('event bus', () => bus.stop());
 
     const simulators: Gateway['simulators'] = {};
     let pdvBaseUrl = config.provaDeVida.baseUrl;
+    const stateDir = simulatorStateDir(config);
     if (config.simulators.enabled) {
       const sim = await startProvaDeVidaSimulator({
         port: config.simulators.pdvPort,
@@ -109,8 +135,9 @@ export async function startGateway(config: Config, logger: Logger, opts: Gateway
         clientId: config.provaDeVida.clientId,
         clientSecret: config.provaDeVida.clientSecret,
         answerAfterMs: config.simulators.answerAfterMs,
+        ...(stateDir ? { stateDir } : {}),
       });
-      cleanups.push(() => sim.close());
+      onClose('prova-de-vida simulator', () => sim.close());
       simulators.provaDeVida = sim;
       pdvBaseUrl = pdvBaseUrl ?? sim.url;
     }
@@ -123,8 +150,9 @@ export async function startGateway(config: Config, logger: Logger, opts: Gateway
         basePort: config.simulators.spidBasePort,
         controlPort: config.simulators.spidControlPort,
         remotePort: config.simulators.spidRemotePort,
+        ...(stateDir ? { stateDir } : {}),
       });
-      cleanups.push(() => sim.close());
+      onClose('spid simulator', () => sim.close());
       simulators.spid = sim;
       stationConfigs = sim.stations;
     }
@@ -141,9 +169,7 @@ export async function startGateway(config: Config, logger: Logger, opts: Gateway
         observer,
       }),
     }));
-    cleanups.push(async () => {
-      await Promise.all(stations.map((s) => s.api.close()));
-    });
+    onClose('spid clients', () => Promise.all(stations.map((s) => s.api.close())));
 
     const pdv: ProvaDeVidaApi = createProvaDeVidaClient({
       baseUrl: pdvBaseUrl,
@@ -155,7 +181,7 @@ export async function startGateway(config: Config, logger: Logger, opts: Gateway
       logger: logger.child({ upstream: 'provaDeVida' }),
       observer,
     });
-    cleanups.push(() => pdv.close());
+    onClose('prova-de-vida client', () => pdv.close());
 
     const bull = config.redisUrl
       ? new BullMqPollScheduler({
@@ -168,21 +194,22 @@ export async function startGateway(config: Config, logger: Logger, opts: Gateway
           onStalled: () => metrics.jobsStalled.inc(),
         })
       : null;
-    const metered = meteredScheduler(bull ?? new MemoryPollScheduler(config.poll, logger.child({ component: 'scheduler' })), metrics);
+    const memoryPolls = bull ? null : new MemoryPollScheduler(config.poll, logger.child({ component: 'scheduler' }));
+    const metered = meteredScheduler(bull ?? memoryPolls!, metrics);
     const scheduler: PollScheduler = tracing ? tracedScheduler(metered) : metered;
     const deps = { store, bus, scheduler, logger };
     const proofOfLife = new ProofOfLifeService(deps, pdv, config.provaDeVida.requester);
     const messages = new MessagesService(deps, pdv, { cnpj: config.provaDeVida.requester.cnpj, name: config.provaDeVida.requester.name });
     const captures = new CaptureService(deps, stations, { slowPollMs: config.spid.slowPollMs });
     await scheduler.start();
-    cleanups.push(() => scheduler.stop());
+    onClose('scheduler', () => scheduler.stop());
     await scheduler.cron('spid-resend-pending', config.spid.resendCron, () => captures.resendAllStations());
     const idempotency = new Idempotency(store);
     let rlRedis: Redis | null = null;
     if (config.redisUrl) {
       const client = new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
       rlRedis = client;
-      cleanups.push(async () => {
+      onClose('rate-limit redis', async () => {
         client.disconnect();
       });
     }
@@ -204,6 +231,8 @@ export async function startGateway(config: Config, logger: Logger, opts: Gateway
       logger,
       host: config.host,
       port: config.port,
+      // The shutdown bound (main.ts) decides when to give up; the HTTP drain does not cut requests sooner.
+      drainGraceMs: config.shutdownTimeoutMs,
       readiness: async () => {
         const [storeOk, redisOk, queueOk] = await Promise.all([
           store.ping().then(() => true, () => false),
@@ -213,9 +242,12 @@ export async function startGateway(config: Config, logger: Logger, opts: Gateway
         return { store: storeOk, ...(redis ? { redis: redisOk } : {}), ...(bull ? { queue: queueOk } : {}) };
       },
     });
-    cleanups.push(() => server.close());
+    // Together: no poll starts once draining begins, while in-flight requests and polls finish.
+    // (BullMQ: only its worker here; the queue closes later, after requests that may still add a poll job.)
+    onClose('http, websockets and polls', () => Promise.all([server.close(), bull ? bull.stopWorker() : scheduler.stop()]));
+    running = { server, polls: memoryPolls };
 
-    return { server, store, bus, scheduler, privacy, simulators, resumed, close };
+    return { server, store, bus, scheduler, privacy, simulators, resumed, close, pending };
   } catch (err) {
     await close();
     throw err;

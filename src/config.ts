@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { z } from 'zod';
 
 /**
@@ -35,6 +36,13 @@ const schema = z.object({
   JOB_STALLED_CHECK_MS: int(500, 600_000).default(30_000),
   /** Scale-out: read the event log this often even without a Redis wake-up (Redis pub/sub is at-most-once). @default 1000 */
   EVENT_SAFETY_TAIL_MS: int(50, 60_000).default(1000),
+  /**
+   * SIGTERM/SIGINT: how long the graceful shutdown may take (WebSockets closed with 1001, in-flight
+   * requests and polls finished, simulators and store closed). Past it, what was still pending is
+   * logged and the process exits 1. Keep it below the orchestrator's kill grace (Kubernetes: 30 s).
+   * @default 5000
+   */
+  SHUTDOWN_TIMEOUT_MS: int(100, 600_000).default(5000),
   /** pino level. @default 'info' */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
@@ -86,6 +94,12 @@ const schema = z.object({
   SIMULATOR_PDV_PORT: int(0, 65535).default(4010),
   /** Port of the Prova de Vida simulator's control API. @default 4011 */
   SIMULATOR_PDV_CONTROL_PORT: int(0, 65535).default(4011),
+  /**
+   * Where the simulators keep their state (JSON files, written atomically) so that a restart — even
+   * after kill -9 — completes every open flow. @default `DATA_DIR/simulators` for the in-process
+   * simulators (`npm start`; none with `DATA_DIR=memory://`); memory only for `npm run simulators`
+   */
+  SIMULATOR_STATE_DIR: z.string().min(1).optional(),
   /** Seconds before a simulated citizen answers. @default 5 */
   SIMULATOR_ANSWER_AFTER_SECONDS: z.coerce.number().min(0).max(3600).default(5),
 
@@ -199,6 +213,8 @@ export interface Config {
   redisUrl: string | undefined;
   redis: { prefix: string; jobLockMs: number; stalledCheckMs: number; safetyTailMs: number };
   logLevel: string;
+  /** Bound of the graceful shutdown (`SHUTDOWN_TIMEOUT_MS`). */
+  shutdownTimeoutMs: number;
   jwt: { secret: string; jwksUrl: string | undefined; jwksAlgorithms: string[]; issuer: string; audience: string; devTokens: boolean };
   graphql: {
     limits: { maxDepth: number; maxAliases: number; maxCost: number; maxTokens: number; maxDirectives: number };
@@ -217,6 +233,8 @@ export interface Config {
     pdvPort: number;
     pdvControlPort: number;
     answerAfterMs: number;
+    /** `SIMULATOR_STATE_DIR` as given (unset: see `simulatorStateDir`). */
+    stateDir: string | undefined;
     spidStations: number;
     spidBasePort: number;
     spidControlPort: number;
@@ -297,6 +315,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     redisUrl: e.REDIS_URL,
     redis: { prefix: e.REDIS_PREFIX, jobLockMs: e.JOB_LOCK_MS, stalledCheckMs: e.JOB_STALLED_CHECK_MS, safetyTailMs: e.EVENT_SAFETY_TAIL_MS },
     logLevel: e.LOG_LEVEL,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     jwt: {
       secret: e.JWT_SECRET ?? DEV_JWT_SECRET,
       jwksUrl: e.JWT_JWKS_URL,
@@ -328,6 +347,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       pdvPort: e.SIMULATOR_PDV_PORT,
       pdvControlPort: e.SIMULATOR_PDV_CONTROL_PORT,
       answerAfterMs: Math.round(e.SIMULATOR_ANSWER_AFTER_SECONDS * 1000),
+      stateDir: e.SIMULATOR_STATE_DIR,
       spidStations: e.SIMULATOR_SPID_STATIONS,
       spidBasePort: e.SIMULATOR_SPID_BASE_PORT,
       spidControlPort: e.SIMULATOR_SPID_CONTROL_PORT,
@@ -352,4 +372,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     tracing: { otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: e.OTEL_SERVICE_NAME },
   };
+}
+
+/** Where the in-process simulators keep their state: `SIMULATOR_STATE_DIR`, else `DATA_DIR/simulators`; none for a memory store. */
+export function simulatorStateDir(config: Pick<Config, 'dataDir' | 'simulators'>): string | undefined {
+  if (config.simulators.stateDir) return config.simulators.stateDir;
+  return config.dataDir.startsWith('memory://') ? undefined : join(config.dataDir, 'simulators');
 }

@@ -17,22 +17,38 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const logger = createLogger(config.logLevel);
-  const gw = await startGateway(config, logger);
+  // Before `gw` exists (lock lost during boot) there is nothing to drain: exit at once.
+  let booted = false;
+  const gw = await startGateway(config, logger, { onFatal: (reason) => (booted ? shutdown(reason, 1) : process.exit(1)) });
+  booted = true;
   const bootMs = Math.round(performance.now() - t0);
   logger.info({ bootMs, port: gw.server.port, store: gw.store.adapter, resumed: gw.resumed }, 'gateway ready');
 
+  // SIGTERM/SIGINT: the ordered close of startGateway, bounded by SHUTDOWN_TIMEOUT_MS. Past the bound,
+  // say what was still pending (the step, requests, sockets, polls) and exit 1 so the operator knows.
   let shuttingDown = false;
-  const shutdown = (signal: string) => {
+  function shutdown(reason: string, code = 0): void {
     if (shuttingDown) return;
     shuttingDown = true;
-    logger.info({ signal }, 'draining');
-    const force = setTimeout(() => process.exit(1), 15_000);
-    force.unref();
+    const t = performance.now();
+    logger.info({ reason, timeoutMs: config!.shutdownTimeoutMs }, 'draining');
+    // Not unref'd: if the close hung on a promise with nothing else left in the loop, the process must
+    // still exit 1 at the bound, not 0 because the loop went empty.
+    setTimeout(() => {
+      logger.error({ reason, pending: gw.pending(), timeoutMs: config!.shutdownTimeoutMs }, 'shutdown bound exceeded; exiting with work still pending');
+      process.exit(1);
+    }, config!.shutdownTimeoutMs);
     gw.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
+      () => {
+        logger.info({ reason, shutdownMs: Math.round(performance.now() - t) }, 'stopped');
+        process.exit(code);
+      },
+      (err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
     );
-  };
+  }
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
 

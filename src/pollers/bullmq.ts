@@ -168,6 +168,16 @@ export class BullMqPollScheduler implements PollScheduler {
     this.reconcileTimer.unref();
   }
 
+  /**
+   * Shutdown, first half: this instance takes no more polls or cron ticks and waits for its running
+   * ones; the queue stays open, so a request still draining can register its entity's poll job.
+   */
+  async stopWorker(): Promise<void> {
+    const worker = this.worker;
+    this.worker = null;
+    await worker?.close();
+  }
+
   /** Graceful: waits for the polls running on this instance, then closes the connections. */
   async stop(): Promise<void> {
     if (this.reconcileTimer) clearInterval(this.reconcileTimer);

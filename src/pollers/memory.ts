@@ -19,7 +19,10 @@ export class MemoryPollScheduler implements PollScheduler {
   private readonly handlers = new Map<string, PollHandler>();
   private readonly entries = new Map<string, Entry>();
   private stopped = true;
+  private stopping: Promise<void> | null = null;
   private readonly crons: Cron[] = [];
+  /** Polls and cron ticks running now: `stop()` waits for them, so none writes to a closed store. */
+  private readonly inFlight = new Set<Promise<unknown>>();
 
   constructor(
     private readonly policy: BackoffPolicy,
@@ -32,13 +35,30 @@ export class MemoryPollScheduler implements PollScheduler {
 
   async start(): Promise<void> {
     this.stopped = false;
+    this.stopping = null;
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    for (const c of this.crons.splice(0)) c.stop();
-    for (const e of this.entries.values()) if (e.timer) clearTimeout(e.timer);
-    this.entries.clear();
+  /** No poll or cron tick starts after this is called; resolves when the running ones have finished. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      this.stopped = true;
+      for (const c of this.crons.splice(0)) c.stop();
+      for (const e of this.entries.values()) if (e.timer) clearTimeout(e.timer);
+      this.entries.clear();
+      await Promise.allSettled([...this.inFlight]);
+    })();
+    return this.stopping;
+  }
+
+  /** Polls and cron ticks running right now. */
+  get running(): number {
+    return this.inFlight.size;
+  }
+
+  private track<T>(p: Promise<T>): Promise<T> {
+    this.inFlight.add(p);
+    void p.finally(() => this.inFlight.delete(p)).catch(() => undefined);
+    return p;
   }
 
   watchedCount(kind?: string): number {
@@ -52,8 +72,9 @@ export class MemoryPollScheduler implements PollScheduler {
     // protect: a tick that is still running when the next one comes is skipped, not stacked.
     this.crons.push(
       new Cron(pattern, { protect: true }, async () => {
+        if (this.stopped) return;
         try {
-          await handler();
+          await this.track(handler());
         } catch (err) {
           this.logger?.error({ err, job: name }, 'scheduled job failed');
         }
@@ -87,7 +108,7 @@ export class MemoryPollScheduler implements PollScheduler {
     entry.running = true;
     let result;
     try {
-      result = await handler(id, entry.meta);
+      result = await this.track(handler(id, entry.meta));
     } catch (err) {
       // The handler records nothing on failure; keep polling with backoff.
       this.logger?.warn({ err, kind, id }, 'poll failed; backing off');

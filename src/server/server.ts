@@ -31,6 +31,8 @@ export interface ServerOptions {
   graphql: Config['graphql'];
   /** Served at `GET /metrics` (Prometheus text format). */
   metrics?: Registry;
+  /** How long `close()` lets in-flight HTTP requests run before cutting their sockets. @default 10000 */
+  drainGraceMs?: number;
 }
 
 export interface RunningServer {
@@ -38,9 +40,14 @@ export interface RunningServer {
   wsUrl: string;
   port: number;
   httpServer: Server;
-  /** Stops accepting, lets in-flight requests finish, closes sockets (code 1001). */
+  /** Stops accepting, closes WebSockets (code 1001), lets in-flight requests finish, closes idle keep-alive sockets. Idempotent. */
   close(): Promise<void>;
+  /** What `close()` may still be waiting for (logged when the shutdown bound is exceeded). */
+  inFlight(): { httpRequests: number; websockets: number };
 }
+
+/** How long a WebSocket client gets to answer the 1001 close frame at shutdown. */
+const WS_CLOSE_GRACE_MS = 1000;
 
 type WsExtra = {
   socket: WebSocket;
@@ -63,6 +70,12 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const { schema, services, jwt, logger } = opts;
   const app = express();
   app.disable('x-powered-by');
+  let httpRequests = 0;
+  app.use((_req, res, next) => {
+    httpRequests++;
+    res.once('close', () => httpRequests--);
+    next();
+  });
   const httpServer = createServer(app);
   const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
   const formatError = formatErrorFor(logger);
@@ -216,17 +229,13 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
           };
         },
       },
-      ApolloServerPluginDrainHttpServer({ httpServer }),
-      {
-        async serverWillStart() {
-          return {
-            async drainServer() {
-              await wsCleanup.dispose();
-            },
-          };
-        },
-      },
+      // Stops accepting, ends idle keep-alive sockets at once and busy ones after their response;
+      // past the grace period the rest are cut. WebSockets are closed before this (see close()).
+      ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: opts.drainGraceMs ?? 10_000 }),
     ],
+    // The process's signal handling is main.ts's (one ordered shutdown). Apollo's own handler would
+    // stop the server behind its back, and a second stop() then waits forever on Apollo's barrier.
+    stopOnTerminationSignals: false,
   });
   await apollo.start();
 
@@ -330,14 +339,27 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     httpServer.listen(opts.port, opts.host, () => resolve());
   });
   const port = (httpServer.address() as AddressInfo).port;
+  let closing: Promise<void> | null = null;
   const shownHost = opts.host === '0.0.0.0' || opts.host === '::' ? 'localhost' : opts.host;
   return {
     url: `http://${shownHost}:${port}/graphql`,
     wsUrl: `ws://${shownHost}:${port}/graphql`,
     port,
     httpServer,
-    async close() {
-      await apollo.stop();
+    close() {
+      closing ??= (async () => {
+        // First the WebSockets, with 1001 "Going away" (clients reconnect elsewhere with afterSeq);
+        // the HTTP drain would otherwise end their sockets without a close frame.
+        // A client that never answers the close frame would hold its socket for ws's 30 s close timeout.
+        const stragglers = setTimeout(() => {
+          for (const ws of wsServer.clients) ws.terminate();
+        }, WS_CLOSE_GRACE_MS);
+        await wsCleanup.dispose();
+        clearTimeout(stragglers);
+        await apollo.stop();
+      })();
+      return closing;
     },
+    inFlight: () => ({ httpRequests, websockets: wsServer.clients.size }),
   };
 }

@@ -9,19 +9,67 @@ const TSX = resolve(ROOT, 'node_modules/.bin/tsx');
  * runs), for the scale-out tests: real processes share PostgreSQL and Redis,
  * and can be killed with SIGKILL.
  */
+export interface ProcessExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** `Date.now()` when the exit was seen. */
+  at: number;
+}
+
+export interface StartOptions {
+  /**
+   * Run `node --import tsx src/main.ts`, so the child IS the gateway: a signal
+   * (SIGKILL above all) reaches it directly. Through the tsx CLI the gateway is
+   * tsx's child, and a SIGKILL to tsx leaves it running — so a "killed"
+   * instance would go on renewing its locks and polling.
+   * @default true
+   */
+  direct?: boolean;
+}
+
+function spawnGateway(env: Record<string, string>, opts: StartOptions): ChildProcess {
+  const [cmd, args] = (opts.direct ?? true) ? [process.execPath, ['--import', 'tsx', 'src/main.ts']] : [TSX, ['src/main.ts']];
+  return spawn(cmd, args, {
+    cwd: ROOT,
+    env: { ...process.env, NODE_ENV: 'test', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', SIMULATORS: 'false', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
 export class GatewayProcess {
   private output = '';
+  /** Resolves when the process has exited (code or signal, and when). */
+  readonly exited: Promise<ProcessExit>;
   private constructor(
     readonly child: ChildProcess,
     readonly port: number,
-  ) {}
-
-  static start(env: Record<string, string>, timeoutMs = 60_000): Promise<GatewayProcess> {
-    const child = spawn(TSX, ['src/main.ts'], {
-      cwd: ROOT,
-      env: { ...process.env, NODE_ENV: 'test', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', SIMULATORS: 'false', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+  ) {
+    this.exited = new Promise((r) => {
+      if (child.exitCode !== null || child.signalCode !== null) r({ code: child.exitCode, signal: child.signalCode, at: Date.now() });
+      else child.once('exit', (code, signal) => r({ code, signal, at: Date.now() }));
     });
+  }
+
+  /** A gateway expected NOT to start: resolves with its exit and everything it printed. */
+  static run(env: Record<string, string>, timeoutMs = 60_000, opts: StartOptions = {}): Promise<ProcessExit & { output: string }> {
+    const child = spawnGateway(env, opts);
+    let output = '';
+    child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
+    child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
+    return new Promise((resolvePromise, reject) => {
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        reject(new Error(`gateway still running after ${timeoutMs} ms:\n${output.slice(-3000)}`));
+      }, timeoutMs);
+      child.once('exit', (code, signal) => {
+        clearTimeout(timer);
+        resolvePromise({ code, signal, at: Date.now(), output });
+      });
+    });
+  }
+
+  static start(env: Record<string, string>, timeoutMs = 60_000, opts: StartOptions = {}): Promise<GatewayProcess> {
+    const child = spawnGateway(env, opts);
     let out = '';
     return new Promise((resolvePromise, reject) => {
       const timer = setTimeout(() => {
@@ -50,7 +98,7 @@ export class GatewayProcess {
       };
       child.stdout?.on('data', onData);
       child.stderr?.on('data', (c: Buffer) => (out += c.toString()));
-      child.on('exit', (code) => {
+      child.once('exit', (code) => {
         clearTimeout(timer);
         reject(new Error(`gateway exited with ${code} before it was ready:\n${out.slice(-3000)}`));
       });

@@ -3,7 +3,8 @@ import type { AddressInfo, Socket } from 'node:net';
 import { handleControl } from './control';
 import { handleApi, isCreateRoute, matchRoute, type ApiConfig } from './api';
 import { BodyTooLarge, json, readBody, send, type Reply } from './http';
-import { PdvState, type Fault } from './state';
+import { SimStateFile } from '../persist';
+import { PdvState, type Fault, type PdvSnapshot } from './state';
 
 export { PDV_MAGIC_CPFS } from './magic';
 
@@ -35,6 +36,11 @@ export interface ProvaDeVidaSimulatorOptions {
   now?: () => Date;
   /** Silent by default. */
   logger?: ProvaDeVidaSimulatorLogger;
+  /**
+   * Keep transactions, messages, tokens and pending answers in `<stateDir>/prova-de-vida.json`
+   * (locked: one process per file), so a restart resumes them. @default memory only
+   */
+  stateDir?: string;
 }
 
 export interface ProvaDeVidaSimulator {
@@ -58,6 +64,12 @@ export async function startProvaDeVidaSimulator(opts: ProvaDeVidaSimulatorOption
     tokenTtlSeconds: opts.tokenTtlSeconds ?? 900,
   });
   const logger = opts.logger;
+  const file = opts.stateDir ? await SimStateFile.open<PdvSnapshot>(opts.stateDir, 'prova-de-vida', 'prova-de-vida simulator', () => state.snapshot()) : null;
+  const saved = file?.load();
+  if (saved) state.restore(saved);
+  if (file) state.onChange = () => file.touch();
+  // A changing request is answered after its change is on disk, as a real upstream answers after its commit.
+  const commit = (req: IncomingMessage): Promise<void> => (file && req.method !== 'GET' ? file.commit() : Promise.resolve());
   const cfg: ApiConfig = {
     clientId: opts.clientId ?? 'gateway-dev',
     clientSecret: opts.clientSecret ?? 'gateway-dev-secret',
@@ -75,13 +87,13 @@ export async function startProvaDeVidaSimulator(opts: ProvaDeVidaSimulatorOption
   };
 
   const api = createServer((req, res) => {
-    onApiRequest(state, cfg, req, res).catch((e: unknown) => {
+    onApiRequest(state, cfg, req, res, commit).catch((e: unknown) => {
       cfg.log({ err: String(e) }, 'simulator API handler failed');
       send(res, json(500, { status: 'INTERNAL_SERVER_ERROR', message: 'Erro interno' }));
     });
   });
   const control = createServer((req, res) => {
-    onControlRequest(state, req, res).catch((e: unknown) => {
+    onControlRequest(state, req, res, commit).catch((e: unknown) => {
       send(res, json(500, { error: String(e) }));
     });
   });
@@ -94,6 +106,7 @@ export async function startProvaDeVidaSimulator(opts: ProvaDeVidaSimulatorOption
   } catch (e) {
     api.close();
     control.close();
+    await file?.close();
     throw e;
   }
 
@@ -109,13 +122,15 @@ export async function startProvaDeVidaSimulator(opts: ProvaDeVidaSimulatorOption
     controlUrl: base(control),
     close() {
       closing ??= (async () => {
-        state.clearTimers(false);
         const done = Promise.all([closeServer(api), closeServer(control)]);
         // Keep-alive sockets would otherwise hold server.close() open until they time out.
         api.closeAllConnections();
         control.closeAllConnections();
         for (const s of sockets) s.destroy();
         sockets.clear();
+        // Saved before the timers go: pending answers are part of the state.
+        await file?.close();
+        state.clearTimers(false);
         await done;
       })();
       return closing;
@@ -137,7 +152,7 @@ function closeServer(server: Server): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()));
 }
 
-async function onApiRequest(state: PdvState, cfg: ApiConfig, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function onApiRequest(state: PdvState, cfg: ApiConfig, req: IncomingMessage, res: ServerResponse, commit: (req: IncomingMessage) => Promise<void>): Promise<void> {
   const method = req.method ?? 'GET';
   const url = new URL(req.url ?? '/', 'http://simulator');
   const match = matchRoute(method, url.pathname);
@@ -161,6 +176,7 @@ async function onApiRequest(state: PdvState, cfg: ApiConfig, req: IncomingMessag
   const authorization = req.headers.authorization;
   const reply = handleApi(state, cfg, { method, url, authorization, body }, match);
   cfg.log({ method, path: match.pattern, status: reply.status }, 'api request');
+  await commit(req);
 
   if (fault && fault.kind !== 'latency') deliverFault(req, res, fault, isCreateRoute(match.pattern));
   else send(res, reply);
@@ -179,7 +195,7 @@ function deliverFault(req: IncomingMessage, res: ServerResponse, fault: Fault, c
   send(res, reply);
 }
 
-async function onControlRequest(state: PdvState, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function onControlRequest(state: PdvState, req: IncomingMessage, res: ServerResponse, commit: (req: IncomingMessage) => Promise<void>): Promise<void> {
   let body: string;
   try {
     body = await readBody(req);
@@ -188,5 +204,7 @@ async function onControlRequest(state: PdvState, req: IncomingMessage, res: Serv
     return;
   }
   const url = new URL(req.url ?? '/', 'http://simulator');
-  send(res, handleControl(state, req.method ?? 'GET', url.pathname, body));
+  const reply = handleControl(state, req.method ?? 'GET', url.pathname, body);
+  await commit(req);
+  send(res, reply);
 }

@@ -102,6 +102,16 @@ export interface StateOptions {
 
 type AnswerResult = 'ok' | 'not_found' | 'conflict';
 
+/** What survives a restart (counters and faults are test controls: memory only). */
+export interface PdvSnapshot {
+  version: 1;
+  transactions: StoredTransaction[];
+  messages: StoredMessage[];
+  tokens: [string, number][];
+  /** Transaction id → when (epoch ms, wall clock) the simulated citizen answers. */
+  answersDue: [string, number][];
+}
+
 export class PdvState {
   readonly transactions = new Map<string, StoredTransaction>();
   readonly messages = new Map<string, StoredMessage>();
@@ -110,6 +120,10 @@ export class PdvState {
   faults: Fault[] = [];
   answerAfterMs: number;
   private readonly answerTimers = new Map<string, NodeJS.Timeout>();
+  /** Absolute due time of each pending answer, so a restart can schedule it again. */
+  private readonly answersDue = new Map<string, number>();
+  /** Called when state changes without a request (an answer timer fired): persistence hooks in here. */
+  onChange: (() => void) | undefined;
   /** Pending latency faults; released early on reset so no request hangs forever. */
   private readonly delays = new Set<{ timer: NodeJS.Timeout; release: () => void }>();
   private counters = emptyCounters();
@@ -178,8 +192,11 @@ export class PdvState {
   }
 
   private scheduleAnswer(id: string, afterMs: number): void {
+    this.answersDue.set(id, Date.now() + afterMs);
     const timer = setTimeout(() => {
       this.answerTimers.delete(id);
+      this.answersDue.delete(id);
+      this.onChange?.();
       const tx = this.transactions.get(id);
       if (!tx || tx.resposta || tx.cancelamento) return;
       // A citizen cannot answer a transaction that has already expired.
@@ -205,6 +222,7 @@ export class PdvState {
     const timer = this.answerTimers.get(id);
     if (timer) clearTimeout(timer);
     this.answerTimers.delete(id);
+    this.answersDue.delete(id);
   }
 
   answerNow(id: string, authorized: boolean, denialReason: DenialReason | number | undefined): AnswerResult {
@@ -302,8 +320,27 @@ export class PdvState {
     this.delays.clear();
   }
 
+  snapshot(): PdvSnapshot {
+    return {
+      version: 1,
+      transactions: [...this.transactions.values()],
+      messages: [...this.messages.values()],
+      tokens: [...this.tokens],
+      answersDue: [...this.answersDue],
+    };
+  }
+
+  /** Loads a snapshot; pending answers fire at their saved time (at once if it passed while down). */
+  restore(snap: PdvSnapshot): void {
+    for (const tx of snap.transactions) this.transactions.set(tx.id, tx);
+    for (const m of snap.messages) this.messages.set(m.id, m);
+    for (const [t, exp] of snap.tokens) this.tokens.set(t, exp);
+    for (const [id, due] of snap.answersDue) this.scheduleAnswer(id, Math.max(0, due - Date.now()));
+  }
+
   reset(): void {
     this.clearTimers(true);
+    this.answersDue.clear();
     this.transactions.clear();
     this.messages.clear();
     this.tokens.clear();

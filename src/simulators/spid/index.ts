@@ -9,7 +9,9 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { maskCpf } from '../../domain/cpf';
+import { SimStateFile } from '../persist';
 import { renderPdf } from './pdf';
+import { restoreWorld, snapshotWorld, type SpidSnapshot } from './snapshot';
 import { DEFAULT_TIMINGS, SimError, SpidWorld, Station, asObject, type CaptureKind, type SpidTimings } from './world';
 
 export { SPID_MAGIC_CPFS, DEFAULT_TIMINGS as SPID_DEFAULT_TIMINGS } from './world';
@@ -34,6 +36,11 @@ export interface SpidSimulatorOptions {
   stationTokens?: Record<string, string>;
   /** Clock for timestamps (report, results). @default () => new Date() */
   now?: () => Date;
+  /**
+   * Keep the stations and results in `<stateDir>/spid.json` (locked: one process per file), so a
+   * restart resumes every capture, pending send and remote link. @default memory only
+   */
+  stateDir?: string;
 }
 
 export interface SpidSimulator {
@@ -74,6 +81,8 @@ interface Route {
   pattern: RegExp;
   /** Counter key, e.g. `GET /capture/result/{tguid}`. */
   key: string;
+  /** Read-only: answered without waiting for a state write. */
+  read?: boolean;
   handle: (params: string[], body: unknown) => Reply;
 }
 
@@ -180,6 +189,12 @@ export async function startSpidSimulator(opts: SpidSimulatorOptions = {}): Promi
     const id = `station-${i}`;
     world.stations.set(id, new Station(id, `Station ${i}`, opts.stationTokens?.[id]));
   }
+  const file = opts.stateDir ? await SimStateFile.open<SpidSnapshot>(opts.stateDir, 'spid', 'spid simulator', () => snapshotWorld(world)) : null;
+  const saved = file?.load();
+  if (saved) restoreWorld(world, saved);
+  if (file) world.onChange = () => file.touch();
+  // A changing request is answered after its change is on disk, as a real upstream answers after its commit.
+  const commit = (route: Route | undefined): Promise<void> => (file && route && !route.read ? file.commit() : Promise.resolve());
 
   let faults: Fault[] = [];
   let oddities: Oddity[] = [];
@@ -201,7 +216,7 @@ export async function startSpidSimulator(opts: SpidSimulatorOptions = {}): Promi
   };
 
   const stationRoutes = (st: Station): Route[] => [
-    { method: 'GET', pattern: /^\/login\/status$/, key: 'GET /login/status', handle: () => ({ json: world.loginStatus(st) }) },
+    { method: 'GET', pattern: /^\/login\/status$/, key: 'GET /login/status', read: true, handle: () => ({ json: world.loginStatus(st) }) },
     {
       method: 'GET',
       pattern: /^\/login\/([^/]+)$/,
@@ -210,14 +225,15 @@ export async function startSpidSimulator(opts: SpidSimulatorOptions = {}): Promi
     },
     { method: 'GET', pattern: /^\/verify\/([^/]+)$/, key: 'GET /verify/{cpf}', handle: ([cpf]) => ({ json: { status: world.verify(st, cpf ?? '') } }) },
     { method: 'POST', pattern: /^\/enroll$/, key: 'POST /enroll', handle: (_, body) => ({ json: { status: world.enroll(st, body) } }) },
-    { method: 'GET', pattern: /^\/capture\/status$/, key: 'GET /capture/status', handle: () => ({ json: world.captureStatus(st) }) },
+    { method: 'GET', pattern: /^\/capture\/status$/, key: 'GET /capture/status', read: true, handle: () => ({ json: world.captureStatus(st) }) },
     { method: 'POST', pattern: /^\/capture\/operator$/, key: 'POST /capture/operator', handle: () => ({ json: { status: world.operatorCapture(st) } }) },
     { method: 'POST', pattern: /^\/capture\/send$/, key: 'POST /capture/send', handle: () => ({ json: world.send(st) }) },
-    { method: 'GET', pattern: /^\/capture\/result\/([^/]+)$/, key: 'GET /capture/result/{tguid}', handle: ([t]) => resultReply(t ?? '', 'PRESENTIAL') },
+    { method: 'GET', pattern: /^\/capture\/result\/([^/]+)$/, key: 'GET /capture/result/{tguid}', read: true, handle: ([t]) => resultReply(t ?? '', 'PRESENTIAL') },
     {
       method: 'GET',
       pattern: /^\/capture\/report\/([^/]+)$/,
       key: 'GET /capture/report/{tguid}',
+      read: true,
       handle: ([t]) => {
         const rec = world.report(t ?? '');
         const lines = [
@@ -237,7 +253,7 @@ export async function startSpidSimulator(opts: SpidSimulatorOptions = {}): Promi
     { method: 'POST', pattern: /^\/capture\/resend$/, key: 'POST /capture/resend', handle: () => ({ json: world.resend(st) }) },
     { method: 'POST', pattern: /^\/remote\/verify$/, key: 'POST /remote/verify', handle: (_, b) => ({ json: world.remoteStart(st, 'VERIFY', b) }) },
     { method: 'POST', pattern: /^\/remote\/enroll$/, key: 'POST /remote/enroll', handle: (_, b) => ({ json: world.remoteStart(st, 'ENROLL', b) }) },
-    { method: 'GET', pattern: /^\/remote\/result\/([^/]+)$/, key: 'GET /remote/result/{tguid}', handle: ([t]) => resultReply(t ?? '', 'REMOTE') },
+    { method: 'GET', pattern: /^\/remote\/result\/([^/]+)$/, key: 'GET /remote/result/{tguid}', read: true, handle: ([t]) => resultReply(t ?? '', 'REMOTE') },
   ];
 
   function match(routes: Route[], method: string, path: string): { route: Route; params: string[] } | null {
@@ -314,6 +330,7 @@ export async function startSpidSimulator(opts: SpidSimulatorOptions = {}): Promi
       // Only the word changes: the station's state goes on as if it had answered the usual one.
       reply = { ...reply, json: { ...(reply.json as Record<string, unknown>), status: odd.status } };
     }
+    await commit(found.route);
     if (reply.delayMs) await sleep(reply.delayMs);
     send(res, reply);
   }
@@ -329,13 +346,20 @@ export async function startSpidSimulator(opts: SpidSimulatorOptions = {}): Promi
   }
 
   const servers: http.Server[] = [];
+  // A port already taken: close what was opened and give the state file (and its lock) back.
+  const bind = (server: http.Server, port: number): Promise<number> =>
+    listen(server, port, host).catch(async (err: unknown) => {
+      for (const s of servers) s.close();
+      await file?.close();
+      throw err;
+    });
   const stations: SpidSimulator['stations'] = [];
   let index = 0;
   for (const st of world.stations.values()) {
     const routes = stationRoutes(st);
     const server = http.createServer({ keepAliveTimeout: 5000 }, handler((req, res) => serveStation(st, routes, req, res)));
     servers.push(server);
-    const port = await listen(server, opts.basePort ? opts.basePort + index : 0, host);
+    const port = await bind(server, opts.basePort ? opts.basePort + index : 0);
     stations.push({ id: st.id, name: st.name, baseUrl: `http://${host}:${port}${SPID_API_PREFIX}` });
     index++;
   }
@@ -351,6 +375,7 @@ export async function startSpidSimulator(opts: SpidSimulatorOptions = {}): Promi
       if (req.method === 'POST') {
         await readBody(req).catch(() => undefined);
         const answered = world.answer(tguid);
+        await file?.commit();
         return send(res, { json: { tguid, status: answered.status } });
       }
       const open = rec.status === 'WAITING_CLIENT';
@@ -363,13 +388,13 @@ export async function startSpidSimulator(opts: SpidSimulatorOptions = {}): Promi
     }),
   );
   servers.push(remoteServer);
-  const remotePort = await listen(remoteServer, opts.remotePort ?? 0, host);
+  const remotePort = await bind(remoteServer, opts.remotePort ?? 0);
   const remoteServiceUrl = `http://${host}:${remotePort}`;
   world.remoteServiceUrl = remoteServiceUrl;
 
   // ---- control API ------------------------------------------------------------
   const controlRoutes: Route[] = [
-    { method: 'GET', pattern: /^\/counters$/, key: 'counters', handle: () => ({ json: counters }) },
+    { method: 'GET', pattern: /^\/counters$/, key: 'counters', read: true, handle: () => ({ json: counters }) },
     {
       method: 'POST',
       pattern: /^\/counters\/reset$/,
@@ -383,6 +408,7 @@ export async function startSpidSimulator(opts: SpidSimulatorOptions = {}): Promi
       method: 'GET',
       pattern: /^\/stations$/,
       key: 'stations',
+      read: true,
       handle: () => ({
         json: [...world.stations.values()].map((st) => ({
           id: st.id,
@@ -507,7 +533,7 @@ export async function startSpidSimulator(opts: SpidSimulatorOptions = {}): Promi
         return { json: { ok: true } };
       },
     },
-    { method: 'GET', pattern: /^\/config$/, key: 'config-get', handle: () => ({ json: { timings: world.timings } }) },
+    { method: 'GET', pattern: /^\/config$/, key: 'config-get', read: true, handle: () => ({ json: { timings: world.timings } }) },
     { method: 'PUT', pattern: /^\/config$/, key: 'config', handle: (_, b) => ({ json: { timings: world.setTimings(asObject(b).timings) } }) },
   ];
   const controlServer = http.createServer(
@@ -520,11 +546,13 @@ export async function startSpidSimulator(opts: SpidSimulatorOptions = {}): Promi
         return send(res, { status: 404, json: errorBody(e) });
       }
       const body = method === 'GET' ? undefined : await readBody(req);
-      send(res, found.route.handle(found.params, body));
+      const reply = found.route.handle(found.params, body);
+      await commit(found.route);
+      send(res, reply);
     }),
   );
   servers.push(controlServer);
-  const controlPort = await listen(controlServer, opts.controlPort ?? 0, host);
+  const controlPort = await bind(controlServer, opts.controlPort ?? 0);
 
   let closed = false;
   return {
@@ -534,10 +562,9 @@ export async function startSpidSimulator(opts: SpidSimulatorOptions = {}): Promi
     async close() {
       if (closed) return;
       closed = true;
-      world.close();
       for (const t of sleepers) clearTimeout(t);
       sleepers.clear();
-      await Promise.all(
+      const done = Promise.all(
         servers.map(
           (server) =>
             new Promise<void>((resolve) => {
@@ -547,6 +574,10 @@ export async function startSpidSimulator(opts: SpidSimulatorOptions = {}): Promi
             }),
         ),
       );
+      // Saved before the timers go: scheduled steps are part of the state.
+      await file?.close();
+      world.close();
+      await done;
     },
   };
 }

@@ -93,14 +93,14 @@ export function requireCpf(value: unknown): string {
   return parsed.cpf;
 }
 
-interface Step {
+export interface Step {
   remaining: number;
   due: number;
   timer: NodeJS.Timeout | null;
   action: () => void;
 }
 
-interface Capture {
+export interface Capture {
   status: CaptureStatus;
   cpf: string | null;
   /** null: nothing to send (idle, or the operator authenticating before a remote capture). */
@@ -205,6 +205,8 @@ export class SpidWorld {
   /** `POST /pending/fix` without a tguid: the next resend (any station) succeeds for every pending capture. */
   fixAllNext = false;
   timings: SpidTimings;
+  /** Called after a scheduled step ran (state changed without a request): persistence hooks in here. */
+  onChange: (() => void) | undefined;
 
   constructor(
     private readonly initialTimings: SpidTimings,
@@ -282,10 +284,7 @@ export class SpidWorld {
 
   private startClientCapture(st: Station, cpf: string, kind: CaptureKind): void {
     st.capture = { status: 'CLIENT_CAPTURING', cpf, kind };
-    st.schedule('capture', this.timings.clientCaptureMs, () => {
-      const status: CaptureStatus = cpf === M.deskFailure ? 'CAPTURE_FAILED' : cpf === M.deskCancel ? 'CAPTURE_CANCELED' : 'CLIENT_CAPTURE_DONE';
-      st.capture = { ...st.capture, status };
-    });
+    this.schedule(st, 'capture', this.timings.clientCaptureMs);
   }
 
   captureStatus(st: Station): Capture {
@@ -299,9 +298,7 @@ export class SpidWorld {
     if (!st.active()) st.capture = { status: 'OPERATOR_CAPTURING', cpf: null, kind: null };
     else if (c.status === 'CLIENT_CAPTURE_DONE') st.capture = { ...c, status: 'OPERATOR_CAPTURING' };
     else throw wrongState(`Operator Capture is not allowed in ${c.status}`);
-    st.schedule('capture', this.timings.operatorCaptureMs, () => {
-      st.capture = { ...st.capture, status: 'OPERATOR_CAPTURE_DONE' };
-    });
+    this.schedule(st, 'capture', this.timings.operatorCaptureMs);
     return 'OPERATOR_CAPTURING';
   }
 
@@ -343,16 +340,46 @@ export class SpidWorld {
     this.setStatus(rec, 'PROCESSING');
     const t = this.timings;
     const ms = rec.kind === 'VERIFY' ? t.verifyProcessingMs : rec.cpf === M.slowEnroll ? t.slowEnrollProcessingMs : t.enrollProcessingMs;
-    st.schedule(`result:${rec.tguid}`, ms, () => {
-      if (rec.kind === 'VERIFY') {
-        this.setStatus(rec, rec.cpf === M.noMatch || !this.registered(rec.cpf) ? 'SEARCH_NOT_MATCH' : 'SEARCH_MATCH');
-      } else if (rec.cpf === M.enrollRejected) {
-        this.setStatus(rec, 'ENROLL_REJECTED');
-      } else {
-        this.enrolled.add(rec.cpf);
-        this.setStatus(rec, 'ENROLLED');
+    this.schedule(st, `result:${rec.tguid}`, ms);
+  }
+
+  /** Schedules a step; its action is derived from the key and the state when it runs (so a restart can rebuild it). */
+  schedule(st: Station, key: string, ms: number): void {
+    st.schedule(key, ms, this.stepAction(st, key));
+  }
+
+  /** What a scheduled step does, by key: `capture`, `result:<tguid>`, `answer:<tguid>`, `expire:<tguid>`. */
+  stepAction(st: Station, key: string): () => void {
+    const run = (): void => {
+      const [kind, tguid = ''] = key.split(/:(.*)/s);
+      const rec = this.results.get(tguid);
+      if (kind === 'capture') {
+        const { status: now, cpf } = st.capture;
+        if (now === 'OPERATOR_CAPTURING') st.capture = { ...st.capture, status: 'OPERATOR_CAPTURE_DONE' };
+        else if (now === 'CLIENT_CAPTURING') {
+          const status: CaptureStatus = cpf === M.deskFailure ? 'CAPTURE_FAILED' : cpf === M.deskCancel ? 'CAPTURE_CANCELED' : 'CLIENT_CAPTURE_DONE';
+          st.capture = { ...st.capture, status };
+        }
+      } else if (kind === 'result' && rec) {
+        if (rec.kind === 'VERIFY') {
+          this.setStatus(rec, rec.cpf === M.noMatch || !this.registered(rec.cpf) ? 'SEARCH_NOT_MATCH' : 'SEARCH_MATCH');
+        } else if (rec.cpf === M.enrollRejected) {
+          this.setStatus(rec, 'ENROLL_REJECTED');
+        } else {
+          this.enrolled.add(rec.cpf);
+          this.setStatus(rec, 'ENROLLED');
+        }
+      } else if (kind === 'answer' && rec?.status === 'WAITING_CLIENT') {
+        this.answer(tguid);
+      } else if (kind === 'expire' && rec) {
+        if (rec.status === 'WAITING_CLIENT') this.setStatus(rec, 'EXPIRED');
+        st.cancel(`answer:${tguid}`);
       }
-    });
+    };
+    return () => {
+      run();
+      this.onChange?.();
+    };
   }
 
   private setStatus(rec: ResultRecord, status: ResultRecord['status']): void {
@@ -406,12 +433,9 @@ export class SpidWorld {
     const rec = this.newResult(st, 'REMOTE', kind, cpf, typeof b.email === 'string' ? b.email : null);
     rec.status = 'WAITING_CLIENT';
     if (cpf !== M.linkNeverUsed && this.timings.remoteAnswerMs < this.timings.remoteLinkTtlMs) {
-      st.schedule(`answer:${rec.tguid}`, this.timings.remoteAnswerMs, () => this.answer(rec.tguid));
+      this.schedule(st, `answer:${rec.tguid}`, this.timings.remoteAnswerMs);
     }
-    st.schedule(`expire:${rec.tguid}`, this.timings.remoteLinkTtlMs, () => {
-      if (rec.status === 'WAITING_CLIENT') this.setStatus(rec, 'EXPIRED');
-      st.cancel(`answer:${rec.tguid}`);
-    });
+    this.schedule(st, `expire:${rec.tguid}`, this.timings.remoteLinkTtlMs);
     return { tguid: rec.tguid, url: `${this.remoteServiceUrl}/r/${rec.tguid}` };
   }
 
