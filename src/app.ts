@@ -169,6 +169,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
       logger,
       host: config.host,
       port: config.port,
+      trustProxy: config.trustProxy,
       readiness: async () => {
         const [storeOk, redisOk, queueOk] = await Promise.all([
           store.ping().then(() => true, () => false),

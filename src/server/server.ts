@@ -15,6 +15,9 @@ import { AuthError, bearerFrom, verifyToken, type AuthUser, type JwtSettings } f
 import { createContext, type Context, type Services } from '../../resolvers/context';
 import { formatErrorFor } from './errors';
 import { createLimits } from './limits';
+import { auditRefusedBody, chargeQuery, clientIpOf, guardPlugin } from './guard';
+import { auditRefusedOperation } from '../../resolvers/mutation-guard';
+import { serveReport } from './reports';
 import type { Config } from '../config';
 
 export interface ServerOptions {
@@ -30,6 +33,8 @@ export interface ServerOptions {
   graphql: Config['graphql'];
   /** Served at `GET /metrics` (Prometheus text format). */
   metrics?: Registry;
+  /** express `trust proxy` (see `Config['trustProxy']`). @default false */
+  trustProxy?: Config['trustProxy'];
 }
 
 export interface RunningServer {
@@ -62,6 +67,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const { schema, services, jwt, logger } = opts;
   const app = express();
   app.disable('x-powered-by');
+  app.set('trust proxy', opts.trustProxy ?? false);
+  // The same compiled trust function for WebSocket upgrades, which express never sees.
+  const trustFn = app.get('trust proxy fn') as (addr: string, hop: number) => boolean;
   const httpServer = createServer(app);
   const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
   const formatError = formatErrorFor(logger);
@@ -120,13 +128,17 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         }
       },
       // Apollo's parse/validate plugins do not run here: same token cap, armor rules and introspection switch.
-      onSubscribe: (ctx, id, payload) => {
+      onSubscribe: async (ctx, id, payload) => {
         const sub = ctx.extra.user?.sub;
         if (sub && (subscriptionsByUser.get(sub) ?? 0) >= opts.graphql.maxSubscriptionsPerUser) {
           return [new GraphQLError(`At most ${opts.graphql.maxSubscriptionsPerUser} subscriptions per user`, { extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' } })];
         }
+        const who = { user: ctx.extra.user ?? null, ip: clientIpOf(ctx.extra.request, trustFn) };
         const checked = limits.checkDocument(schema, payload.query);
-        if ('errors' in checked) return checked.errors;
+        if ('errors' in checked) {
+          if (checked.document) await auditRefusedOperation(services, who, checked.document, payload.operationName, 'GRAPHQL_VALIDATION_FAILED');
+          return checked.errors;
+        }
         if (!opts.graphql.introspection) {
           const errs = validate(schema, checked.document, [NoSchemaIntrospectionCustomRule]);
           if (errs.length) return errs.map((e) => new GraphQLError(e.message, { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }));
@@ -136,10 +148,13 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         if (!operation) return [new GraphQLError('Operation not found', { extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } })];
         const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], payload.variables ?? {});
         if (coerced.errors) {
+          await auditRefusedOperation(services, who, checked.document, payload.operationName, 'BAD_USER_INPUT');
           return coerced.errors.map(
             (e) => new GraphQLError(e.message, { extensions: { ...(e.originalError as { extensions?: object } | undefined)?.extensions, ...e.extensions, code: 'BAD_USER_INPUT' } }),
           );
         }
+        const overBudget = await chargeQuery(services, schema, who, checked.document, operation);
+        if (overBudget) return [overBudget];
         if (sub) {
           bump(subscriptionsByUser, sub, 1);
           ctx.extra.subscriptions?.add(id);
@@ -149,10 +164,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
           document: checked.document,
           variableValues: payload.variables ?? undefined,
           operationName: payload.operationName ?? undefined,
-          contextValue: createContext(ctx.extra.user ?? null, services, {
-            ip: ctx.extra.request.socket.remoteAddress ?? null,
-            idempotencyKey: null,
-          }),
+          contextValue: createContext(ctx.extra.user ?? null, services, { ip: who.ip, idempotencyKey: null }),
         };
       },
       onComplete: (ctx, id) => {
@@ -178,6 +190,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     allowBatchedHttpRequests: false,
     plugins: [
       ...limits.apollo.plugins,
+      guardPlugin(services),
       // Subscriptions live on graphql-ws; over HTTP they would run a resolver without an event.
       {
         async requestDidStart() {
@@ -249,28 +262,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     }
   });
 
-  // Report PDFs: same bearer auth as GraphQL (viewer and up); served from the store, never proxied.
-  app.get('/reports/:captureId', async (req, res) => {
-    const token = bearerFrom(req.headers.authorization);
-    try {
-      if (!token) throw new AuthError('UNAUTHENTICATED', 'Authentication required: send a bearer token');
-      await verifyToken(token, jwt);
-    } catch (err) {
-      res.status(401).set('www-authenticate', 'Bearer').json({ error: err instanceof AuthError ? err.message : 'Invalid token' });
-      return;
-    }
-    const id = String(req.params['captureId']).toLowerCase();
-    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id)) {
-      res.status(400).json({ error: 'captureId must be a UUID' });
-      return;
-    }
-    const pdf = await services.store.report(id);
-    if (!pdf) {
-      res.status(404).json({ error: 'No report for this capture (yet)' });
-      return;
-    }
-    res.status(200).set({ 'content-type': 'application/pdf', 'content-disposition': `attachment; filename="capture-${id}.pdf"`, 'cache-control': 'private, no-store' }).send(pdf);
-  });
+  // Report PDFs: operator and admin only, an operator within the stations of their token; every download audited.
+  app.get('/reports/:captureId', (req, res) => serveReport(req, res, { services, jwt }));
 
   const origins = opts.graphql.corsOrigins;
   if (origins.length) {
@@ -290,6 +283,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
             if (!token) throw new AuthError('UNAUTHENTICATED', 'Authorization must be "Bearer <token>"');
             user = await verifyToken(token, jwt);
           } catch (err) {
+            await auditRefusedBody(services, req.body, req.ip ?? null, opts.graphql.limits.maxTokens, 'UNAUTHENTICATED');
             const message = err instanceof AuthError ? err.message : 'Invalid token';
             throw new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
           }

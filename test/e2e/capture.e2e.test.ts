@@ -188,7 +188,7 @@ async function expectFlow(name: string, sub: Collector<Msg>, id: string, expecte
 async function expectReportDownload(captureId: string, downloadUrl: string | undefined): Promise<void> {
   expect(downloadUrl).toBe(`/reports/${captureId}`);
   const url = origin + downloadUrl!;
-  const ok = await fetch(url, { headers: { authorization: `Bearer ${await gw.token('viewer')}` } });
+  const ok = await fetch(url, { headers: { authorization: `Bearer ${await gw.token('operator')}` } });
   expect(ok.status).toBe(200);
   expect(ok.headers.get('content-type')).toMatch(/^application\/pdf/);
   const body = Buffer.from(await ok.arrayBuffer());

@@ -668,7 +668,7 @@ category('HTTP transport', (add) => {
   add('GET /reports/<not a uuid> with a token → 400 JSON, no file read', async () => {
     const r = await raw({ method: 'GET', path: '/reports/..%2F..%2Fetc%2Fpasswd', headers: { authorization: `Bearer ${await tok()}` } });
     expect(r.status).toBe(400);
-    expect(r.json).toEqual({ error: 'captureId must be a UUID' });
+    expect(r.json).toEqual({ error: 'captureId must be a UUID', code: 'BAD_USER_INPUT' });
   });
   add('GET /reports/<uuid> with a bad token → 401', async () => {
     const r = await raw({ method: 'GET', path: `/reports/${UUID0}`, headers: { authorization: 'Bearer garbage' } });
