@@ -666,7 +666,7 @@ category('HTTP transport', (add) => {
     expect(firstErr(r)?.message).toMatch(/apollo-require-preflight/);
   });
   add('GET /reports/<not a uuid> with a token → 400 JSON, no file read', async () => {
-    const r = await raw({ method: 'GET', path: '/reports/..%2F..%2Fetc%2Fpasswd', headers: { authorization: `Bearer ${await tok()}` } });
+    const r = await raw({ method: 'GET', path: '/reports/..%2F..%2Fetc%2Fpasswd', headers: { authorization: `Bearer ${await tok({ role: 'operator' })}` } });
     expect(r.status).toBe(400);
     expect(r.json).toEqual({ error: 'captureId must be a UUID', code: 'BAD_USER_INPUT' });
   });
