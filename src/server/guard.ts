@@ -13,11 +13,11 @@ import { operationCost } from './limits';
  * mutations refused before any field ran.
  */
 
-function rateLimited(retryAfterMs: number): GraphQLError {
+/** `http`: the status and header Apollo applies on HTTP (graphql-ws would send them to the client as-is). */
+function rateLimited(retryAfterMs: number, http: boolean): GraphQLError {
   const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
-  return new GraphQLError(`Query budget exhausted; retry in ${seconds} s`, {
-    extensions: { code: 'RATE_LIMITED', retryAfterSeconds: seconds, http: { status: 429, headers: new HeaderMap([['retry-after', String(seconds)]]) } },
-  });
+  const status = http ? { http: { status: 429, headers: new HeaderMap([['retry-after', String(seconds)]]) } } : {};
+  return new GraphQLError(`Query budget exhausted; retry in ${seconds} s`, { extensions: { code: 'RATE_LIMITED', retryAfterSeconds: seconds, ...status } });
 }
 
 /**
@@ -31,12 +31,13 @@ export async function chargeQuery(
   who: { user: AuthUser | null; ip: string | null },
   document: DocumentNode,
   operation: OperationDefinitionNode,
+  transport: 'http' | 'ws',
 ): Promise<GraphQLError | null> {
   if (operation.operation !== 'query') return null;
   const key = who.user ? `u:${who.user.sub}` : who.ip ? `ip:${who.ip}` : null;
   if (!key) return null;
   const decision = await services.rateLimiter.consumeQueryCost(key, operationCost(schema, document, operation));
-  return decision.ok ? null : rateLimited(decision.retryAfterMs);
+  return decision.ok ? null : rateLimited(decision.retryAfterMs, transport === 'http');
 }
 
 /** The Apollo (HTTP) side: query budget after the operation is resolved, refusal audit before the response. */
@@ -46,7 +47,7 @@ export function guardPlugin(services: Services): ApolloServerPlugin<Context> {
       return {
         async didResolveOperation(rc) {
           if (!rc.operation) return;
-          const refusal = await chargeQuery(services, rc.schema, { user: rc.contextValue.user, ip: rc.contextValue.request.ip }, rc.document, rc.operation);
+          const refusal = await chargeQuery(services, rc.schema, { user: rc.contextValue.user, ip: rc.contextValue.request.ip }, rc.document, rc.operation, 'http');
           if (refusal) throw refusal;
         },
         async willSendResponse(rc) {
