@@ -79,6 +79,7 @@ beforeAll(async () => {
   const stations = [...spid.sim.stations, { id: OFFLINE, name: 'Offline desk', baseUrl: 'http://127.0.0.1:9/gbs-spid-services/api' }];
   gw = await TestGateway.start({ pdvUrl: pdv.url, spidStations: JSON.stringify(stations) });
   origin = new URL(gw.url).origin;
+  // operator: Capture.remoteUrl (a capability link) is shown only to those who may act on the station.
   ws = await gw.wsClient('operator');
   for (const stationId of [S1, S2, S3]) {
     const r = await gw.ok(LoginOperatorDocument, { stationId, operatorCpf: OPERATOR });
