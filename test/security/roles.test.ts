@@ -172,12 +172,9 @@ const q = (label: string, field: string, query: string, variables: (() => Record
   ok,
 });
 const mu = (label: string, field: string, min: Role, query: string, variables: (() => Record<string, unknown>) | undefined, ok: (who: Role) => Outcome): Op => ({
-  field,
+  ...q(label, field, query, variables, ok),
   kind: 'mutation',
-  label,
   min,
-  doc: () => ({ query, ...(variables ? { variables: variables() } : {}) }),
-  ok,
 });
 
 const MATRIX: Op[] = [
