@@ -165,7 +165,7 @@ async function expectFlow(name: string, sub: Collector<Msg>, id: string, expecte
   expect(new Set(seqs).size).toBe(seqs.length);
   expect(sub.errors).toEqual([]);
 
-  const q = (await gw.ok(CaptureDocument, { id }, 'viewer')).capture!;
+  const q = (await gw.ok(CaptureDocument, { id }, 'operator')).capture!; // operator: remoteUrl is a capability link
   const lastStatus = [...expected].reverse().find((s) => !s.startsWith('REPORT_'))!;
   expect(q.status).toBe(lastStatus);
   expect(q.history.map(label)).toEqual(expected);
