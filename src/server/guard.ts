@@ -13,11 +13,11 @@ import { operationCost } from './limits';
  * mutations refused before any field ran.
  */
 
-/** `http`: the status and header Apollo applies on HTTP (graphql-ws would send them to the client as-is). */
-function rateLimited(retryAfterMs: number, http: boolean): GraphQLError {
+function rateLimited(retryAfterMs: number): GraphQLError {
   const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
-  const status = http ? { http: { status: 429, headers: new HeaderMap([['retry-after', String(seconds)]]) } } : {};
-  return new GraphQLError(`Query budget exhausted; retry in ${seconds} s`, { extensions: { code: 'RATE_LIMITED', retryAfterSeconds: seconds, ...status } });
+  return new GraphQLError(`Query budget exhausted; retry in ${seconds} s`, {
+    extensions: { code: 'RATE_LIMITED', retryAfterSeconds: seconds, http: { status: 429, headers: new HeaderMap([['retry-after', String(seconds)]]) } },
+  });
 }
 
 /**
@@ -31,13 +31,12 @@ export async function chargeQuery(
   who: { user: AuthUser | null; ip: string | null },
   document: DocumentNode,
   operation: OperationDefinitionNode,
-  transport: 'http' | 'ws',
 ): Promise<GraphQLError | null> {
   if (operation.operation !== 'query') return null;
   const key = who.user ? `u:${who.user.sub}` : who.ip ? `ip:${who.ip}` : null;
   if (!key) return null;
   const decision = await services.rateLimiter.consumeQueryCost(key, operationCost(schema, document, operation));
-  return decision.ok ? null : rateLimited(decision.retryAfterMs, transport === 'http');
+  return decision.ok ? null : rateLimited(decision.retryAfterMs);
 }
 
 /** The Apollo (HTTP) side: query budget after the operation is resolved, refusal audit before the response. */
@@ -47,7 +46,7 @@ export function guardPlugin(services: Services): ApolloServerPlugin<Context> {
       return {
         async didResolveOperation(rc) {
           if (!rc.operation) return;
-          const refusal = await chargeQuery(services, rc.schema, { user: rc.contextValue.user, ip: rc.contextValue.request.ip }, rc.document, rc.operation, 'http');
+          const refusal = await chargeQuery(services, rc.schema, { user: rc.contextValue.user, ip: rc.contextValue.request.ip }, rc.document, rc.operation);
           if (refusal) throw refusal;
         },
         async willSendResponse(rc) {

@@ -153,7 +153,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
             (e) => new GraphQLError(e.message, { extensions: { ...(e.originalError as { extensions?: object } | undefined)?.extensions, ...e.extensions, code: 'BAD_USER_INPUT' } }),
           );
         }
-        const overBudget = await chargeQuery(services, schema, who, checked.document, operation, 'ws');
+        const overBudget = await chargeQuery(services, schema, who, checked.document, operation);
         if (overBudget) return [overBudget];
         if (sub) {
           bump(subscriptionsByUser, sub, 1);

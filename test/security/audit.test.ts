@@ -7,6 +7,8 @@
  * read from the gateway's own store.
  */
 import { print } from 'graphql';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
 import { gt, sql } from 'drizzle-orm';
 import { RequestProofOfLifeDocument, SendMessageDocument, StartPresentialCaptureDocument } from '../__generated__/graphql';
 import { PDV_MAGIC_CPFS as CPF } from '../../src/simulators/provaDeVida';
@@ -142,6 +144,24 @@ describe('one audit record per attempt, for each way a mutation can end', () => 
     } finally {
       await limited.close();
     }
+  });
+});
+
+describe('over WebSocket too', () => {
+  const wsOnce = async (sub: string, role: 'viewer' | 'operator', query: string, variables: Record<string, unknown>) => {
+    const client = createClient({ url: gw.gw.server.wsUrl, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${await gw.token(role, sub)}` }, retryAttempts: 0 });
+    try {
+      return await new Promise<unknown>((resolve) => client.subscribe({ query, variables }, { next: resolve, error: resolve, complete: () => undefined }));
+    } finally {
+      await client.dispose();
+    }
+  };
+
+  test('a viewer mutation (refused by the auth checker) and a non-coercing variable (refused before execution) are audited', async () => {
+    const a = await oneRecord(() => wsOnce('aud-ws-viewer', 'viewer', REQUEST, { input: { cpf: CPF.authorizes, reason: 'ws' } }));
+    expect(a).toMatchObject({ actor: 'aud-ws-viewer', role: 'viewer', action: 'requestProofOfLife', result: 'FORBIDDEN' });
+    const b = await oneRecord(() => wsOnce('aud-ws-coerce', 'operator', REQUEST, { input: { cpf: 'x', reason: 'ws' } }));
+    expect(b).toMatchObject({ actor: 'aud-ws-coerce', role: 'operator', action: 'requestProofOfLife', result: 'BAD_USER_INPUT' });
   });
 });
 
