@@ -115,8 +115,9 @@ function mutationFields(document: DocumentNode, operationName: string | null | u
 /**
  * A mutation refused before any field ran (invalid token, a variable that
  * does not coerce — e.g. a malformed CPF —, a query over the depth/cost/alias
- * limits): one finished record per root field. Nothing ran, so a failed write
- * is only logged; the client already gets the refusal.
+ * limits): one finished record for the operation, its action the distinct
+ * root fields (`a,b`), so an alias bomb is one row, not hundreds. Nothing ran,
+ * so a failed write is only logged; the client already gets the refusal.
  */
 export async function auditRefusedOperation(
   services: Services,
@@ -126,9 +127,10 @@ export async function auditRefusedOperation(
   result: string,
 ): Promise<void> {
   if (who.context && guarded.has(who.context)) return;
-  for (const action of mutationFields(document, operationName)) {
-    await services.store
-      .audit({ actor: who.user?.sub ?? null, role: who.user?.role ?? null, action, target: null, ip: who.ip, result })
-      .catch((err: unknown) => services.logger.error({ err, action }, 'audit write failed'));
-  }
+  const fields = [...new Set(mutationFields(document, operationName))];
+  if (fields.length === 0) return;
+  const action = clean(fields.join(','));
+  await services.store
+    .audit({ actor: who.user?.sub ?? null, role: who.user?.role ?? null, action, target: null, ip: who.ip, result })
+    .catch((err: unknown) => services.logger.error({ err, action }, 'audit write failed'));
 }
