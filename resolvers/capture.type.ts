@@ -35,7 +35,7 @@ registerEnumType(CaptureEventType, { name: 'CaptureEventType' });
 export class CaptureReport {
   @Field(() => Int) size!: number;
   @Field(() => DateTimeScalar) fetchedAt!: Date;
-  @Field(() => String, { description: 'GET it with the same bearer token as GraphQL.' }) downloadUrl!: string;
+  @Field(() => String, { description: "GET it with the same bearer token as GraphQL: operators allowed on the capture's station, and admins (every download is audited)." }) downloadUrl!: string;
 }
 
 @ObjectType({ description: 'A biometric capture at a SPID station: presential (at the desk) or remote (a link to the citizen).' })
