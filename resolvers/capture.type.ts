@@ -1,7 +1,8 @@
-import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, Int, ObjectType, UseMiddleware, registerEnumType } from 'type-graphql';
 import { CAPTURE_STATUSES } from '../src/flows/capture';
 import type { CaptureRow } from '../src/store/schema';
 import { CPFScalar, DateTimeScalar, SafeIntScalar, UUIDScalar } from './scalars';
+import { CapabilityLink } from './station-scope';
 
 export const CaptureStatus = Object.fromEntries(CAPTURE_STATUSES.map((s) => [s, s])) as { [K in (typeof CAPTURE_STATUSES)[number]]: K };
 export type CaptureStatus = (typeof CAPTURE_STATUSES)[number];
@@ -34,7 +35,7 @@ registerEnumType(CaptureEventType, { name: 'CaptureEventType' });
 export class CaptureReport {
   @Field(() => Int) size!: number;
   @Field(() => DateTimeScalar) fetchedAt!: Date;
-  @Field(() => String, { description: 'GET it with the same bearer token as GraphQL.' }) downloadUrl!: string;
+  @Field(() => String, { description: "GET it with the same bearer token as GraphQL: operators allowed on the capture's station, and admins (every download is audited)." }) downloadUrl!: string;
 }
 
 @ObjectType({ description: 'A biometric capture at a SPID station: presential (at the desk) or remote (a link to the citizen).' })
@@ -49,7 +50,13 @@ export class Capture {
   @Field(() => String, { nullable: true, description: 'The station transaction id.' }) tguid!: string | null;
   @Field(() => CaptureStatus, { nullable: true, description: 'The final answer, once there is one.' }) result!: CaptureStatus | null;
   @Field(() => String, { nullable: true, description: 'VERIFIED, CAPTURE_ENQUEUED, CAPTURE_PENDING or RESENT; UNKNOWN when the station answered a word we do not know (the result is polled all the same).' }) sendOutcome!: string | null;
-  @Field(() => String, { nullable: true, description: "Remote capture: the URL to hand to the citizen's app." }) remoteUrl!: string | null;
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "Remote capture: the URL to hand to the citizen's app. A capability link (its holder can submit the capture): null unless you are an admin or an operator allowed on this capture's station.",
+  })
+  @UseMiddleware(CapabilityLink)
+  remoteUrl!: string | null;
   @Field(() => String, { nullable: true }) detail!: string | null;
   @Field(() => DateTimeScalar) createdAt!: Date;
   @Field(() => DateTimeScalar) updatedAt!: Date;

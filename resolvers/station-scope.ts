@@ -1,6 +1,26 @@
 import { GraphQLError } from 'graphql';
 import type { MiddlewareFn } from 'type-graphql';
+import { roleSatisfies, type AuthUser } from '../src/auth/jwt';
+import type { Capture } from './capture.type';
 import type { Context } from './context';
+
+/** Admins, and operators whose token allows the station (no `stations` claim = every station). */
+export function mayActOnStation(user: AuthUser | null, stationId: string): boolean {
+  if (!user) return false;
+  if (user.role === 'admin') return true;
+  return roleSatisfies(user.role, 'operator') && (!user.stations || user.stations.includes(stationId));
+}
+
+/**
+ * `Capture.remoteUrl` is a capability: whoever holds it can submit that
+ * citizen's capture. Only those who may act on the capture's station see it;
+ * everyone else reads null (on queries, subscriptions and replays alike).
+ */
+export const CapabilityLink: MiddlewareFn<Context> = async ({ context, root }, next) => {
+  const capture = root as Capture;
+  if (!mayActOnStation(context.user, capture.stationId)) return null;
+  return next();
+};
 
 /**
  * An operator whose token carries a `stations` claim may act only on those

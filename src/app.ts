@@ -233,6 +233,7 @@ export async function startGateway(config: Config, logger: Logger, opts: Gateway
       port: config.port,
       // The shutdown bound (main.ts) decides when to give up; the HTTP drain does not cut requests sooner.
       drainGraceMs: config.shutdownTimeoutMs,
+      trustProxy: config.trustProxy,
       readiness: async () => {
         const [storeOk, redisOk, queueOk] = await Promise.all([
           store.ping().then(() => true, () => false),

@@ -16,12 +16,21 @@ const int = (min: number, max: number) => z.coerce.number().int().min(min).max(m
 const BASE64_32 = /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/;
 
 const schema = z.object({
-  /** `production` turns off dev tokens and requires an explicit `JWT_SECRET`. @default 'development' */
+  /**
+   * `production` turns off dev tokens and simulators, and requires a real `JWT_SECRET` (or JWKS) and real
+   * Prova de Vida credentials. Unset means development, and the boot log says so.
+   * @default 'development'
+   */
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   /** HTTP and WebSocket port of the gateway (one port for both). @default 4000 */
   PORT: int(0, 65535).default(4000),
-  /** Interface to bind. @default '0.0.0.0' */
-  HOST: z.string().min(1).default('0.0.0.0'),
+  /**
+   * Interface to bind. Outside production the default is loopback, so a laptop's dev gateway (public dev
+   * secret, printed admin tokens) is not reachable from the network; any non-loopback bind refuses the dev
+   * secret and dev tokens.
+   * @default '127.0.0.1' outside production, '0.0.0.0' in production
+   */
+  HOST: z.string().min(1).optional(),
   /** Where the embedded PGlite store keeps its files (ignored when `DATABASE_URL` is set). @default './data' */
   DATA_DIR: z.string().min(1).default('./data'),
   /** PostgreSQL connection string; unset = embedded PGlite under `DATA_DIR`. @default unset */
@@ -68,6 +77,24 @@ const schema = z.object({
   RATE_LIMIT_USER_PER_MINUTE: int(1, 1_000_000).default(60),
   /** Mutations per client IP per minute. @default 120 */
   RATE_LIMIT_IP_PER_MINUTE: int(1, 1_000_000).default(120),
+  /**
+   * Query budget per user (anonymous: per IP) per minute, in cost units: 1 per selected field, 10 per field
+   * that asks an upstream (`Station.online`, `Station.loginStatus`, `Station.operatorCpf`); past it RATE_LIMITED.
+   * @default 20000
+   */
+  RATE_LIMIT_QUERY_COST_PER_MINUTE: int(1, 100_000_000).default(20_000),
+  /**
+   * Which proxies to believe for the client address (express `trust proxy`), so per-IP limits and the audit
+   * see the real client behind a load balancer via `X-Forwarded-For`: a hop count (`1` = one load balancer in
+   * front), or a comma-separated list of proxy addresses/subnets (`10.0.0.0/8,loopback`). `true` (trust any
+   * sender) is refused: every client could pick its own address.
+   * @default unset: X-Forwarded-For is ignored, the socket address is the client
+   */
+  TRUST_PROXY: z
+    .string()
+    .regex(/^(\d{1,2}|false|[0-9A-Za-z.:/]+(,[0-9A-Za-z.:/]+)*)$/, 'a hop count, or a comma-separated list of addresses/subnets')
+    .refine((v) => v !== 'true', 'true would trust any client; give a hop count or the proxy subnets')
+    .optional(),
   /** Browser origins allowed by CORS, comma-separated (`*` for any). @default unset: no CORS headers (same-origin only) */
   CORS_ORIGINS: z.string().optional(),
   /** HS256 secret for bearer tokens; required in production (min 32 chars). @default a fixed dev secret outside production */
@@ -110,9 +137,9 @@ const schema = z.object({
    * @default unset
    */
   PDV_BASE_URL: z.string().url().optional(),
-  /** OAuth2 client id issued by gov.br. @default 'gateway-dev' (the simulator's) */
+  /** OAuth2 client id issued by gov.br; production refuses the simulator's. @default 'gateway-dev' (the simulator's) */
   PDV_CLIENT_ID: z.string().min(1).default('gateway-dev'),
-  /** OAuth2 client secret issued by gov.br. @default 'gateway-dev-secret' (the simulator's) */
+  /** OAuth2 client secret issued by gov.br; production refuses the simulator's. @default 'gateway-dev-secret' (the simulator's) */
   PDV_CLIENT_SECRET: z.string().min(1).default('gateway-dev-secret'),
   /** `vbeta2` (the seed) or `vbeta4` (current manual: categories, denial reasons, cancel). @default 'vbeta4' */
   PDV_API_VERSION: z.enum(['vbeta2', 'vbeta4']).default('vbeta4'),
@@ -206,8 +233,12 @@ export type Env = z.input<typeof schema>;
 
 export interface Config {
   nodeEnv: 'development' | 'production' | 'test';
+  /** Why this mode and bind, for the boot log: e.g. `mode: development (NODE_ENV unset), bound to loopback`. */
+  modeSummary: string;
   port: number;
   host: string;
+  /** express `trust proxy`: false, a hop count, or proxy addresses/subnets. */
+  trustProxy: false | number | string[];
   dataDir: string;
   databaseUrl: string | undefined;
   redisUrl: string | undefined;
@@ -225,7 +256,7 @@ export interface Config {
     corsOrigins: string[];
     maxConnectionsPerUser: number;
     maxSubscriptionsPerUser: number;
-    rateLimit: { perUserPerMinute: number; perIpPerMinute: number };
+    rateLimit: { perUserPerMinute: number; perIpPerMinute: number; queryCostPerMinute: number };
   };
   poll: { intervalMs: number; factor: number; maxIntervalMs: number };
   simulators: {
@@ -273,8 +304,21 @@ export const DEV_JWT_SECRET = 'dev-only-secret-do-not-use-in-production-01234567
 export const DEV_PSEUDONYM_KEY = 'dev-only-pseudonym-key-do-not-use-in-production';
 /** Development only (base64 of 32 bytes): reports sealed with it are readable by anyone with this source. */
 export const DEV_REPORT_ENCRYPTION_KEY = 'ZGV2LW9ubHktcmVwb3J0LWtleS1ub3QtZm9yLXByb2Q=';
+/** The Prova de Vida simulator's OAuth2 client: fine against the simulator, a leak anywhere else. */
+export const SIMULATOR_PDV_CLIENT = { id: 'gateway-dev', secret: 'gateway-dev-secret' } as const;
 
 export class ConfigError extends Error {}
+
+/** 127.0.0.0/8, ::1 and `localhost`: nobody else on the network can connect. */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^(::ffff:)?127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+function parseTrustProxy(v: string | undefined): false | number | string[] {
+  if (v === undefined || v === 'false') return false;
+  if (/^\d{1,2}$/.test(v)) return Number(v);
+  return v.split(',');
+}
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   // Empty strings mean "unset": shells and compose files produce them easily.
@@ -286,8 +330,19 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const e = parsed.data;
   const production = e.NODE_ENV === 'production';
-  if (production && !e.JWT_SECRET && !e.JWT_JWKS_URL) {
-    throw new ConfigError('Invalid configuration:\n  JWT_SECRET: required in production (or JWT_JWKS_URL)');
+  const host = e.HOST ?? (production ? '0.0.0.0' : '127.0.0.1');
+  const loopback = isLoopback(host);
+  const devSecret = !e.JWT_JWKS_URL && (e.JWT_SECRET === undefined || e.JWT_SECRET === DEV_JWT_SECRET);
+  if (production && devSecret) {
+    throw new ConfigError('Invalid configuration:\n  JWT_SECRET: required in production (or JWT_JWKS_URL), and not the public dev secret');
+  }
+  if (!loopback && devSecret) {
+    throw new ConfigError(
+      `Invalid configuration:\n  JWT_SECRET: the public dev secret (and dev tokens) are refused on a non-loopback HOST (${host}); set JWT_SECRET or JWT_JWKS_URL, or bind 127.0.0.1`,
+    );
+  }
+  if (production && (e.PDV_CLIENT_ID === SIMULATOR_PDV_CLIENT.id || e.PDV_CLIENT_SECRET === SIMULATOR_PDV_CLIENT.secret)) {
+    throw new ConfigError('Invalid configuration:\n  PDV_CLIENT_ID/PDV_CLIENT_SECRET: the simulator\'s credentials are refused in production; set the ones gov.br issued');
   }
   const simulators = e.SIMULATORS ?? !production;
   if (!simulators && !e.PDV_BASE_URL) {
@@ -308,8 +363,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   return {
     nodeEnv: e.NODE_ENV,
+    modeSummary:
+      `mode: ${e.NODE_ENV} (${env['NODE_ENV'] ? 'NODE_ENV set' : 'NODE_ENV unset'}), ` +
+      `bound to ${loopback ? 'loopback' : `${host} (network)`}${e.HOST ? '' : ' (HOST unset)'}`,
     port: e.PORT,
-    host: e.HOST,
+    host,
+    trustProxy: parseTrustProxy(e.TRUST_PROXY),
     dataDir: e.DATA_DIR,
     databaseUrl: e.DATABASE_URL,
     redisUrl: e.REDIS_URL,
@@ -323,7 +382,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       issuer: e.JWT_ISSUER,
       audience: e.JWT_AUDIENCE,
       // Dev tokens are signed with the secret: pointless (and refused) once tokens come from a JWKS.
-      devTokens: !production && !e.JWT_JWKS_URL,
+      // Loopback only: a token printed on a console must not open a gateway others can reach.
+      devTokens: !production && !e.JWT_JWKS_URL && loopback,
     },
     graphql: {
       limits: {
@@ -339,7 +399,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       corsOrigins: (e.CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
       maxConnectionsPerUser: e.WS_MAX_CONNECTIONS_PER_USER,
       maxSubscriptionsPerUser: e.WS_MAX_SUBSCRIPTIONS_PER_USER,
-      rateLimit: { perUserPerMinute: e.RATE_LIMIT_USER_PER_MINUTE, perIpPerMinute: e.RATE_LIMIT_IP_PER_MINUTE },
+      rateLimit: {
+        perUserPerMinute: e.RATE_LIMIT_USER_PER_MINUTE,
+        perIpPerMinute: e.RATE_LIMIT_IP_PER_MINUTE,
+        queryCostPerMinute: e.RATE_LIMIT_QUERY_COST_PER_MINUTE,
+      },
     },
     poll: { intervalMs: e.POLL_INTERVAL_MS, factor: e.POLL_BACKOFF_FACTOR, maxIntervalMs: e.POLL_MAX_INTERVAL_MS },
     simulators: {

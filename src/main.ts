@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { signToken } from './auth/jwt';
 import { ConfigError, loadConfig } from './config';
 import { startGateway } from './app';
-import { createLogger } from './logger';
+import { createLogger, safeErrorText } from './logger';
 import { PDV_MAGIC_CPFS } from './simulators/provaDeVida';
 import { SPID_MAGIC_CPFS } from './simulators/spid';
 
@@ -17,6 +17,8 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const logger = createLogger(config.logLevel);
+  // Which mode and why, first thing: "development (NODE_ENV unset)" on a server is the classic open door.
+  logger.info({ mode: config.nodeEnv, host: config.host, devTokens: config.jwt.devTokens, simulators: config.simulators.enabled }, config.modeSummary);
   // Before `gw` exists (lock lost during boot) there is nothing to drain: exit at once.
   let booted = false;
   const gw = await startGateway(config, logger, { onFatal: (reason) => (booted ? shutdown(reason, 1) : process.exit(1)) });
@@ -56,6 +58,7 @@ async function main(): Promise<void> {
     '',
     `  Identity-flows gateway ready in ${bootMs} ms (store: ${gw.store.adapter}; resumed ${gw.resumed.transactions} open transactions, ${gw.resumed.captures} captures)`,
     `  GraphQL (HTTP + WebSocket):  ${gw.server.url}`,
+    `  ${config.modeSummary}`,
   ];
   if (gw.simulators.provaDeVida) {
     banner.push(`  Prova de Vida simulator:     ${gw.simulators.provaDeVida.url}   (control API: ${gw.simulators.provaDeVida.controlUrl})`);
@@ -91,6 +94,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`gateway failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.stderr.write(`gateway failed to start: ${safeErrorText(err instanceof Error ? err.message : String(err))}\n`);
   process.exit(1);
 });

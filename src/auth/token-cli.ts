@@ -10,7 +10,7 @@ async function main(): Promise<void> {
   }
   const config = loadConfig();
   if (!config.jwt.devTokens) {
-    process.stderr.write('Dev tokens are disabled when NODE_ENV=production: get a token from your identity provider.\n');
+    process.stderr.write('Dev tokens are disabled in production, with JWT_JWKS_URL, and on a non-loopback HOST: get a token from your identity provider.\n');
     process.exit(1);
   }
   const stations = stationList ? stationList.split(',').filter(Boolean) : undefined;

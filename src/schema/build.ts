@@ -6,7 +6,7 @@ import { authChecker } from '../../resolvers/auth-checker';
 import { CpfMasking } from '../../resolvers/cpf-masking';
 import { ErrorMapper } from '../../resolvers/errors';
 import { InputSanity } from '../../resolvers/input-sanity';
-import { MutationGuard } from '../../resolvers/mutation-guard';
+import { guardMutations } from '../../resolvers/mutation-guard';
 import { StationScope } from '../../resolvers/station-scope';
 import { AuditResolver } from '../../resolvers/audit.resolver';
 import { CaptureResolver, PersonCapturesResolver } from '../../resolvers/capture.resolver';
@@ -18,16 +18,21 @@ import { TransactionResolver } from '../../resolvers/transaction.resolver';
 
 export const RESOLVERS = [PersonResolver, PersonCapturesResolver, TransactionResolver, MessageResolver, CaptureResolver, StationResolver, AuditResolver, PrivacyResolver] as const;
 
-/** The executable schema; `schema/schema.graphql` is emitted from exactly this. */
-export function buildGatewaySchema(): Promise<GraphQLSchema> {
-  return buildSchema({
+/**
+ * The executable schema; `schema/schema.graphql` is emitted from exactly this.
+ * Mutation fields are wrapped (rate limit, fail-closed audit) outside
+ * type-graphql's chain, whose auth checker runs before any global middleware.
+ */
+export async function buildGatewaySchema(): Promise<GraphQLSchema> {
+  const schema = await buildSchema({
     resolvers: RESOLVERS,
     authChecker,
     authMode: 'error',
-    globalMiddlewares: [ErrorMapper, InputSanity, MutationGuard, StationScope, CpfMasking],
+    globalMiddlewares: [ErrorMapper, InputSanity, StationScope, CpfMasking],
     validate: { forbidUnknownValues: false },
     // Our subscriptions bring their own `subscribe` (log replay + live tail, see EventBus);
     // type-graphql still insists on a PubSub being present, so it gets an unused one.
     pubSub: createPubSub(),
   });
+  return guardMutations(schema);
 }

@@ -13,8 +13,9 @@ export function formatErrorFor(logger: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const code = formatted.extensions?.['code'];
     if (typeof code === 'string' && PUBLIC_CODES.has(code)) {
-      // Public errors keep their extensions, minus anything debug-ish.
-      const { stacktrace: _s, exception: _e, ...extensions } = formatted.extensions ?? {};
+      // Public errors keep their extensions, minus anything debug-ish, and minus `http` (status/headers
+      // for Apollo's HTTP response, which Apollo strips itself; graphql-ws would send it as-is).
+      const { stacktrace: _s, exception: _e, http: _h, ...extensions } = formatted.extensions ?? {};
       return { ...formatted, extensions };
     }
     const correlationId = randomUUID();

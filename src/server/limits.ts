@@ -1,5 +1,21 @@
 import { ApolloArmor } from '@escape.tech/graphql-armor';
-import { GraphQLError, parse, specifiedRules, validate, type DocumentNode, type GraphQLSchema, type ValidationRule } from 'graphql';
+import {
+  GraphQLError,
+  Kind,
+  getNamedType,
+  isCompositeType,
+  parse,
+  specifiedRules,
+  validate,
+  type DocumentNode,
+  type FragmentDefinitionNode,
+  type GraphQLCompositeType,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+  type ValidationContext,
+  type ValidationRule,
+} from 'graphql';
 
 /** Query limits, the same on HTTP and WebSocket. */
 export interface QueryLimits {
@@ -24,7 +40,7 @@ export interface Limits {
    * For graphql-ws, where Apollo plugins do not run: parse with the token
    * cap and validate with the same armor rules.
    */
-  checkDocument(schema: GraphQLSchema, query: string): { document: DocumentNode } | { errors: GraphQLError[] };
+  checkDocument(schema: GraphQLSchema, query: string): { document: DocumentNode } | { errors: GraphQLError[]; document?: DocumentNode };
 }
 
 export function createLimits(l: QueryLimits, opts: { hideSuggestions: boolean }): Limits {
@@ -39,6 +55,7 @@ export function createLimits(l: QueryLimits, opts: { hideSuggestions: boolean })
     blockFieldSuggestion: { enabled: opts.hideSuggestions },
   });
   const apollo = armor.protect();
+  apollo.validationRules.push(introspectionDepthRule);
   const rules: ValidationRule[] = [...specifiedRules, ...apollo.validationRules];
   return {
     apollo,
@@ -54,6 +71,7 @@ export function createLimits(l: QueryLimits, opts: { hideSuggestions: boolean })
       const errors = validate(schema, document, rules);
       if (errors.length) {
         return {
+          document,
           errors: errors.map(
             (e) =>
               new GraphQLError(opts.hideSuggestions ? e.message.replace(/ ?Did you mean[^?]*\?/g, '') : e.message, {
@@ -66,4 +84,81 @@ export function createLimits(l: QueryLimits, opts: { hideSuggestions: boolean })
       return { document };
     },
   };
+}
+
+/**
+ * graphql-armor's depth limit skips `__schema` (its `ignoreIntrospection`),
+ * and a 40-level `ofType { ofType { … } }` is then answered. Introspection
+ * gets its own bound instead of the normal one: the standard introspection
+ * query of graphql-js (GraphiQL, codegen, Apollo Sandbox) is exactly 15 deep.
+ */
+export const INTROSPECTION_MAX_DEPTH = 15;
+
+function selectionDepth(set: SelectionSetNode, fragments: Map<string, FragmentDefinitionNode>, seen: Set<string>): number {
+  let max = 0;
+  for (const s of set.selections) {
+    let d = 0;
+    if (s.kind === Kind.FIELD) d = s.selectionSet ? 1 + selectionDepth(s.selectionSet, fragments, seen) : 1;
+    else if (s.kind === Kind.INLINE_FRAGMENT) d = selectionDepth(s.selectionSet, fragments, seen);
+    else {
+      const f = fragments.get(s.name.value);
+      // A fragment cycle is reported by the standard NoFragmentCycles rule.
+      if (f && !seen.has(f.name.value)) d = selectionDepth(f.selectionSet, fragments, new Set([...seen, f.name.value]));
+    }
+    max = Math.max(max, d);
+  }
+  return max;
+}
+
+function introspectionDepthRule(context: ValidationContext) {
+  const doc = context.getDocument();
+  const fragments = new Map(doc.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]));
+  return {
+    Field(node: { name: { value: string }; selectionSet?: SelectionSetNode }) {
+      if ((node.name.value !== '__schema' && node.name.value !== '__type') || !node.selectionSet) return;
+      const depth = 1 + selectionDepth(node.selectionSet, fragments, new Set());
+      if (depth > INTROSPECTION_MAX_DEPTH) {
+        context.reportError(new GraphQLError(`Introspection depth ${depth} exceeds the limit of ${INTROSPECTION_MAX_DEPTH}`, { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }));
+      }
+    },
+  };
+}
+
+/** Fields that ask a station when selected (Login Status), priced higher in the query budget. */
+const UPSTREAM_FIELDS = new Set(['Station.online', 'Station.loginStatus', 'Station.operatorCpf']);
+/** Cost units of one such field: it is one HTTP call to a desk. */
+export const UPSTREAM_FIELD_COST = 10;
+
+/**
+ * The cost of one operation for the per-user query budget: 1 per selected
+ * field, `UPSTREAM_FIELD_COST` per field that reaches an upstream, fragments
+ * expanded where they are spread. Lists are not multiplied (their size is not
+ * known before running; pagination caps them).
+ */
+export function operationCost(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode): number {
+  const fragments = new Map(document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]));
+  const root = operation.operation === 'query' ? schema.getQueryType() : operation.operation === 'mutation' ? schema.getMutationType() : schema.getSubscriptionType();
+  const walk = (set: SelectionSetNode, parent: GraphQLCompositeType | null | undefined, seen: Set<string>): number => {
+    let cost = 0;
+    for (const s of set.selections) {
+      if (s.kind === Kind.FIELD) {
+        const field = parent && 'getFields' in parent ? parent.getFields()[s.name.value] : undefined;
+        cost += parent && UPSTREAM_FIELDS.has(`${parent.name}.${s.name.value}`) ? UPSTREAM_FIELD_COST : 1;
+        if (s.selectionSet) {
+          const t = field ? getNamedType(field.type) : undefined;
+          cost += walk(s.selectionSet, t && isCompositeType(t) ? t : null, seen);
+        }
+      } else if (s.kind === Kind.INLINE_FRAGMENT) {
+        const t = s.typeCondition ? schema.getType(s.typeCondition.name.value) : parent;
+        cost += walk(s.selectionSet, t && isCompositeType(t) ? t : null, seen);
+      } else {
+        const f = fragments.get(s.name.value);
+        if (!f || seen.has(f.name.value)) continue;
+        const t = schema.getType(f.typeCondition.name.value);
+        cost += walk(f.selectionSet, t && isCompositeType(t) ? t : null, new Set([...seen, f.name.value]));
+      }
+    }
+    return cost;
+  };
+  return walk(operation.selectionSet, root, new Set());
 }

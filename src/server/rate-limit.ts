@@ -6,18 +6,21 @@ export interface RateLimitConfig {
   perUserPerMinute: number;
   /** Mutations per client IP per minute. @default 120 */
   perIpPerMinute: number;
+  /** Query cost units per user (anonymous: per IP) per minute (see `operationCost`). @default 20000 */
+  queryCostPerMinute: number;
 }
 
 export type RateDecision = { ok: true } | { ok: false; retryAfterMs: number };
 
 /**
- * Per-user and per-IP limits on mutations: each one can notify a citizen or
- * start a capture at a desk. In-process for one instance; in Redis for a
- * cluster, so N instances do not grant N times the budget.
+ * Per-user and per-IP limits on mutations (each one can notify a citizen or
+ * start a capture at a desk), and a per-user cost budget on queries. In-process
+ * for one instance; in Redis for a cluster, so N instances do not grant N times the budget.
  */
 export class MutationRateLimiter {
   private readonly user: RateLimiterAbstract;
   private readonly ip: RateLimiterAbstract;
+  private readonly queryCost: RateLimiterAbstract;
 
   constructor(cfg: RateLimitConfig, redis?: { client: Redis; prefix: string }) {
     const make = (points: number, keyPrefix: string): RateLimiterAbstract =>
@@ -26,11 +29,21 @@ export class MutationRateLimiter {
         : new RateLimiterMemory({ keyPrefix, points, duration: 60 });
     this.user = make(cfg.perUserPerMinute, 'user');
     this.ip = make(cfg.perIpPerMinute, 'ip');
+    this.queryCost = make(cfg.queryCostPerMinute, 'qcost');
+  }
+
+  /** Spends `cost` units of the caller's query budget (reads call stations too: `Station.online`). */
+  async consumeQueryCost(key: string, cost: number): Promise<RateDecision> {
+    return this.decide(() => this.queryCost.consume(key, Math.max(1, cost)));
   }
 
   async consume(userKey: string | null, ipKey: string | null): Promise<RateDecision> {
+    return this.decide(() => Promise.all([userKey ? this.user.consume(userKey) : null, ipKey ? this.ip.consume(ipKey) : null]));
+  }
+
+  private async decide(spend: () => Promise<unknown>): Promise<RateDecision> {
     try {
-      await Promise.all([userKey ? this.user.consume(userKey) : null, ipKey ? this.ip.consume(ipKey) : null]);
+      await spend();
       return { ok: true };
     } catch (err) {
       if (err instanceof RateLimiterRes) return { ok: false, retryAfterMs: err.msBeforeNext };

@@ -15,6 +15,9 @@ import { AuthError, bearerFrom, verifyToken, type AuthUser, type JwtSettings } f
 import { createContext, type Context, type Services } from '../../resolvers/context';
 import { formatErrorFor } from './errors';
 import { createLimits } from './limits';
+import { auditRefusedBody, chargeQuery, clientIpOf, guardPlugin } from './guard';
+import { auditRefusedOperation } from '../../resolvers/mutation-guard';
+import { serveReport } from './reports';
 import type { Config } from '../config';
 import { graphqlSpanMiddleware, graphqlSpanPlugin } from '../tracing';
 
@@ -33,6 +36,8 @@ export interface ServerOptions {
   metrics?: Registry;
   /** How long `close()` lets in-flight HTTP requests run before cutting their sockets. @default 10000 */
   drainGraceMs?: number;
+  /** express `trust proxy` (see `Config['trustProxy']`). @default false */
+  trustProxy?: Config['trustProxy'];
 }
 
 export interface RunningServer {
@@ -76,6 +81,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     res.once('close', () => httpRequests--);
     next();
   });
+  app.set('trust proxy', opts.trustProxy ?? false);
+  // The same compiled trust function for WebSocket upgrades, which express never sees.
+  const trustFn = app.get('trust proxy fn') as (addr: string, hop: number) => boolean;
   const httpServer = createServer(app);
   const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
   const formatError = formatErrorFor(logger);
@@ -134,13 +142,17 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         }
       },
       // Apollo's parse/validate plugins do not run here: same token cap, armor rules and introspection switch.
-      onSubscribe: (ctx, id, payload) => {
+      onSubscribe: async (ctx, id, payload) => {
         const sub = ctx.extra.user?.sub;
         if (sub && (subscriptionsByUser.get(sub) ?? 0) >= opts.graphql.maxSubscriptionsPerUser) {
           return [new GraphQLError(`At most ${opts.graphql.maxSubscriptionsPerUser} subscriptions per user`, { extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' } })];
         }
+        const who = { user: ctx.extra.user ?? null, ip: clientIpOf(ctx.extra.request, trustFn) };
         const checked = limits.checkDocument(schema, payload.query);
-        if ('errors' in checked) return checked.errors;
+        if ('errors' in checked) {
+          if (checked.document) await auditRefusedOperation(services, who, checked.document, payload.operationName, 'GRAPHQL_VALIDATION_FAILED');
+          return checked.errors;
+        }
         if (!opts.graphql.introspection) {
           const errs = validate(schema, checked.document, [NoSchemaIntrospectionCustomRule]);
           if (errs.length) return errs.map((e) => new GraphQLError(e.message, { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }));
@@ -150,10 +162,13 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         if (!operation) return [new GraphQLError('Operation not found', { extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } })];
         const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], payload.variables ?? {});
         if (coerced.errors) {
+          await auditRefusedOperation(services, who, checked.document, payload.operationName, 'BAD_USER_INPUT');
           return coerced.errors.map(
             (e) => new GraphQLError(e.message, { extensions: { ...(e.originalError as { extensions?: object } | undefined)?.extensions, ...e.extensions, code: 'BAD_USER_INPUT' } }),
           );
         }
+        const overBudget = await chargeQuery(services, schema, who, checked.document, operation);
+        if (overBudget) return [overBudget];
         if (sub) {
           bump(subscriptionsByUser, sub, 1);
           ctx.extra.subscriptions?.add(id);
@@ -163,10 +178,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
           document: checked.document,
           variableValues: payload.variables ?? undefined,
           operationName: payload.operationName ?? undefined,
-          contextValue: createContext(ctx.extra.user ?? null, services, {
-            ip: ctx.extra.request.socket.remoteAddress ?? null,
-            idempotencyKey: null,
-          }),
+          contextValue: createContext(ctx.extra.user ?? null, services, { ip: who.ip, idempotencyKey: null }),
         };
       },
       onComplete: (ctx, id) => {
@@ -193,6 +205,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     plugins: [
       graphqlSpanPlugin<Context>(),
       ...limits.apollo.plugins,
+      guardPlugin(services),
       // Subscriptions live on graphql-ws; over HTTP they would run a resolver without an event.
       {
         async requestDidStart() {
@@ -260,40 +273,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     }
   });
 
-  // Reports: same bearer auth as GraphQL (viewer and up); served from the store, never proxied.
-  app.get('/reports/:captureId', async (req, res) => {
-    const token = bearerFrom(req.headers.authorization);
-    try {
-      if (!token) throw new AuthError('UNAUTHENTICATED', 'Authentication required: send a bearer token');
-      await verifyToken(token, jwt);
-    } catch (err) {
-      res.status(401).set('www-authenticate', 'Bearer').json({ error: err instanceof AuthError ? err.message : 'Invalid token' });
-      return;
-    }
-    const id = String(req.params['captureId']).toLowerCase();
-    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id)) {
-      res.status(400).json({ error: 'captureId must be a UUID' });
-      return;
-    }
-    const report = await services.store.report(id);
-    if (!report) {
-      res.status(404).json({ error: 'No report for this capture (yet)' });
-      return;
-    }
-    // The stored content type (a station may send another format than PDF), always as a download and
-    // never sniffed or rendered in our origin: the bytes come from the station.
-    const ext = report.contentType === 'application/pdf' ? 'pdf' : 'bin';
-    res
-      .status(200)
-      .set({
-        'content-type': report.contentType,
-        'content-disposition': `attachment; filename="capture-${id}.${ext}"`,
-        'cache-control': 'private, no-store',
-        'x-content-type-options': 'nosniff',
-        'content-security-policy': "default-src 'none'; sandbox",
-      })
-      .send(report.bytes);
-  });
+  // Report PDFs: operator and admin only, an operator within the stations of their token; every download audited.
+  app.get('/reports/:captureId', (req, res) => serveReport(req, res, { services, jwt }));
 
   const origins = opts.graphql.corsOrigins;
   if (origins.length) {
@@ -314,6 +295,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
             if (!token) throw new AuthError('UNAUTHENTICATED', 'Authorization must be "Bearer <token>"');
             user = await verifyToken(token, jwt);
           } catch (err) {
+            await auditRefusedBody(services, req.body, req.ip ?? null, opts.graphql.limits.maxTokens, 'UNAUTHENTICATED');
             const message = err instanceof AuthError ? err.message : 'Invalid token';
             throw new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
           }

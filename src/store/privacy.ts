@@ -175,6 +175,8 @@ export async function pseudonymizeEntities(tx: Db, cpf: string, pseudonym: strin
  */
 export async function pseudonymizeAuditTargets(tx: Db, cpf: string, pseudonym: string): Promise<number> {
   const [digits, formatted] = cpfSpellings(cpf);
+  // The audit table's trigger refuses every UPDATE but this one, which must announce itself (migration audit-append-only).
+  await tx.execute(sql`select set_config('idgw.audit_pseudonymise', 'on', true)`);
   const r = await tx
     .update(auditLog)
     .set({ target: replaceCpf(auditLog.target, cpf, pseudonym) })

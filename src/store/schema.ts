@@ -192,7 +192,12 @@ export const idempotencyKeys = pgTable(
   (t) => [primaryKey({ columns: [t.subject, t.key] }), index('idempotency_created_idx').on(t.createdAt)],
 );
 
-/** Who did what, for every mutation (queryable by admins). */
+/**
+ * Who did what, for every mutation attempt (queryable by admins). Append-only:
+ * a row is written PENDING before any side effect and gets its result once
+ * (the database trigger of migration 0003 refuses any other update, and every
+ * delete). See `Store.auditAttempt`.
+ */
 export const auditLog = pgTable(
   'audit_log',
   {
@@ -202,9 +207,10 @@ export const auditLog = pgTable(
     role: text('role'),
     action: text('action').notNull(),
     target: text('target'),
-    /** OK, or the error code. */
-    result: text('result').notNull(),
+    /** PENDING while the attempt runs (forever if the process died mid-way); then OK or the error code. */
+    result: text('result').notNull().default('PENDING'),
     ip: text('ip'),
+    finishedAt: ts('finished_at'),
   },
   (t) => [index('audit_at_idx').on(t.at), index('audit_actor_idx').on(t.actor, t.at)],
 );

@@ -97,6 +97,9 @@ export interface Cursor {
   id: string;
 }
 
+/** What the caller knows of a mutation attempt before it runs. */
+export type AuditEntryInput = Pick<AuditRow, 'actor' | 'role' | 'action' | 'target' | 'ip'>;
+
 export class Store {
   private cipher: ReportCipher | null = null;
 
@@ -442,8 +445,45 @@ export class Store {
 
   // ---- audit ------------------------------------------------------------------
 
-  async audit(entry: Omit<AuditRow, 'id' | 'at'>): Promise<void> {
-    await this.db.insert(auditLog).values(entry);
+  /**
+   * Appends one attempt, PENDING, before the mutation may do anything; its id
+   * is handed to `auditFinish`. A throw here means "not audited": the caller
+   * must not go on.
+   */
+  async auditAttempt(entry: AuditEntryInput): Promise<number> {
+    const [row] = await this.db.insert(auditLog).values({ ...entry, result: 'PENDING' }).returning({ id: auditLog.id });
+    return row!.id;
+  }
+
+  /**
+   * The one allowed transition of an audit row: PENDING → its result (and the
+   * target of the entity produced). Guarded in SQL (`result = 'PENDING'`) and by
+   * the `audit_log_append_only` trigger: a finished record cannot change.
+   */
+  async auditFinish(id: number, result: string, target: string | null): Promise<void> {
+    await this.db
+      .update(auditLog)
+      .set({ result, target, finishedAt: sql`now()` })
+      .where(and(eq(auditLog.id, id), eq(auditLog.result, 'PENDING')));
+  }
+
+  /** A finished record in one append (refusals decided before any work, report downloads). */
+  async audit(entry: AuditEntryInput & { result: string }): Promise<void> {
+    await this.db.insert(auditLog).values({ ...entry, finishedAt: sql`now()` });
+  }
+
+  /**
+   * The ONLY other write to audit rows: the retention job replaces a target
+   * (e.g. `cpf:***.***.009-57`) by its pseudonym. The trigger lets it through
+   * only inside this transaction's `idgw.audit_pseudonymise` flag, and only
+   * for `target`. Returns the number of rows rewritten.
+   */
+  async pseudonymiseAuditTargets(from: string, to: string): Promise<number> {
+    return this.db.transaction(async (tx) => {
+      await tx.execute(sql`select set_config('idgw.audit_pseudonymise', 'on', true)`);
+      const rows = await tx.update(auditLog).set({ target: to }).where(eq(auditLog.target, from)).returning({ id: auditLog.id });
+      return rows.length;
+    });
   }
 
   async listAudit(filter: { actor?: string | undefined; action?: string | undefined }, first: number, afterId: number | null): Promise<Page<AuditRow>> {

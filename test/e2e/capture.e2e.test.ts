@@ -79,7 +79,8 @@ beforeAll(async () => {
   const stations = [...spid.sim.stations, { id: OFFLINE, name: 'Offline desk', baseUrl: 'http://127.0.0.1:9/gbs-spid-services/api' }];
   gw = await TestGateway.start({ pdvUrl: pdv.url, spidStations: JSON.stringify(stations) });
   origin = new URL(gw.url).origin;
-  ws = await gw.wsClient('viewer');
+  // operator: Capture.remoteUrl (a capability link) is shown only to those who may act on the station.
+  ws = await gw.wsClient('operator');
   for (const stationId of [S1, S2, S3]) {
     const r = await gw.ok(LoginOperatorDocument, { stationId, operatorCpf: OPERATOR });
     expect(r.loginOperator).toMatchObject({ stationId, status: 'OPERATOR_OK', loggedIn: true, operatorCpf: OPERATOR_FMT });
@@ -164,7 +165,7 @@ async function expectFlow(name: string, sub: Collector<Msg>, id: string, expecte
   expect(new Set(seqs).size).toBe(seqs.length);
   expect(sub.errors).toEqual([]);
 
-  const q = (await gw.ok(CaptureDocument, { id }, 'viewer')).capture!;
+  const q = (await gw.ok(CaptureDocument, { id }, 'operator')).capture!; // operator: remoteUrl is a capability link
   const lastStatus = [...expected].reverse().find((s) => !s.startsWith('REPORT_'))!;
   expect(q.status).toBe(lastStatus);
   expect(q.history.map(label)).toEqual(expected);
@@ -188,7 +189,7 @@ async function expectFlow(name: string, sub: Collector<Msg>, id: string, expecte
 async function expectReportDownload(captureId: string, downloadUrl: string | undefined): Promise<void> {
   expect(downloadUrl).toBe(`/reports/${captureId}`);
   const url = origin + downloadUrl!;
-  const ok = await fetch(url, { headers: { authorization: `Bearer ${await gw.token('viewer')}` } });
+  const ok = await fetch(url, { headers: { authorization: `Bearer ${await gw.token('operator')}` } });
   expect(ok.status).toBe(200);
   expect(ok.headers.get('content-type')).toMatch(/^application\/pdf/);
   const body = Buffer.from(await ok.arrayBuffer());

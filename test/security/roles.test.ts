@@ -6,8 +6,10 @@
  * a broadcast sendMessage needs admin, a direct one operator).
  *
  * Below the minimum: UNAUTHENTICATED (anonymous) or FORBIDDEN. At or above:
- * any outcome but those two (NOT_FOUND, STATION_BUSY, WRONG_STATE… are fine
- * for made-up or busy ids). On WebSocket an anonymous client cannot even
+ * the operation's real success shape, or the one business error its
+ * arguments are built to meet (NOT_FOUND for a made-up id, STATION_BUSY on
+ * station-1, which the seeded capture holds for the whole run) — never
+ * INTERNAL_SERVER_ERROR, never "anything but an auth error". On WebSocket an anonymous client cannot even
  * connect (close 4401). Then CPF masking: a viewer sees `***.***.ddd-dd`
  * in query results and subscription payloads, an operator and an admin the
  * full CPF.
@@ -142,6 +144,9 @@ const codes = (r: Result) => (r.errors ?? []).map((e) => e.extensions?.code);
 
 // ---- the matrix -------------------------------------------------------------------------
 
+/** What an allowed caller gets: the field's data (exactly), or one named business error. */
+type Outcome = { data: unknown } | { code: string };
+
 interface Op {
   /** Schema field name (several rows for sendMessage: direct and broadcast). */
   field: string;
@@ -149,42 +154,94 @@ interface Op {
   label: string;
   min: Role;
   doc: () => { query: string; variables?: Record<string, unknown> };
+  ok: (who: Role) => Outcome;
 }
 
-const q = (label: string, field: string, query: string, variables?: () => Record<string, unknown>): Op => ({ field, kind: 'query', label, min: 'viewer', doc: () => ({ query, ...(variables ? { variables: variables() } : {}) }) });
-const mu = (label: string, field: string, min: Role, query: string, variables?: () => Record<string, unknown>): Op => ({ field, kind: 'mutation', label, min, doc: () => ({ query, ...(variables ? { variables: variables() } : {}) }) });
+/** A CPF as `who` reads it: masked for viewers. */
+const cpfAs = (who: Role, formatted: string) => (who === 'viewer' ? `***.***.${formatted.slice(8)}` : formatted);
+const UUID = expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+const data = (d: unknown): Outcome => ({ data: d });
+const busy: Outcome = { code: 'STATION_BUSY' };
+
+const q = (label: string, field: string, query: string, variables: (() => Record<string, unknown>) | undefined, ok: (who: Role) => Outcome): Op => ({
+  field,
+  kind: 'query',
+  label,
+  min: 'viewer',
+  doc: () => ({ query, ...(variables ? { variables: variables() } : {}) }),
+  ok,
+});
+const mu = (label: string, field: string, min: Role, query: string, variables: (() => Record<string, unknown>) | undefined, ok: (who: Role) => Outcome): Op => ({
+  ...q(label, field, query, variables, ok),
+  kind: 'mutation',
+  min,
+});
 
 const MATRIX: Op[] = [
   // Queries: @Authorized('viewer') on every one but auditLog (admin).
-  q('capture', 'capture', 'query($i: UUID!) { capture(id: $i) { id cpf } }', () => ({ i: ids.cap })),
-  q('captures', 'captures', 'query { captures(first: 5) { edges { node { id cpf } } } }'),
-  q('message', 'message', 'query($i: UUID!) { message(id: $i) { id cpf } }', () => ({ i: ids.msg })),
-  q('person', 'person', 'query($c: CPF!) { person(cpf: $c) { cpf } }', () => ({ c: TX_CPF })),
-  q('station', 'station', 'query { station(id: "station-1") { id operatorCpf } }'),
-  q('stations', 'stations', 'query { stations { id online } }'),
-  q('transaction', 'transaction', 'query($i: UUID!) { transaction(id: $i) { id cpf } }', () => ({ i: ids.tx })),
-  q('transactions', 'transactions', 'query { transactions(first: 5) { edges { node { id cpf } } } }'),
-  { ...q('auditLog', 'auditLog', 'query { auditLog(first: 5) { nodes { id action } } }'), min: 'admin' },
+  q('capture', 'capture', 'query($i: UUID!) { capture(id: $i) { id cpf } }', () => ({ i: ids.cap }), (w) => data({ capture: { id: ids.cap, cpf: cpfAs(w, CAP_CPF_FMT) } })),
+  q('captures', 'captures', 'query { captures(first: 50) { edges { node { id cpf } } } }', undefined, (w) =>
+    data({ captures: { edges: expect.arrayContaining([{ node: { id: ids.cap, cpf: cpfAs(w, CAP_CPF_FMT) } }]) } }),
+  ),
+  q('message', 'message', 'query($i: UUID!) { message(id: $i) { id cpf } }', () => ({ i: ids.msg }), (w) => data({ message: { id: ids.msg, cpf: cpfAs(w, MSG_CPF_FMT) } })),
+  q('person', 'person', 'query($c: CPF!) { person(cpf: $c) { cpf } }', () => ({ c: TX_CPF }), (w) => data({ person: { cpf: cpfAs(w, TX_CPF_FMT) } })),
+  q('station', 'station', 'query { station(id: "station-1") { id operatorCpf } }', undefined, (w) => data({ station: { id: 'station-1', operatorCpf: cpfAs(w, '200.000.003-70') } })),
+  q('stations', 'stations', 'query { stations { id online } }', undefined, () =>
+    data({ stations: ['station-1', 'station-2', 'station-3'].map((id) => ({ id, online: true })) }),
+  ),
+  q('transaction', 'transaction', 'query($i: UUID!) { transaction(id: $i) { id cpf } }', () => ({ i: ids.tx }), (w) => data({ transaction: { id: ids.tx, cpf: cpfAs(w, TX_CPF_FMT) } })),
+  q('transactions', 'transactions', 'query { transactions(first: 50) { edges { node { id cpf } } } }', undefined, (w) =>
+    data({ transactions: { edges: expect.arrayContaining([{ node: { id: ids.tx, cpf: cpfAs(w, TX_CPF_FMT) } }]) } }),
+  ),
+  {
+    ...q('auditLog', 'auditLog', 'query { auditLog(first: 5) { nodes { id action } } }', undefined, () =>
+      data({ auditLog: { nodes: Array.from({ length: 5 }, () => ({ id: expect.stringMatching(/^\d+$/), action: expect.any(String) })) } }),
+    ),
+    min: 'admin',
+  },
   // Unknown person id: export answers null, erasure NOT_FOUND (a real erasure would pseudonymise the rows other cells read).
-  { ...q('exportPersonData', 'exportPersonData', `query { exportPersonData(id: "${UUID0}") { person { id } } }`), min: 'admin' },
+  { ...q('exportPersonData', 'exportPersonData', `query { exportPersonData(id: "${UUID0}") { person { id } } }`, undefined, () => data({ exportPersonData: null })), min: 'admin' },
   // Mutations.
-  mu('cancelProofOfLife', 'cancelProofOfLife', 'admin', 'mutation($i: UUID!) { cancelProofOfLife(id: $i) { id status } }', () => ({ i: ids.tx })),
-  mu('deleteMessage', 'deleteMessage', 'operator', `mutation { deleteMessage(id: "${UUID0}") { id } }`),
-  mu('erasePerson', 'erasePerson', 'admin', `mutation { erasePerson(id: "${UUID0}") { personId } }`),
-  mu('enroll', 'enroll', 'operator', 'mutation { enroll(stationId: "station-3", cpf: "10000000280") { id } }'),
-  mu('loginOperator', 'loginOperator', 'operator', 'mutation($c: CPF!) { loginOperator(stationId: "station-2", operatorCpf: $c) { status } }', () => ({ c: OPERATOR_CPF })),
-  mu('requestProofOfLife', 'requestProofOfLife', 'operator', 'mutation($i: RequestProofOfLifeInput!) { requestProofOfLife(input: $i) { id } }', () => ({ i: { cpf: TX_CPF, reason: 'matrix', sealReuseWindowMinutes: 60 } })),
-  mu('resendPendingCaptures', 'resendPendingCaptures', 'admin', 'mutation { resendPendingCaptures(stationId: "station-1") { stationId } }'),
-  mu('sendCapture', 'sendCapture', 'operator', 'mutation($i: UUID!) { sendCapture(captureId: $i) { id } }', () => ({ i: ids.cap })),
-  mu('sendMessage (direct)', 'sendMessage', 'operator', 'mutation { sendMessage(input: { cpf: "12345678909", title: "t", content: "c" }) { id } }'),
-  mu('sendMessage (broadcast)', 'sendMessage', 'admin', 'mutation { sendMessage(input: { title: "t", content: "c" }) { id } }'),
-  mu('startOperatorCapture', 'startOperatorCapture', 'operator', 'mutation($i: UUID!) { startOperatorCapture(captureId: $i) { id } }', () => ({ i: ids.cap })),
-  mu('startPresentialCapture', 'startPresentialCapture', 'operator', 'mutation { startPresentialCapture(stationId: "station-2", cpf: "10000000280") { id } }'),
-  mu('startRemoteEnroll', 'startRemoteEnroll', 'operator', 'mutation { startRemoteEnroll(stationId: "station-3", cpf: "10000000280") { id } }'),
-  mu('startRemoteVerify', 'startRemoteVerify', 'operator', 'mutation { startRemoteVerify(stationId: "station-2", cpf: "10000000280") { id } }'),
+  mu('cancelProofOfLife', 'cancelProofOfLife', 'admin', 'mutation($i: UUID!) { cancelProofOfLife(id: $i) { id status } }', () => ({ i: ids.tx }), () =>
+    // Already answered (auto-authorised at creation): the transaction as it is, not cancelled.
+    data({ cancelProofOfLife: { id: ids.tx, status: 'AUTHORIZED' } }),
+  ),
+  mu('deleteMessage', 'deleteMessage', 'operator', `mutation { deleteMessage(id: "${UUID0}") { id } }`, undefined, () => ({ code: 'NOT_FOUND' })),
+  mu('erasePerson', 'erasePerson', 'admin', `mutation { erasePerson(id: "${UUID0}") { personId } }`, undefined, () => ({ code: 'NOT_FOUND' })),
+  mu('enroll', 'enroll', 'operator', 'mutation { enroll(stationId: "station-1", cpf: "10000000280") { id } }', undefined, () => busy),
+  mu('loginOperator', 'loginOperator', 'operator', 'mutation($c: CPF!) { loginOperator(stationId: "station-2", operatorCpf: $c) { status } }', () => ({ c: OPERATOR_CPF }), () =>
+    data({ loginOperator: { status: 'OPERATOR_OK' } }),
+  ),
+  mu('requestProofOfLife', 'requestProofOfLife', 'operator', 'mutation($i: RequestProofOfLifeInput!) { requestProofOfLife(input: $i) { id } }', () => ({ i: { cpf: TX_CPF, reason: 'matrix', sealReuseWindowMinutes: 60 } }), () =>
+    data({ requestProofOfLife: { id: UUID } }),
+  ),
+  mu('resendPendingCaptures', 'resendPendingCaptures', 'admin', 'mutation { resendPendingCaptures(stationId: "station-1") { stationId } }', undefined, () =>
+    data({ resendPendingCaptures: { stationId: 'station-1' } }),
+  ),
+  mu('sendCapture', 'sendCapture', 'operator', `mutation { sendCapture(captureId: "${UUID0}") { id } }`, undefined, () => ({ code: 'NOT_FOUND' })),
+  mu('sendMessage (direct)', 'sendMessage', 'operator', 'mutation { sendMessage(input: { cpf: "12345678909", title: "t", content: "c" }) { id } }', undefined, () => data({ sendMessage: { id: UUID } })),
+  mu('sendMessage (broadcast)', 'sendMessage', 'admin', 'mutation { sendMessage(input: { title: "t", content: "c" }) { id } }', undefined, () => data({ sendMessage: { id: UUID } })),
+  mu('startOperatorCapture', 'startOperatorCapture', 'operator', `mutation { startOperatorCapture(captureId: "${UUID0}") { id } }`, undefined, () => ({ code: 'NOT_FOUND' })),
+  mu('startPresentialCapture', 'startPresentialCapture', 'operator', 'mutation { startPresentialCapture(stationId: "station-1", cpf: "10000000280") { id } }', undefined, () => busy),
+  mu('startRemoteEnroll', 'startRemoteEnroll', 'operator', 'mutation { startRemoteEnroll(stationId: "station-1", cpf: "10000000280") { id } }', undefined, () => busy),
+  mu('startRemoteVerify', 'startRemoteVerify', 'operator', 'mutation { startRemoteVerify(stationId: "station-1", cpf: "10000000280") { id } }', undefined, () => busy),
   // Subscriptions: @Authorized('viewer'); afterSeq 0 replays, so an accepted one answers at once.
-  { field: 'captureStatusChanged', kind: 'subscription', label: 'captureStatusChanged', min: 'viewer', doc: () => ({ query: 'subscription($i: UUID) { captureStatusChanged(captureId: $i, afterSeq: 0) { seq capture { cpf } } }', variables: { i: ids.cap } }) },
-  { field: 'transactionResponseChanged', kind: 'subscription', label: 'transactionResponseChanged', min: 'viewer', doc: () => ({ query: 'subscription($i: UUID) { transactionResponseChanged(transactionId: $i, afterSeq: 0) { seq transaction { cpf } } }', variables: { i: ids.tx } }) },
+  {
+    field: 'captureStatusChanged',
+    kind: 'subscription',
+    label: 'captureStatusChanged',
+    min: 'viewer',
+    doc: () => ({ query: 'subscription($i: UUID) { captureStatusChanged(captureId: $i, afterSeq: 0) { seq capture { cpf } } }', variables: { i: ids.cap } }),
+    ok: (w) => data({ captureStatusChanged: { seq: expect.any(Number), capture: { cpf: cpfAs(w, CAP_CPF_FMT) } } }),
+  },
+  {
+    field: 'transactionResponseChanged',
+    kind: 'subscription',
+    label: 'transactionResponseChanged',
+    min: 'viewer',
+    doc: () => ({ query: 'subscription($i: UUID) { transactionResponseChanged(transactionId: $i, afterSeq: 0) { seq transaction { cpf } } }', variables: { i: ids.tx } }),
+    ok: (w) => data({ transactionResponseChanged: { seq: expect.any(Number), transaction: { cpf: cpfAs(w, TX_CPF_FMT) } } }),
+  },
 ];
 
 const cells = { http: 0, ws: 0 };
@@ -206,7 +263,12 @@ function expectCell(r: Result, who: Who, op: Op) {
     expect({ op: op.label, who, codes: got }).toEqual({ op: op.label, who, codes: [who === 'anonymous' ? 'UNAUTHENTICATED' : 'FORBIDDEN'] });
     expect(r.data?.[op.field] ?? null).toBeNull();
   } else {
-    expect({ op: op.label, who, authError: got.some((c) => c === 'UNAUTHENTICATED' || c === 'FORBIDDEN') }).toEqual({ op: op.label, who, authError: false });
+    const want = op.ok(who as Role);
+    if ('code' in want) {
+      expect({ op: op.label, who, codes: got, data: r.data?.[op.field] ?? null }).toEqual({ op: op.label, who, codes: [want.code], data: null });
+    } else {
+      expect({ op: op.label, who, codes: got, data: r.data }).toEqual({ op: op.label, who, codes: [], data: want.data });
+    }
   }
 }
 
@@ -241,7 +303,6 @@ describe('WebSocket', () => {
         }
         const r = await ws(who, query, variables);
         expectCell(r, who, op);
-        if (op.kind === 'subscription' && RANK[who] >= RANK[op.min]) expect(r.data?.[op.field]?.seq).toEqual(expect.any(Number));
       });
     }
   }
