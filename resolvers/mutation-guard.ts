@@ -42,7 +42,9 @@ export const MutationGuard: MiddlewareFn<Context> = async ({ context, info, args
   }
   try {
     const result: unknown = await next();
-    await services.store.audit({ ...base, target: targetOf(args, result), result: 'OK' }).catch((err: unknown) => services.logger.error({ err }, 'audit write failed'));
+    // A create whose upstream outcome is unknown answers with the entity in UNCONFIRMED: audited as such.
+    const unconfirmed = (result as { status?: unknown } | null)?.status === 'UNCONFIRMED';
+    await services.store.audit({ ...base, target: targetOf(args, result), result: unconfirmed ? 'UNCONFIRMED' : 'OK' }).catch((err: unknown) => services.logger.error({ err }, 'audit write failed'));
     return result;
   } catch (err) {
     await services.store

@@ -138,9 +138,10 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
       : null;
     const scheduler: PollScheduler = meteredScheduler(bull ?? new MemoryPollScheduler(config.poll, logger.child({ component: 'scheduler' })), metrics);
     const deps = { store, bus, scheduler, logger };
-    const proofOfLife = new ProofOfLifeService(deps, pdv, config.provaDeVida.requester);
-    const messages = new MessagesService(deps, pdv, { cnpj: config.provaDeVida.requester.cnpj, name: config.provaDeVida.requester.name });
-    const captures = new CaptureService(deps, stations, { slowPollMs: config.spid.slowPollMs });
+    const pdvTimeouts = { apiVersion: config.provaDeVida.apiVersion, upstreamTimeoutMs: config.provaDeVida.timeoutMs };
+    const proofOfLife = new ProofOfLifeService(deps, pdv, config.provaDeVida.requester, pdvTimeouts);
+    const messages = new MessagesService(deps, pdv, { cnpj: config.provaDeVida.requester.cnpj, name: config.provaDeVida.requester.name }, pdvTimeouts);
+    const captures = new CaptureService(deps, stations, { slowPollMs: config.spid.slowPollMs, stationTimeoutMs: config.spid.timeoutMs });
     await scheduler.start();
     cleanups.push(() => scheduler.stop());
     await scheduler.cron('spid-resend-pending', config.spid.resendCron, () => captures.resendAllStations());
@@ -158,6 +159,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
       await idempotency.sweep();
     });
     const resumed = { transactions: await proofOfLife.resume(), captures: await captures.resume() };
+    await messages.resume(); // message intents (SENDING) left by a crash
 
     const schema = await buildGatewaySchema();
     const server = await startServer({
