@@ -21,6 +21,8 @@ export class GatewayProcess {
       cwd: ROOT,
       env: { ...process.env, NODE_ENV: 'test', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', SIMULATORS: 'false', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group: tsx runs the gateway in a child node process, which a SIGKILL of tsx alone would orphan.
+      detached: true,
     });
     let out = '';
     return new Promise((resolvePromise, reject) => {
@@ -83,7 +85,9 @@ export class GatewayProcess {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return Promise.resolve();
     return new Promise((r) => {
       this.child.once('exit', () => r());
-      this.child.kill(sig);
+      // SIGKILL the whole group (tsx and the gateway under it); SIGTERM goes to tsx, which relays it once.
+      if (sig === 'SIGKILL' && this.child.pid !== undefined) process.kill(-this.child.pid, sig);
+      else this.child.kill(sig);
     });
   }
 }
