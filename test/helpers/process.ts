@@ -27,7 +27,7 @@ export class GatewayProcess {
     let out = '';
     return new Promise((resolvePromise, reject) => {
       const timer = setTimeout(() => {
-        child.kill('SIGKILL');
+        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
         reject(new Error(`gateway did not start in ${timeoutMs} ms:\n${out.slice(-3000)}`));
       }, timeoutMs);
       const onData = (chunk: Buffer) => {
