@@ -167,9 +167,12 @@ d('two gateway instances sharing PostgreSQL and Redis', () => {
       await raw(via.url, `mutation($s: String!, $c: CPF!) { startPresentialCapture(stationId: $s, cpf: $c) { id } }`, { s: st, c: SPID_MAGIC_CPFS.matches });
     }
     const ids: string[] = [];
+    const upstreamIds: string[] = [];
     for (let i = 0; i < 50; i++) {
       const via = i % 2 ? a : b;
-      ids.push((await gql(via.url, RequestProofOfLifeDocument, { input: { cpf: CPF.neverAnswers, reason: `dedupe ${i}` } })).requestProofOfLife.id);
+      const t = (await gql(via.url, RequestProofOfLifeDocument, { input: { cpf: CPF.neverAnswers, reason: `dedupe ${i}` } })).requestProofOfLife;
+      ids.push(t.id);
+      upstreamIds.push(t.upstreamId!);
     }
     const subs: Collector<Ev>[] = [];
     for (const inst of [a, b]) {
@@ -195,7 +198,7 @@ d('two gateway instances sharing PostgreSQL and Redis', () => {
       expect(n).toBeGreaterThanOrEqual(1);
     }
     for (const st of stations) await spid.control('POST', `/stations/${st}/resume`);
-    const reads = ids.map((id) => (after[id]?.reads ?? 0) - (before[id]?.reads ?? 0));
+    const reads = upstreamIds.map((id) => (after[id]?.reads ?? 0) - (before[id]?.reads ?? 0));
     const max = Math.max(...reads);
     const total = reads.reduce((x, y) => x + y, 0);
     const pollsOf = async (g: GatewayProcess) => {
