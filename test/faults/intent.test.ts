@@ -136,9 +136,15 @@ describe('capture steps in flight', () => {
     await gw.ok(LoginOperatorDocument, { stationId: station, operatorCpf: SPID_MAGIC_CPFS.operatorOk });
     // The Verify is cut: the gateway cannot know whether the station started.
     await spid.control('POST', '/faults', { station, route: 'GET /verify/*', kind: 'reset', count: 1 });
+    const verifies = async () => (await spid.counters()).byStation[station]?.byRoute['GET /verify/{cpf}'] ?? 0;
+    const v0 = await verifies();
+    const vars = { stationId: station, cpf: SPID_MAGIC_CPFS.matches, idempotencyKey: 'stuck-start-0001' };
     const t0 = Date.now();
-    const first = await gw.request(StartPresentialCaptureDocument, { stationId: station, cpf: SPID_MAGIC_CPFS.matches });
+    const first = await gw.request(StartPresentialCaptureDocument, vars);
     expect(first.errors?.[0]?.extensions?.['code']).toBe('UPSTREAM_UNAVAILABLE');
+    // The key is kept (the station may have started): no second Verify while the outcome is open.
+    const retried = await gw.request(StartPresentialCaptureDocument, vars);
+    expect(retried.errors?.[0]?.extensions?.['code']).toBe('IDEMPOTENCY_IN_PROGRESS');
     const listed = await gw.ok(CapturesDocument, { stationId: station, first: 1 }, 'viewer');
     const stuck = listed.captures.edges[0]!.node;
     expect(stuck.status).toBe('STARTING');
@@ -156,6 +162,10 @@ describe('capture steps in flight', () => {
     process.stdout.write(`[measure] stuck STARTING → FAILED after ${elapsed} ms (station timeout ${SPID_TIMEOUT_MS} ms + 2000 ms margin)\n`);
     expect(elapsed).toBeGreaterThanOrEqual(SPID_TIMEOUT_MS);
     expect(failed.detail).toBe('the station never started the capture');
+    // Settled: the retry with the same key gets that capture, still without a second Verify.
+    const settled = await gw.ok(StartPresentialCaptureDocument, vars);
+    expect(settled.startPresentialCapture).toMatchObject({ id: stuck.id, status: 'FAILED' });
+    expect((await verifies()) - v0).toBe(1);
 
     const next = await gw.ok(StartPresentialCaptureDocument, { stationId: station, cpf: SPID_MAGIC_CPFS.matches, autoAdvance: false });
     expect(next.startPresentialCapture.status).toBe('CLIENT_CAPTURING');
