@@ -65,7 +65,7 @@ export class Idempotency {
         await this.store.completeIdempotency(args.subject, key, args.kind, result.id);
         return result;
       } catch (err) {
-        await this.releaseUnlessActed(args.subject, key, err);
+        await this.releaseUnlessActed(args.subject, key, err, load);
         throw err;
       }
     }
@@ -91,10 +91,11 @@ export class Idempotency {
    * After a failed first call: keep the key when it is tied to an intent and
    * the upstream may have acted; otherwise let a retry run again.
    */
-  private async releaseUnlessActed(subject: string, key: string, err: unknown): Promise<void> {
+  private async releaseUnlessActed<T extends { status?: string }>(subject: string, key: string, err: unknown, load: (id: string) => Promise<T | null>): Promise<void> {
     try {
       const rec = await this.store.idempotencyRecord(subject, key);
-      if (rec?.resultId && mayHaveActed(err)) return;
+      // FAILED: the flow itself established that nothing took effect (e.g. the poll job could not be registered before the POST).
+      if (rec?.resultId && mayHaveActed(err) && (await load(rec.resultId))?.status !== 'FAILED') return;
       await this.store.releaseIdempotency(subject, key);
     } catch {
       // The store is failing too: the key stays IN_PROGRESS until its TTL, which errs on the safe side.
