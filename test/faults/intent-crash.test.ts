@@ -1,7 +1,8 @@
 /**
  * kill -9 of a real gateway process while the Prova de Vida simulator holds
- * its create in flight (the transaction already exists upstream, the answer
- * has not come back), then a restart on the same DATA_DIR (embedded PGlite):
+ * its creates in flight (a transaction and a message already exist upstream,
+ * the answers have not come back), then a restart on the same DATA_DIR
+ * (embedded PGlite):
  * - no orphan: the transaction the upstream holds has its row here;
  * - nothing done twice: the simulator saw one create, also after a retry
  *   with the same idempotency key;
@@ -13,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print } from 'graphql';
-import { RequestProofOfLifeDocument, TransactionsDocument } from '../__generated__/graphql';
+import { PersonDocument, RequestProofOfLifeDocument, SendMessageDocument, TransactionsDocument } from '../__generated__/graphql';
 import { signToken, type Role } from '../../src/auth/jwt';
 import { loadConfig } from '../../src/config';
 import { PDV_MAGIC_CPFS as CPF } from '../../src/simulators/provaDeVida';
@@ -39,6 +40,7 @@ function gql<R, V>(url: string, doc: TypedDocumentNode<R, V>, variables: V, role
 /** The create's timeout: the intent is UNCONFIRMED once 4 × this + 2 s have passed without an answer. */
 const PDV_TIMEOUT_MS = 5000;
 const CREATE_ROUTE = 'POST /api/vbeta1/transacoes';
+const MESSAGE_ROUTE = 'POST /api/vbeta1/mensagens';
 
 let pdv: PdvSim;
 let dataDir: string;
@@ -64,20 +66,27 @@ afterAll(async () => {
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
-test('kill -9 during a held create, restart: one row (UNCONFIRMED in the API and the audit log), one create upstream, the key kept', async () => {
+test('kill -9 during a held create and a held message, restart: one row each (UNCONFIRMED in the API and the audit log), one create upstream, the keys kept', async () => {
   const first = await GatewayProcess.start(env);
   procs.push(first);
   const before = (await pdv.counters()).byRoute[CREATE_ROUTE] ?? 0;
+  const messagesBefore = (await pdv.counters()).byRoute[MESSAGE_ROUTE] ?? 0;
   // The simulator creates the transaction at once (the citizen is notified) and holds the answer.
   await pdv.control('POST', '/faults', { route: CREATE_ROUTE, kind: 'latency', latencyMs: 120_000, processed: true, count: 1 });
   const input = { cpf: CPF.authorizes, reason: 'crash mid-create', idempotencyKey: 'crash-key-0001' };
   const inFlight = gql(first.url, RequestProofOfLifeDocument, { input }).catch(() => 'no answer' as const);
+  await pdv.control('POST', '/faults', { route: MESSAGE_ROUTE, kind: 'latency', latencyMs: 120_000, processed: true, count: 1 });
+  const message = { cpf: CPF.authorizes, title: 'Aviso', content: 'crash mid-send', idempotencyKey: 'crash-key-0002' };
+  const messageInFlight = gql(first.url, SendMessageDocument, { input: message }).catch(() => 'no answer' as const);
 
   const upstreamHas = async () => (await pdv.control<{ id: string; motivo: string }[]>('GET', '/transactions')).filter((t) => t.motivo === input.reason);
   const [held] = await eventually(async () => ((await upstreamHas()).length === 1 ? upstreamHas() : null), 10_000);
+  // The message route is counted as the request arrives; it is stored in the same tick.
+  await eventually(async () => ((await pdv.counters()).byRoute[MESSAGE_ROUTE] ?? 0) > messagesBefore, 10_000);
   const killedAt = Date.now();
   await first.kill();
   expect(await inFlight).toBe('no answer');
+  expect(await messageInFlight).toBe('no answer');
 
   const second = await GatewayProcess.start(env);
   procs.push(second);
@@ -118,4 +127,21 @@ test('kill -9 during a held create, restart: one row (UNCONFIRMED in the API and
   expect(((await pdv.counters()).byRoute[CREATE_ROUTE] ?? 0) - before).toBe(1);
   expect(await upstreamHas()).toHaveLength(1);
   expect(await rows()).toHaveLength(1);
+
+  // The message: one row, UNCONFIRMED (same deadline), audited, and its retry sends nothing.
+  const messages = async () => (await gql(second.url, PersonDocument, { cpf: CPF.authorizes }, 'viewer')).data?.person?.messages ?? [];
+  const [msg] = await eventually(async () => {
+    const list = await messages();
+    return list.length === 1 && list[0]!.status === 'UNCONFIRMED' ? list : null;
+  }, 30_000, 200);
+  const msgAudit = await post<{ auditLog: { nodes: { role: string | null; target: string | null; result: string }[] } }>(
+    second.url,
+    `query { auditLog(action: "sendMessage", first: 20) { nodes { role target result } } }`,
+    {},
+    'admin',
+  );
+  expect(msgAudit.data?.auditLog.nodes).toEqual([{ role: 'reconciler', target: `Message:${msg!.id}`, result: 'UNCONFIRMED' }]);
+  const msgRetry = await gql(second.url, SendMessageDocument, { input: message });
+  expect(msgRetry.data?.sendMessage).toMatchObject({ id: msg!.id, status: 'UNCONFIRMED' });
+  expect(((await pdv.counters()).byRoute[MESSAGE_ROUTE] ?? 0) - messagesBefore).toBe(1);
 }, 120_000);
