@@ -29,7 +29,7 @@ async function main(): Promise<void> {
     const sub = Collector.subscribe(ws, TransactionResponseChangedDocument, { transactionId: t.id });
     await sleep(500 + Math.random() * 5000);
     const t0 = performance.now();
-    await pdv.control('POST', `/transactions/${t.id}/answer`, { authorized: true });
+    await pdv.control('POST', `/transactions/${t.upstreamId}/answer`, { authorized: true });
     await sub.waitFor((e) => e.transactionResponseChanged.type === 'AUTHORIZED', 60_000);
     samples.push(performance.now() - t0);
     sub.stop();

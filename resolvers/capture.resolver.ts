@@ -12,6 +12,7 @@ import { decodeCursor, encodeCursor, PageArgs } from './pagination';
 import { Person } from './person.type';
 import { CPFScalar, SafeIntScalar, UUIDScalar } from './scalars';
 import { CaptureConnection, ResendResult, Station } from './station.type';
+import type { IntentHook } from '../src/flows/record';
 import { idempotent } from './idempotency';
 
 @ArgsType()
@@ -133,32 +134,32 @@ export class CaptureResolver {
   })
   async startPresentialCapture(@Args(() => StartPresentialArgs) a: StartPresentialArgs, @Ctx() ctx: Context): Promise<Capture> {
     const input = { stationId: a.stationId, cpf: a.cpf, kind: 'VERIFY' as const, enrollIfNotFound: a.enrollIfNotFound, autoAdvance: a.autoAdvance };
-    return Capture.from(await this.once(ctx, 'startPresentialCapture', input, a.idempotencyKey, () => ctx.services.captures.startPresential(input, ctx.user?.sub ?? null)));
+    return Capture.from(await this.once(ctx, 'startPresentialCapture', input, a.idempotencyKey, (onIntent) => ctx.services.captures.startPresential(input, ctx.user?.sub ?? null, onIntent)));
   }
 
   @Authorized('operator')
   @Mutation(() => Capture, { description: 'Starts an enroll directly (e.g. after SEARCH_NOT_MATCH).' })
   async enroll(@Args(() => EnrollArgs) a: EnrollArgs, @Ctx() ctx: Context): Promise<Capture> {
     const input = { stationId: a.stationId, cpf: a.cpf, kind: 'ENROLL' as const, enrollIfNotFound: false, autoAdvance: a.autoAdvance, name: a.name ?? undefined };
-    return Capture.from(await this.once(ctx, 'enroll', input, a.idempotencyKey, () => ctx.services.captures.startPresential(input, ctx.user?.sub ?? null)));
+    return Capture.from(await this.once(ctx, 'enroll', input, a.idempotencyKey, (onIntent) => ctx.services.captures.startPresential(input, ctx.user?.sub ?? null, onIntent)));
   }
 
   @Authorized('operator')
   @Mutation(() => Capture, { description: 'Operator capture first, then a remote verify link for the citizen (Capture.remoteUrl).' })
   async startRemoteVerify(@Args(() => RemoteArgs) a: RemoteArgs, @Ctx() ctx: Context): Promise<Capture> {
     const input = { stationId: a.stationId, cpf: a.cpf, kind: 'VERIFY' as const, email: a.email ?? null };
-    return Capture.from(await this.once(ctx, 'startRemoteVerify', input, a.idempotencyKey, () => ctx.services.captures.startRemote(input, ctx.user?.sub ?? null)));
+    return Capture.from(await this.once(ctx, 'startRemoteVerify', input, a.idempotencyKey, (onIntent) => ctx.services.captures.startRemote(input, ctx.user?.sub ?? null, onIntent)));
   }
 
   @Authorized('operator')
   @Mutation(() => Capture, { description: 'Operator capture first, then a remote enroll link for the citizen (Capture.remoteUrl).' })
   async startRemoteEnroll(@Args(() => RemoteArgs) a: RemoteArgs, @Ctx() ctx: Context): Promise<Capture> {
     const input = { stationId: a.stationId, cpf: a.cpf, kind: 'ENROLL' as const, email: a.email ?? null };
-    return Capture.from(await this.once(ctx, 'startRemoteEnroll', input, a.idempotencyKey, () => ctx.services.captures.startRemote(input, ctx.user?.sub ?? null)));
+    return Capture.from(await this.once(ctx, 'startRemoteEnroll', input, a.idempotencyKey, (onIntent) => ctx.services.captures.startRemote(input, ctx.user?.sub ?? null, onIntent)));
   }
 
   /** Starts at most one capture per idempotency key. */
-  private once(ctx: Context, operation: string, input: unknown, key: string | null | undefined, start: () => Promise<CaptureRow>): Promise<CaptureRow> {
+  private once(ctx: Context, operation: string, input: unknown, key: string | null | undefined, start: (onIntent?: IntentHook) => Promise<CaptureRow>): Promise<CaptureRow> {
     return idempotent(ctx, { operation, input, kind: 'capture', key }, start, (id) => ctx.loaders.capture.load(id));
   }
 

@@ -1,13 +1,15 @@
+import type { IntentHook } from '../src/flows/record';
 import type { Context } from './context';
 
 /**
  * Runs a side-effecting mutation under its idempotency key: the `idempotencyKey`
  * argument, else the HTTP `Idempotency-Key` header. Without a key it just runs.
  */
-export function idempotent<T extends { id: string }>(
+export function idempotent<T extends { id: string; status?: string }>(
   ctx: Context,
   spec: { operation: string; input: unknown; kind: string; key?: string | null | undefined },
-  fn: () => Promise<T>,
+  /** Pass `onIntent` to the flow: it ties the key to the intent row before the upstream call. */
+  fn: (onIntent?: IntentHook) => Promise<T>,
   load: (id: string) => Promise<T | null>,
 ): Promise<T> {
   return ctx.services.idempotency.run(

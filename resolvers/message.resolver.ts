@@ -33,7 +33,7 @@ export class MessageResolver {
     const row = await idempotent(
       ctx,
       { operation: 'sendMessage', input: fields, kind: 'message', key: input.idempotencyKey },
-      () => ctx.services.messages.send(fields, ctx.user?.sub ?? null),
+      (onIntent) => ctx.services.messages.send(fields, ctx.user?.sub ?? null, onIntent),
       (id) => ctx.loaders.message.load(id),
     );
     return Message.from(row);

@@ -9,10 +9,23 @@ export enum MessageKind {
 registerEnumType(MessageKind, { name: 'MessageKind' });
 
 export enum MessageStatus {
+  SENDING = 'SENDING',
   SENT = 'SENT',
   DELETED = 'DELETED',
+  UNCONFIRMED = 'UNCONFIRMED',
+  FAILED = 'FAILED',
 }
-registerEnumType(MessageStatus, { name: 'MessageStatus' });
+registerEnumType(MessageStatus, {
+  name: 'MessageStatus',
+  valuesConfig: {
+    SENDING: { description: 'Recorded by the gateway; the send to gov.br is in flight.' },
+    UNCONFIRMED: {
+      description:
+        'The send may have reached gov.br, but its answer never reached the gateway. It is never re-sent automatically; a person should check whether the citizen got it before sending again (a second send is a second notification).',
+    },
+    FAILED: { description: 'The send provably never took effect at gov.br; it is safe to send again.' },
+  },
+});
 
 @ObjectType()
 export class MessageSender {
@@ -22,7 +35,9 @@ export class MessageSender {
 
 @ObjectType({ description: "A push message to a citizen's gov.br app, or to everyone." })
 export class Message {
-  @Field(() => UUIDScalar) id!: string;
+  @Field(() => UUIDScalar, { description: "The gateway's own id, given before gov.br is asked and never changed." }) id!: string;
+  @Field(() => String, { nullable: true, description: "gov.br's id for it; null until gov.br's answer to the send arrives." })
+  upstreamId!: string | null;
   @Field(() => CPFScalar, { nullable: true, description: 'Null for a broadcast.' }) cpf!: string | null;
   @Field(() => MessageKind) kind!: MessageKind;
   @Field(() => String) title!: string;
@@ -35,6 +50,7 @@ export class Message {
   static from(r: MessageRow): Message {
     return Object.assign(new Message(), {
       id: r.id,
+      upstreamId: r.upstreamId,
       cpf: r.cpf,
       kind: r.kind as MessageKind,
       title: r.title,

@@ -99,7 +99,9 @@ export function guardMutations(schema: GraphQLSchema): GraphQLSchema {
       };
       try {
         const result: unknown = await inner(source, args, context, info);
-        await finish('OK', targetOf(args, result, pseudonym));
+        // A create whose upstream outcome is unknown answers with the entity in UNCONFIRMED: audited as such.
+        const unconfirmed = (result as { status?: unknown } | null)?.status === 'UNCONFIRMED';
+        await finish(unconfirmed ? 'UNCONFIRMED' : 'OK', targetOf(args, result, pseudonym));
         return result;
       } catch (err) {
         await finish(codeOf(err), targetOf(args, null, pseudonym));

@@ -3,14 +3,25 @@ import { SafeIntScalar, DateTimeScalar } from './scalars';
 import { Transaction } from './transaction.type';
 
 export enum TransactionEventType {
+  REQUESTING = 'REQUESTING',
   REQUESTED = 'REQUESTED',
   AUTHORIZED = 'AUTHORIZED',
   DENIED = 'DENIED',
   EXPIRED = 'EXPIRED',
   CANCELLED = 'CANCELLED',
   UPDATED = 'UPDATED',
+  UNCONFIRMED = 'UNCONFIRMED',
+  FAILED = 'FAILED',
 }
-registerEnumType(TransactionEventType, { name: 'TransactionEventType' });
+registerEnumType(TransactionEventType, {
+  name: 'TransactionEventType',
+  valuesConfig: {
+    REQUESTING: { description: 'Recorded before gov.br is asked (status REQUESTING).' },
+    REQUESTED: { description: "gov.br's answer to the request arrived (status PENDING, or already final)." },
+    UNCONFIRMED: { description: "The request's outcome is unknown (see TransactionStatus.UNCONFIRMED)." },
+    FAILED: { description: 'The request never took effect at gov.br.' },
+  },
+});
 
 @ObjectType({
   description: 'One recorded change of a transaction. Keep the highest `seq` you saw and resubscribe with `afterSeq` to get every event you missed, once.',

@@ -76,7 +76,7 @@ export class TransactionResolver {
     const row = await idempotent(
       ctx,
       { operation: 'requestProofOfLife', input: fields, kind: 'transaction', key: idempotencyKey },
-      () =>
+      (onIntent) =>
         ctx.services.proofOfLife.request(
           {
             cpf: input.cpf,
@@ -89,6 +89,7 @@ export class TransactionResolver {
             successMessage: input.successMessage,
           },
           ctx.user?.sub ?? null,
+          onIntent,
         ),
       (id) => ctx.loaders.transaction.load(id),
     );

@@ -3,15 +3,27 @@ import type { TransactionRow } from '../src/store/schema';
 import { CPFScalar, DateTimeScalar, UUIDScalar } from './scalars';
 
 export enum TransactionStatus {
+  REQUESTING = 'REQUESTING',
   PENDING = 'PENDING',
   AUTHORIZED = 'AUTHORIZED',
   DENIED = 'DENIED',
   EXPIRED = 'EXPIRED',
   CANCELLED = 'CANCELLED',
+  UNCONFIRMED = 'UNCONFIRMED',
+  FAILED = 'FAILED',
 }
 registerEnumType(TransactionStatus, {
   name: 'TransactionStatus',
   description: 'Derived: the upstream has no status field (answer → AUTHORIZED/DENIED, cancellation → CANCELLED, past expiry → EXPIRED).',
+  valuesConfig: {
+    REQUESTING: { description: 'Recorded by the gateway; the request to gov.br is in flight (at most a few upstream timeouts).' },
+    PENDING: { description: 'gov.br has it; waiting for the citizen.' },
+    UNCONFIRMED: {
+      description:
+        'The request may have reached gov.br, but its answer never reached the gateway (timeout, upstream error, crash). It is never re-sent automatically. A person should check with gov.br / the citizen whether a notification arrived before asking again: a new request notifies the citizen again.',
+    },
+    FAILED: { description: 'The request provably never took effect at gov.br (refused or never sent); it is safe to ask again.' },
+  },
 });
 
 export enum ProofOfLifeKind {
@@ -106,7 +118,12 @@ export class Cancellation {
 
 @ObjectType({ description: 'A gov.br proof-of-life request and what the citizen answered.' })
 export class Transaction {
-  @Field(() => UUIDScalar) id!: string;
+  @Field(() => UUIDScalar, {
+    description: "The gateway's own id, given before gov.br is asked and never changed (subscriptions, queries and idempotent retries use it).",
+  })
+  id!: string;
+  @Field(() => String, { nullable: true, description: "gov.br's id for it; null until gov.br's answer to the request arrives (REQUESTING, UNCONFIRMED, FAILED)." })
+  upstreamId!: string | null;
   @Field(() => CPFScalar) cpf!: string;
   @Field(() => TransactionStatus) status!: TransactionStatus;
   @Field(() => ProofOfLifeKind) kind!: ProofOfLifeKind;
@@ -142,6 +159,7 @@ export class Transaction {
     const knownCodes: string[] = [CancellationCode.CLIENT, CancellationCode.NO_BIOMETRY];
     return Object.assign(new Transaction(), {
       id: r.id,
+      upstreamId: r.upstreamId,
       cpf: r.cpf,
       status: r.status as TransactionStatus,
       kind: r.kind as ProofOfLifeKind,

@@ -198,9 +198,10 @@ export async function startGateway(config: Config, logger: Logger, opts: Gateway
     const metered = meteredScheduler(bull ?? memoryPolls!, metrics);
     const scheduler: PollScheduler = tracing ? tracedScheduler(metered) : metered;
     const deps = { store, bus, scheduler, logger };
-    const proofOfLife = new ProofOfLifeService(deps, pdv, config.provaDeVida.requester);
-    const messages = new MessagesService(deps, pdv, { cnpj: config.provaDeVida.requester.cnpj, name: config.provaDeVida.requester.name });
-    const captures = new CaptureService(deps, stations, { slowPollMs: config.spid.slowPollMs });
+    const pdvTimeouts = { apiVersion: config.provaDeVida.apiVersion, legacyVbeta1Create: config.provaDeVida.legacyVbeta1Create, upstreamTimeoutMs: config.provaDeVida.timeoutMs };
+    const proofOfLife = new ProofOfLifeService(deps, pdv, config.provaDeVida.requester, pdvTimeouts);
+    const messages = new MessagesService(deps, pdv, { cnpj: config.provaDeVida.requester.cnpj, name: config.provaDeVida.requester.name }, pdvTimeouts);
+    const captures = new CaptureService(deps, stations, { slowPollMs: config.spid.slowPollMs, stationTimeoutMs: config.spid.timeoutMs });
     await scheduler.start();
     onClose('scheduler', () => scheduler.stop());
     await scheduler.cron('spid-resend-pending', config.spid.resendCron, () => captures.resendAllStations());
@@ -220,6 +221,7 @@ export async function startGateway(config: Config, logger: Logger, opts: Gateway
     const privacy = new PrivacyService(deps, { retentionDays: config.privacy.retentionDays, pseudonymKey: config.privacy.pseudonymKey });
     await scheduler.cron('privacy-retention', config.privacy.retentionCron, () => privacy.runJob());
     const resumed = { transactions: await proofOfLife.resume(), captures: await captures.resume() };
+    await messages.resume(); // message intents (SENDING) left by a crash
 
     const schema = await buildGatewaySchema();
     const server = await startServer({

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { PollResult } from '../pollers/scheduler';
 import type { CaptureRow } from '../store/schema';
-import { UpstreamConflictError, UpstreamError, UpstreamNotFoundError } from '../upstreams/errors';
-import { OPERATOR_LOGGED_IN_STATUSES, type LoginState, type SpidStationApi } from '../upstreams/spid/types';
+import type { Db } from '../store/store';
+import { UpstreamConflictError, UpstreamError, UpstreamNotFoundError, mayHaveActed } from '../upstreams/errors';
+import { OPERATOR_LOGGED_IN_STATUSES, type LoginState, type OperatorLoginStatus, type SpidStationApi } from '../upstreams/spid/types';
 import { maskCpf } from '../domain/cpf';
 import {
   OPEN_CAPTURE_STATUSES,
@@ -21,7 +22,7 @@ import {
 } from './capture';
 import { FlowError, NotFoundError } from './errors';
 import type { FlowDeps } from './proof-of-life.service';
-import { recordEntityChange, type Decision, type EntitySpec } from './record';
+import { recordEntityChange, type Decision, type EntitySpec, type IntentHook } from './record';
 
 export const CAPTURE_POLL_KIND = 'capture';
 
@@ -40,7 +41,17 @@ export interface CaptureFlowOptions {
   slowPollMs?: number;
   /** How long `loginOperator` waits, after a successful Login, for Login Status to show the operator. @default 10000 */
   loginSettleTimeoutMs?: number;
+  /**
+   * The station client's request timeout (SPID_TIMEOUT_MS): a station call
+   * may be in flight this long, so a claimed Send or a STARTING capture is
+   * not reconciled before it (plus a margin) has passed.
+   * @default 10000
+   */
+  stationTimeoutMs?: number;
 }
+
+/** Added to the station timeout before a step in flight is considered over (clocks, scheduling). */
+const IN_FLIGHT_MARGIN_MS = 2_000;
 
 const spec = (store: FlowDeps['store']): EntitySpec<CaptureRow> => ({
   topic: 'capture',
@@ -66,6 +77,8 @@ export class CaptureService {
   private readonly spec: EntitySpec<CaptureRow>;
   private readonly slowPollMs: number;
   private readonly loginSettleTimeoutMs: number;
+  /** A station call claimed at T is surely over at T + this. */
+  private readonly inFlightMs: number;
 
   constructor(
     private readonly deps: FlowDeps,
@@ -77,6 +90,7 @@ export class CaptureService {
     this.spec = spec(deps.store);
     this.slowPollMs = opts.slowPollMs ?? 30_000;
     this.loginSettleTimeoutMs = opts.loginSettleTimeoutMs ?? 10_000;
+    this.inFlightMs = (opts.stationTimeoutMs ?? 10_000) + IN_FLIGHT_MARGIN_MS;
     deps.scheduler.register(CAPTURE_POLL_KIND, (id) => this.poll(id));
   }
 
@@ -128,9 +142,10 @@ export class CaptureService {
   async startPresential(
     input: { stationId: string; cpf: string; kind: CaptureKind; enrollIfNotFound: boolean; autoAdvance: boolean; name?: string | undefined },
     startedBy: string | null,
+    onIntent?: IntentHook,
   ): Promise<CaptureRow> {
     const station = this.station(input.stationId);
-    const capture = await this.create({ ...input, mode: 'PRESENTIAL', email: null }, startedBy);
+    const capture = await this.create({ ...input, mode: 'PRESENTIAL', email: null }, startedBy, onIntent);
     try {
       if (input.kind === 'VERIFY') {
         const answer = await station.api.verify(input.cpf);
@@ -155,10 +170,14 @@ export class CaptureService {
     }
   }
 
-  async startRemote(input: { stationId: string; cpf: string; kind: CaptureKind; email: string | null }, startedBy: string | null): Promise<CaptureRow> {
+  async startRemote(
+    input: { stationId: string; cpf: string; kind: CaptureKind; email: string | null },
+    startedBy: string | null,
+    onIntent?: IntentHook,
+  ): Promise<CaptureRow> {
     const station = this.station(input.stationId);
     // Seed 1.2.2: the operator authenticates first; the citizen's link comes after.
-    const capture = await this.create({ ...input, mode: 'REMOTE', enrollIfNotFound: false, autoAdvance: true }, startedBy);
+    const capture = await this.create({ ...input, mode: 'REMOTE', enrollIfNotFound: false, autoAdvance: true }, startedBy, onIntent);
     try {
       await station.api.operatorCapture();
       const started = await this.set(capture.id, ['STARTING'], { status: 'OPERATOR_CAPTURING', detail: null });
@@ -282,6 +301,13 @@ export class CaptureService {
     const { api } = this.station(c.stationId);
     const station = await api.captureStatus();
     let current = c;
+    if (station.status === 'IDLE' && current.status === 'STARTING') {
+      // The start's station call may still be in flight; once it surely is not, an idle station never started.
+      if (this.now().getTime() >= c.updatedAt.getTime() + this.inFlightMs) {
+        await this.set(c.id, ['STARTING'], { status: 'FAILED', detail: 'the station never started the capture' });
+      }
+      return;
+    }
     if (station.status === 'IDLE' && current.status !== 'STARTING') {
       if (current.status === 'PERSON_NOT_FOUND') {
         await this.set(c.id, ['PERSON_NOT_FOUND'], { status: 'FAILED', detail: 'the enroll did not start' });
@@ -321,7 +347,7 @@ export class CaptureService {
 
   /** Send (presential) or the remote link (remote), after OPERATOR_CAPTURE_DONE. Claimed first: never twice. */
   private async sendStep(c: CaptureRow): Promise<CaptureRow | null> {
-    const claimed = await this.set(c.id, ['OPERATOR_CAPTURE_DONE'], { status: 'SENDING', detail: null });
+    const claimed = await this.set(c.id, ['OPERATOR_CAPTURE_DONE'], { status: 'SENDING', detail: null, sendClaimedAt: this.now() });
     if (!claimed) return null;
     const { api } = this.station(c.stationId);
     try {
@@ -350,6 +376,10 @@ export class CaptureService {
    * in the answer we lost: SEND_UNCONFIRMED, for a person to look at.
    */
   private async reconcileSend(c: CaptureRow): Promise<void> {
+    // A send still in flight (a slow station) leaves the station at OPERATOR_CAPTURE_DONE too:
+    // reading it before the send's own timeout has passed would send twice.
+    const claimedAt = (c.sendClaimedAt ?? c.updatedAt).getTime();
+    if (this.now().getTime() < claimedAt + this.inFlightMs) return;
     const station = await this.station(c.stationId).api.captureStatus();
     if (station.status === 'OPERATOR_CAPTURE_DONE') {
       const back = await this.set(c.id, ['SENDING'], { status: 'OPERATOR_CAPTURE_DONE', detail: 'send not received by the station; sending again' });
@@ -400,9 +430,11 @@ export class CaptureService {
 
   // ---- recording ------------------------------------------------------------
 
+  /** The capture's intent row (STARTING), written before any station call; holds the station from here on. */
   private async create(
     input: { stationId: string; cpf: string; mode: CaptureMode; kind: CaptureKind; enrollIfNotFound: boolean; autoAdvance: boolean; email: string | null },
     startedBy: string | null,
+    onIntent: IntentHook | undefined,
   ): Promise<CaptureRow> {
     const id = randomUUID();
     const at = this.now();
@@ -418,6 +450,7 @@ export class CaptureService {
       tguid: null,
       result: null,
       sendOutcome: null,
+      sendClaimedAt: null,
       remoteUrl: null,
       email: input.email,
       detail: null,
@@ -429,26 +462,29 @@ export class CaptureService {
     };
     let busy: CaptureRow | null = null;
     const { store } = this.deps;
-    const out = await store.recordChange('capture', id, async (tx) => {
+    const out = await this.apply(id, async (_current, tx) => {
       // Under the event-log lock: two starts on one station cannot both pass this check.
       busy = await store.captureHoldingStation(tx, input.stationId, STATION_HOLDING_STATUSES);
       if (busy) return null;
-      await store.ensurePerson(tx, row.cpf);
-      await store.saveCapture(tx, row);
-      return { type: 'STATUS_CHANGED', cpf: row.cpf, payload: captureToJson(row), result: row };
+      return { type: 'STATUS_CHANGED', row, ...(onIntent ? { also: (t: Db) => onIntent(t, id) } : {}) };
     });
-    if (!out) {
+    if (!out.changed || !out.row) {
       const b = busy as CaptureRow | null;
       throw new FlowError('STATION_BUSY', `Station ${input.stationId} is busy with capture ${b?.id ?? 'unknown'}`, {
         stationId: input.stationId,
         captureId: b?.id ?? null,
       });
     }
-    await this.deps.bus.published(out.event);
-    return out.result;
+    return out.row;
   }
 
   private async failStart(id: string, err: unknown): Promise<void> {
+    if (mayHaveActed(err)) {
+      // The station may have started (a timeout, a lost answer): keep the capture holding the station
+      // and let the poller follow Capture Status; a station still idle past the timeout fails it.
+      await this.watch(id).catch((e: unknown) => this.deps.logger.error({ err: e, captureId: id }, 'could not watch a capture whose start is unconfirmed'));
+      return;
+    }
     const reason =
       err instanceof UpstreamConflictError ? err.reason : err instanceof UpstreamError ? err.code : err instanceof FlowError ? err.code : 'ERROR';
     await this.set(id, ['STARTING', 'PERSON_NOT_FOUND'], { status: 'FAILED', detail: `could not start: ${reason}` });
@@ -463,7 +499,7 @@ export class CaptureService {
     return changed ? row : null;
   }
 
-  private apply(id: string, decide: (cur: CaptureRow | null) => Decision<CaptureRow> | null) {
+  private apply(id: string, decide: (cur: CaptureRow | null, tx: Db) => Decision<CaptureRow> | null | Promise<Decision<CaptureRow> | null>) {
     return recordEntityChange(this.deps, this.spec, id, decide);
   }
 

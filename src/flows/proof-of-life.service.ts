@@ -1,15 +1,17 @@
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { EventBus } from '../events/bus';
 import type { PollResult, PollScheduler } from '../pollers/scheduler';
 import type { TransactionRow } from '../store/schema';
-import { NotFoundError } from './errors';
-import { recordEntityChange, type EntitySpec } from './record';
-import type { Store } from '../store/store';
-import { UpstreamError, UpstreamNotFoundError } from '../upstreams/errors';
+import { FlowError, NotFoundError } from './errors';
+import { recordEntityChange, type Decision, type EntitySpec, type IntentHook } from './record';
+import type { Db, Store } from '../store/store';
+import { UpstreamError, UpstreamNotFoundError, mayHaveActed } from '../upstreams/errors';
 import type { CreateProofOfLifeRequest, ProvaDeVidaApi, Requester } from '../upstreams/provaDeVida/types';
 import {
   OPEN_TRANSACTION_STATUSES,
   expireIfDue,
+  intentRow,
   isTerminal,
   mergeUpstream,
   rowFromCreate,
@@ -40,6 +42,34 @@ export interface FlowDeps {
 
 export { NotFoundError };
 
+export interface ProofOfLifeOptions {
+  /** The configured Prova de Vida version (recorded on the intent row). @default 'vbeta2' */
+  apiVersion?: string;
+  /** PDV_LEGACY_VBETA1_CREATE: a request without a seal window goes to vbeta1. @default false */
+  legacyVbeta1Create?: boolean;
+  /** The client's per-request timeout (PDV_TIMEOUT_MS). @default 10000 */
+  upstreamTimeoutMs?: number;
+}
+
+/**
+ * How long a create can be in flight: a token request, the create, and one
+ * token refresh with its retry, each bounded by the request timeout; plus a
+ * margin for clocks and scheduling. An intent older than this was never
+ * completed by anyone: UNCONFIRMED.
+ */
+export function intentDeadlineMs(upstreamTimeoutMs: number): number {
+  return 4 * upstreamTimeoutMs + 2_000;
+}
+
+/** The audit line of a reconciliation the gateway made on its own (no caller, no IP). */
+export async function auditReconciled(
+  store: Store,
+  tx: Db,
+  entry: { target: string; action: string; actor: string | null; result: string },
+): Promise<void> {
+  await store.audit({ ...entry, role: 'reconciler', ip: null }, tx);
+}
+
 /**
  * Proof-of-life flows: the mutations and the poller both go through
  * `apply`, the only place a transaction changes (store + event in one DB
@@ -49,12 +79,20 @@ export class ProofOfLifeService {
   private readonly now: () => Date;
   private readonly spec: EntitySpec<TransactionRow>;
 
+  private readonly apiVersion: string;
+  private readonly legacyVbeta1Create: boolean;
+  private readonly deadlineMs: number;
+
   constructor(
     private readonly deps: FlowDeps,
     private readonly api: ProvaDeVidaApi,
     private readonly requester: Requester,
+    opts: ProofOfLifeOptions = {},
   ) {
     this.now = deps.now ?? (() => new Date());
+    this.apiVersion = opts.apiVersion ?? 'vbeta2';
+    this.legacyVbeta1Create = opts.legacyVbeta1Create ?? false;
+    this.deadlineMs = intentDeadlineMs(opts.upstreamTimeoutMs ?? 10_000);
     this.spec = {
       topic: 'transaction',
       load: (tx, id) => deps.store.transactionForUpdate(tx, id),
@@ -65,26 +103,73 @@ export class ProofOfLifeService {
     deps.scheduler.register(TRANSACTION_POLL_KIND, (id) => this.poll(id));
   }
 
-  async request(input: ProofOfLifeRequestInput, requestedBy: string | null): Promise<TransactionRow> {
+  /**
+   * The intent row (REQUESTING, with its event and the idempotency key bound
+   * to it) is committed and watched before the POST, so whatever happens next
+   * — a timeout, a 5xx, a crash, the store failing — leaves a row a person can
+   * see. The create is never retried: a second POST notifies the citizen twice.
+   * An outcome we cannot know is returned as UNCONFIRMED, not thrown.
+   */
+  async request(input: ProofOfLifeRequestInput, requestedBy: string | null, onIntent?: IntentHook): Promise<TransactionRow> {
     const req: CreateProofOfLifeRequest = { ...input, requester: this.requester };
-    // Never retried on failure (the client guarantees it): a second POST would notify the citizen twice.
-    const created = await this.api.createTransaction(req);
+    const id = randomUUID();
+    // The client's choice, known in advance: the configured version, vbeta1 only as the legacy option without a seal window.
+    const version = req.sealReuseWindowMinutes === undefined && this.legacyVbeta1Create ? 'vbeta1' : this.apiVersion;
+    const intent = intentRow(req, id, version, this.now(), requestedBy);
+    await this.apply(id, () => intent, { create: true, also: onIntent ? (tx) => onIntent(tx, id) : undefined });
+    // From here on the row is followed: if no answer is ever recorded, the poll settles it (never re-POSTs).
+    try {
+      await this.deps.scheduler.watch(TRANSACTION_POLL_KIND, id);
+    } catch (err) {
+      await this.settle(id, 'FAILED').catch(() => undefined); // nothing was sent
+      throw err;
+    }
+    let created: Awaited<ReturnType<ProvaDeVidaApi['createTransaction']>>;
+    try {
+      created = await this.api.createTransaction(req);
+    } catch (err) {
+      return this.settleFailedCreate(id, err);
+    }
     // A legacy vbeta1 create answers only the id. One read (safe to retry) gives the upstream's own
     // timestamps now, instead of a spurious UPDATED event at the first poll.
     const transaction = created.transaction ?? (await this.api.getTransaction(created.id).catch(() => null));
-    const row = rowFromCreate(req, { id: created.id, version: created.version, transaction }, this.now(), requestedBy);
-    const saved = await this.apply(row.id, () => row, true);
-    if (!isTerminal(saved.status)) await this.deps.scheduler.watch(TRANSACTION_POLL_KIND, saved.id);
-    return saved;
+    const row: TransactionRow = { ...rowFromCreate(req, { id: created.id, version: created.version, transaction }, this.now(), requestedBy), id };
+    try {
+      // Also from UNCONFIRMED: a late answer is better knowledge than our guess.
+      return await this.apply(id, (cur) => (cur && (cur.status === 'REQUESTING' || cur.status === 'UNCONFIRMED') ? row : cur!));
+    } catch (err) {
+      // Created upstream, not recorded: the intent row stays and becomes UNCONFIRMED; the log names both ids.
+      this.deps.logger.error({ err, transactionId: id, upstreamId: created.id }, 'transaction created upstream but not recorded');
+      throw err;
+    }
+  }
+
+  /** The create failed: FAILED (and thrown) when the upstream provably did nothing, else UNCONFIRMED (returned). */
+  private async settleFailedCreate(id: string, err: unknown): Promise<TransactionRow> {
+    if (!mayHaveActed(err)) {
+      await this.settle(id, 'FAILED').catch((e: unknown) => this.deps.logger.error({ err: e, transactionId: id }, 'could not record FAILED'));
+      throw err;
+    }
+    this.deps.logger.warn({ transactionId: id, code: err instanceof UpstreamError ? err.code : 'ERROR' }, 'create outcome unknown: UNCONFIRMED');
+    return this.settle(id, 'UNCONFIRMED');
+  }
+
+  /** REQUESTING → `status` (compare-and-set); `also` adds writes to the same transaction. */
+  private settle(id: string, status: 'FAILED' | 'UNCONFIRMED', also?: (tx: Db) => Promise<void>): Promise<TransactionRow> {
+    const at = this.now();
+    return this.apply(id, (cur) => (cur?.status === 'REQUESTING' ? { ...cur, status, updatedAt: at } : cur!), { also });
   }
 
   async cancel(id: string): Promise<TransactionRow> {
     const current = (await this.deps.store.transactionsById([id])).get(id);
     if (!current) throw new NotFoundError('Transaction not found');
     if (isTerminal(current.status)) return current;
-    await this.api.cancelTransaction(id);
+    if (!current.upstreamId) {
+      throw new FlowError('WRONG_STATE', 'The transaction is still being requested; retry in a few seconds', { transactionId: id, status: current.status });
+    }
+    await this.api.cancelTransaction(current.upstreamId);
     try {
-      const u = await this.api.getTransaction(id);
+      const u = await this.api.getTransaction(current.upstreamId);
       return await this.apply(id, (cur) => mergeUpstream(cur!, u, this.now()));
     } catch (err) {
       // The cancel itself succeeded upstream; record it even if the read-back failed.
@@ -102,10 +187,11 @@ export class ProofOfLifeService {
   async poll(id: string): Promise<PollResult> {
     const current = (await this.deps.store.transactionsById([id])).get(id);
     if (!current || isTerminal(current.status)) return { done: true, changed: false };
+    if (current.status === 'REQUESTING' || !current.upstreamId) return this.reconcileIntent(current);
     let next: TransactionRow;
     let upstreamFailed = false;
     try {
-      const u = await this.api.getTransaction(id);
+      const u = await this.api.getTransaction(current.upstreamId);
       const now = this.now();
       next = await this.apply(id, (cur) => mergeUpstream(cur!, u, now));
     } catch (err) {
@@ -122,6 +208,23 @@ export class ProofOfLifeService {
     return { done: false, changed, dueAt: next.expiresAt, upstreamFailed };
   }
 
+  /**
+   * An intent whose create may still be in flight is left alone until the
+   * create's deadline; past it, nobody completed it (a crash, the store down):
+   * UNCONFIRMED, with its audit line. Never re-POSTed.
+   */
+  private async reconcileIntent(current: TransactionRow): Promise<PollResult> {
+    const due = new Date(current.createdAt.getTime() + this.deadlineMs);
+    if (this.now().getTime() < due.getTime()) return { done: false, changed: false, dueAt: due };
+    const { store } = this.deps;
+    const target = `Transaction:${current.id}`;
+    const row = await this.settle(current.id, 'UNCONFIRMED', (tx) =>
+      auditReconciled(store, tx, { target, action: 'requestProofOfLife', actor: current.requestedBy, result: 'UNCONFIRMED' }),
+    );
+    this.deps.logger.warn({ transactionId: current.id }, 'create never completed: UNCONFIRMED');
+    return { done: isTerminal(row.status), changed: true };
+  }
+
   /** At boot: watch every open transaction again (the scheduler keeps nothing across restarts). */
   async resume(): Promise<number> {
     const open = await this.deps.store.openTransactionIds(OPEN_TRANSACTION_STATUSES);
@@ -136,13 +239,13 @@ export class ProofOfLifeService {
   private async apply(
     id: string,
     next: (current: TransactionRow | null) => TransactionRow,
-    create = false,
+    opts: { create?: boolean; also?: ((tx: Db) => Promise<void>) | undefined } = {},
   ): Promise<TransactionRow> {
-    const { row } = await recordEntityChange(this.deps, this.spec, id, (current) => {
-      if (!current && !create) throw new NotFoundError('Transaction not found');
+    const { row } = await recordEntityChange(this.deps, this.spec, id, (current): Decision<TransactionRow> | null => {
+      if (!current && !opts.create) throw new NotFoundError('Transaction not found');
       const after = next(current);
       const type = transitionEvent(current, after);
-      return type ? { type, row: after } : null;
+      return type ? { type, row: after, ...(opts.also ? { also: opts.also } : {}) } : null;
     });
     return row ?? (await this.mustGet(id));
   }

@@ -11,15 +11,46 @@ import type {
  * transaction object carries (contract: "state is read from what is present").
  */
 
-export const TRANSACTION_STATUSES = ['PENDING', 'AUTHORIZED', 'DENIED', 'EXPIRED', 'CANCELLED'] as const;
+/**
+ * REQUESTING: the intent row, written before the upstream create; the create
+ * is in flight. UNCONFIRMED: the create may have reached gov.br but its answer
+ * never reached us (timeout, 5xx, crash, store failure): never re-sent, a
+ * person must check. FAILED: the create provably never took effect.
+ */
+export const TRANSACTION_STATUSES = ['REQUESTING', 'PENDING', 'AUTHORIZED', 'DENIED', 'EXPIRED', 'CANCELLED', 'UNCONFIRMED', 'FAILED'] as const;
 export type TransactionStatus = (typeof TRANSACTION_STATUSES)[number];
-export const OPEN_TRANSACTION_STATUSES: readonly TransactionStatus[] = ['PENDING'];
+/** Polled: PENDING for the answer, REQUESTING to be reconciled if its create never completes. */
+export const OPEN_TRANSACTION_STATUSES: readonly TransactionStatus[] = ['PENDING', 'REQUESTING'];
 
-export const TRANSACTION_EVENT_TYPES = ['REQUESTED', 'AUTHORIZED', 'DENIED', 'EXPIRED', 'CANCELLED', 'UPDATED'] as const;
+export const TRANSACTION_EVENT_TYPES = ['REQUESTING', 'REQUESTED', 'AUTHORIZED', 'DENIED', 'EXPIRED', 'CANCELLED', 'UPDATED', 'UNCONFIRMED', 'FAILED'] as const;
 export type TransactionEventType = (typeof TRANSACTION_EVENT_TYPES)[number];
 
 export function isTerminal(status: string): boolean {
-  return status !== 'PENDING';
+  return status !== 'PENDING' && status !== 'REQUESTING';
+}
+
+/** The intent row: what we asked for, before the upstream has it. */
+export function intentRow(req: CreateProofOfLifeRequest, id: string, apiVersion: string, now: Date, requestedBy: string | null): TransactionRow {
+  return {
+    id,
+    upstreamId: null,
+    cpf: req.cpf,
+    status: 'REQUESTING',
+    apiVersion,
+    kind: req.kind,
+    category: req.category ?? null,
+    reason: req.reason,
+    requester: req.requester,
+    sealReuseWindowMinutes: req.sealReuseWindowMinutes ?? null,
+    seal: null,
+    response: null,
+    cancellation: null,
+    autoAuthorized: false,
+    requestedBy,
+    createdAt: now,
+    expiresAt: new Date(now.getTime() + req.expiresInMinutes * 60_000),
+    updatedAt: now,
+  };
 }
 
 /**
@@ -73,6 +104,7 @@ export function rowFromCreate(
   const status = u ? deriveStatus(u, now) : 'PENDING';
   return {
     id: created.id,
+    upstreamId: created.id,
     cpf: req.cpf,
     status,
     apiVersion: created.version,
@@ -120,8 +152,18 @@ export function expireIfDue(current: TransactionRow, now: Date): TransactionRow 
 
 /** The event a change produces, or null when nothing a client could notice changed. */
 export function transitionEvent(before: TransactionRow | null, after: TransactionRow): TransactionEventType | null {
-  if (!before) return 'REQUESTED';
+  if (!before) return after.status === 'REQUESTING' ? 'REQUESTING' : 'REQUESTED';
   if (before.status !== after.status) {
+    switch (after.status) {
+      case 'UNCONFIRMED':
+        return 'UNCONFIRMED';
+      case 'FAILED':
+        return 'FAILED';
+      default:
+        break;
+    }
+    // The create's answer arrived: the transaction exists upstream (its first state may already be final).
+    if (before.status === 'REQUESTING' || before.status === 'UNCONFIRMED') return 'REQUESTED';
     switch (after.status) {
       case 'AUTHORIZED':
         return 'AUTHORIZED';

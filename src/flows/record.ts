@@ -18,23 +18,31 @@ export interface Decision<Row> {
 }
 
 /**
+ * Called inside the transaction that writes an intent row (before the
+ * upstream create): e.g. ties an idempotency key to the new entity, so the
+ * key and the row commit together.
+ */
+export type IntentHook = (tx: Db, entityId: string) => Promise<void>;
+
+/**
  * The one way an entity changes: inside one database transaction (under the
  * event-log lock) read the current row, let `decide` choose the next row and
  * its event — or null for "nothing to record" — write both; only after
  * commit wake the event bus. `decide` is pure: the same code serves pollers
  * and mutations, and a compare-and-set (e.g. "only from OPERATOR_CAPTURE_DONE")
- * is simply a decide that returns null otherwise.
+ * is simply a decide that returns null otherwise. A decide that must read
+ * another row under the same lock (e.g. "is the station free?") gets `tx`.
  */
 export async function recordEntityChange<Row>(
   deps: { store: Store; bus: EventBus },
   spec: EntitySpec<Row>,
   id: string,
-  decide: (current: Row | null) => Decision<Row> | null,
+  decide: (current: Row | null, tx: Db) => Decision<Row> | null | Promise<Decision<Row> | null>,
 ): Promise<{ row: Row | null; changed: boolean }> {
   let current: Row | null = null;
   const out = await deps.store.recordChange(spec.topic, id, async (tx) => {
     current = await spec.load(tx, id);
-    const d = decide(current);
+    const d = await decide(current, tx);
     if (!d) return null;
     const cpf = spec.cpfOf(d.row);
     if (cpf) await deps.store.ensurePerson(tx, cpf);

@@ -46,7 +46,10 @@ export interface CancellationJson {
 export const transactions = pgTable(
   'transactions',
   {
+    /** Ours, written before the upstream create (the intent row), so it exists even when the create's answer never comes. */
     id: uuid('id').primaryKey(),
+    /** The upstream's transaction id; null until its answer to the create arrives (REQUESTING, UNCONFIRMED, FAILED). */
+    upstreamId: text('upstream_id'),
     cpf: text('cpf').notNull(),
     status: text('status').notNull(),
     /** The upstream API version the transaction was created through (vbeta1, vbeta2, vbeta4). */
@@ -75,7 +78,10 @@ export const transactions = pgTable(
 export const messages = pgTable(
   'messages',
   {
+    /** Ours, written before the upstream send (the intent row). */
     id: uuid('id').primaryKey(),
+    /** The upstream's message id; null until its answer to the send arrives. */
+    upstreamId: text('upstream_id'),
     cpf: text('cpf'),
     kind: text('kind').notNull(),
     title: text('title').notNull(),
@@ -131,6 +137,8 @@ export const captures = pgTable(
     /** The station's final answer (SEARCH_MATCH, ENROLLED, EXPIRED, …). */
     result: text('result'),
     sendOutcome: text('send_outcome'),
+    /** When the current Send (or remote link) was claimed: the poller leaves it alone until the station timeout has passed. */
+    sendClaimedAt: ts('send_claimed_at'),
     remoteUrl: text('remote_url'),
     email: text('email'),
     /** Human-readable reason of the last step (error code, desk cancel…); never an upstream body. */

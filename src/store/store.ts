@@ -285,6 +285,12 @@ export class Store {
     await tx.insert(messages).values(row).onConflictDoUpdate({ target: messages.id, set: { ...row } });
   }
 
+  /** Messages in the given statuses (the intents still waiting for the upstream's answer). */
+  async messageIdsInStatus(statuses: readonly string[]): Promise<string[]> {
+    const rows = await this.db.select({ id: messages.id }).from(messages).where(inArray(messages.status, [...statuses]));
+    return rows.map((r) => r.id);
+  }
+
   async messagesByCpfs(cpfs: readonly string[]): Promise<Map<string, MessageRow[]>> {
     const out = new Map<string, MessageRow[]>(cpfs.map((c) => [c, []]));
     if (cpfs.length === 0) return out;
@@ -434,6 +440,18 @@ export class Store {
       .where(and(eq(idempotencyKeys.subject, subject), eq(idempotencyKeys.key, key)));
   }
 
+  /**
+   * Ties a claimed key to the entity its call is about to create upstream, in
+   * the intent row's own transaction: from then on a retry finds that entity
+   * (once it is settled) instead of creating another.
+   */
+  async bindIdempotency(tx: Db, subject: string, key: string, resultKind: string, resultId: string): Promise<void> {
+    await tx
+      .update(idempotencyKeys)
+      .set({ resultKind, resultId })
+      .where(and(eq(idempotencyKeys.subject, subject), eq(idempotencyKeys.key, key)));
+  }
+
   async releaseIdempotency(subject: string, key: string): Promise<void> {
     await this.db.delete(idempotencyKeys).where(and(eq(idempotencyKeys.subject, subject), eq(idempotencyKeys.key, key)));
   }
@@ -467,9 +485,12 @@ export class Store {
       .where(and(eq(auditLog.id, id), eq(auditLog.result, 'PENDING')));
   }
 
-  /** A finished record in one append (refusals decided before any work, report downloads). */
-  async audit(entry: AuditEntryInput & { result: string }): Promise<void> {
-    await this.db.insert(auditLog).values({ ...entry, finishedAt: sql`now()` });
+  /**
+   * A finished record in one append (refusals decided before any work, report downloads).
+   * `tx`: inside a state change's own transaction (a reconciliation recorded with its audit line).
+   */
+  async audit(entry: AuditEntryInput & { result: string }, tx: Db = this.db): Promise<void> {
+    await tx.insert(auditLog).values({ ...entry, finishedAt: sql`now()` });
   }
 
   /**

@@ -37,6 +37,27 @@ export class UpstreamAuthError extends UpstreamError {
 /** 5xx, timeout, connection reset, open circuit, or a body that does not parse. */
 export class UpstreamUnavailableError extends UpstreamError {
   readonly code = 'UPSTREAM_UNAVAILABLE';
+  /**
+   * True only when the request provably never reached the upstream
+   * (connection refused, circuit open, no token): nothing happened there.
+   * False means it may have acted (a timeout or a 5xx can follow the effect).
+   */
+  readonly notSent: boolean;
+  constructor(upstream: UpstreamName, message: string, options?: { cause?: unknown; notSent?: boolean }) {
+    super(upstream, message, options);
+    this.notSent = options?.notSent ?? false;
+  }
+}
+
+/**
+ * Whether a failed call that creates something (a transaction, a message, a
+ * capture) may still have taken effect upstream. Refusals (4xx) and requests
+ * that never left did not; timeouts, 5xx, resets and our own failures after
+ * the request (the store) may have: never repeat those blindly.
+ */
+export function mayHaveActed(err: unknown): boolean {
+  if (err instanceof UpstreamUnavailableError) return !err.notSent;
+  return !(err instanceof UpstreamError);
 }
 
 /** The upstream does not know the id (404). */

@@ -63,7 +63,7 @@ describe('proof of life', () => {
     expect(done.transactionResponseChanged.transaction).toMatchObject({ id: t.id, status: 'AUTHORIZED', autoAuthorized: false });
     expect(done.transactionResponseChanged.transaction.response?.authorized).toBe(true);
     const types = sub.items.filter((e) => e.transactionResponseChanged.transaction.id === t.id).map((e) => e.transactionResponseChanged.type);
-    expect(types).toEqual(['REQUESTED', 'AUTHORIZED']);
+    expect(types).toEqual(['REQUESTING', 'REQUESTED', 'AUTHORIZED']);
     const seqs = sub.items.map((e) => e.transactionResponseChanged.seq);
     expect([...seqs].sort((a, b) => a - b)).toEqual(seqs);
     const q = await gw.ok(TransactionDocument, { id: t.id }, 'operator');
@@ -132,7 +132,7 @@ describe('proof of life', () => {
     await sleep(100);
     const t = await request(CPF.neverAnswers, { expiresInMinutes: 1 });
     await sub.waitFor(ofType('REQUESTED'));
-    await sim.control('POST', `/transactions/${t.id}/expire`);
+    await sim.control('POST', `/transactions/${t.upstreamId}/expire`);
     const ev = await sub.waitFor(ofType('EXPIRED'));
     expect(ev.transactionResponseChanged.transaction.status).toBe('EXPIRED');
     expect(ev.transactionResponseChanged.transaction.response).toBeNull();
@@ -192,14 +192,19 @@ describe('proof of life', () => {
     expect(await sim.apiCalls()).toBe(before);
   });
 
-  test('an upstream failure is UPSTREAM_UNAVAILABLE without upstream details, and nothing is recorded', async () => {
+  test('an upstream 5xx on a create is UNCONFIRMED (it may have acted): recorded, not re-sent, no upstream details', async () => {
+    const creates = async () => (await sim.counters()).byRoute['POST /api/vbeta1/transacoes'] ?? 0;
+    const before = await creates();
     const r = await gw.request(RequestProofOfLifeDocument, { input: { cpf: CPF.upstreamFails, reason: 'x' } });
-    expect(r.errors?.[0]?.extensions?.['code']).toBe('UPSTREAM_UNAVAILABLE');
+    expect(r.errors).toBeUndefined();
+    expect(r.data?.requestProofOfLife).toMatchObject({ status: 'UNCONFIRMED', upstreamId: null });
     const body = JSON.stringify(r);
     expect(body).not.toContain('127.0.0.1');
     expect(body).not.toContain('Serviço indisponível');
     const list = await gw.ok(TransactionsDocument, { cpf: CPF.upstreamFails }, 'viewer');
-    expect(list.transactions.edges).toHaveLength(0);
+    expect(list.transactions.edges.map((e) => e.node.status)).toEqual(['UNCONFIRMED']);
+    await sleep(600);
+    expect((await creates()) - before).toBe(1);
   });
 
   test('unauthenticated and under-privileged callers are refused', async () => {
@@ -235,7 +240,7 @@ describe('messages', () => {
     const sent = await gw.ok(SendMessageDocument, { input: { cpf: CPF.authorizes, title: 'Aviso', content: 'Sua prova de vida vence em 10 dias' } });
     expect(sent.sendMessage).toMatchObject({ kind: 'DIRECT', status: 'SENT', cpf: '100.000.001-08', title: 'Aviso' });
     const id = sent.sendMessage.id;
-    const upstream = await sim.control<{ deleted: boolean; titulo: string }>('GET', `/messages/${id}`);
+    const upstream = await sim.control<{ deleted: boolean; titulo: string }>('GET', `/messages/${sent.sendMessage.upstreamId}`);
     expect(upstream).toMatchObject({ titulo: 'Aviso', deleted: false });
     const read = await gw.ok(MessageDocument, { id }, 'viewer');
     expect(read.message).toMatchObject({ id, status: 'SENT' });
@@ -244,7 +249,7 @@ describe('messages', () => {
     const del = await gw.ok(DeleteMessageDocument, { id });
     expect(del.deleteMessage).toMatchObject({ status: 'DELETED' });
     expect(del.deleteMessage.deletedAt).not.toBeNull();
-    expect((await sim.control<{ deleted: boolean }>('GET', `/messages/${id}`)).deleted).toBe(true);
+    expect((await sim.control<{ deleted: boolean }>('GET', `/messages/${sent.sendMessage.upstreamId}`)).deleted).toBe(true);
     const again = await gw.request(DeleteMessageDocument, { id: '00000000-0000-4000-8000-000000000000' });
     expect(again.errors?.[0]?.extensions?.['code']).toBe('NOT_FOUND');
   });
@@ -266,10 +271,10 @@ describe('subscriptions', () => {
     for (let i = 0; i < 100; i++) subs.push(Collector.subscribe(clients[i % 10]!, TransactionResponseChangedDocument, { transactionId: t.id, afterSeq: 0 }));
     await Promise.all(subs.map((s) => s.waitFor(ofType('REQUESTED'))));
     await eventually(async () => gw.gw.bus.subscriberCount >= 100);
-    const before = (await sim.counters()).byTransaction[t.id]?.reads ?? 0;
+    const before = (await sim.counters()).byTransaction[t.upstreamId!]?.reads ?? 0;
     const windowMs = 2000;
     await sleep(windowMs);
-    const reads = ((await sim.counters()).byTransaction[t.id]?.reads ?? 0) - before;
+    const reads = ((await sim.counters()).byTransaction[t.upstreamId!]?.reads ?? 0) - before;
     // Base interval 150 ms, backoff ×1.5 capped at 1 s: at most windowMs/150 + 1 polls for ONE poller.
     expect(reads).toBeGreaterThanOrEqual(1);
     expect(reads).toBeLessThanOrEqual(Math.ceil(windowMs / 150) + 1);
@@ -287,7 +292,7 @@ describe('subscriptions', () => {
       const requested = await first.waitFor(ofType('REQUESTED'));
       first.stop();
       const seq = requested.transactionResponseChanged.seq;
-      await sim.control('POST', `/transactions/${t.id}/answer`, { authorized: true });
+      await sim.control('POST', `/transactions/${t.upstreamId}/answer`, { authorized: true });
       // Wait until the store has the answer, then resubscribe from the last seq we saw.
       await eventually(async () => (await gw.ok(TransactionDocument, { id: t.id }, 'viewer')).transaction?.status === 'AUTHORIZED');
       const resumed = Collector.subscribe(ws, TransactionResponseChangedDocument, { transactionId: t.id, afterSeq: seq });

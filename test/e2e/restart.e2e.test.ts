@@ -43,7 +43,7 @@ test('restart on the same DATA_DIR resumes the open transaction; afterSeq delive
   await gw1.close();
 
   // While the gateway is down, the citizen answers.
-  await sim.control('POST', `/transactions/${t.id}/answer`, { authorized: true });
+  await sim.control('POST', `/transactions/${t.upstreamId}/answer`, { authorized: true });
 
   const gw2 = await TestGateway.start({ pdvUrl: sim.url, dataDir });
   try {

@@ -33,6 +33,8 @@ function spawnGateway(env: Record<string, string>, opts: StartOptions): ChildPro
     cwd: ROOT,
     env: { ...process.env, NODE_ENV: 'test', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', SIMULATORS: 'false', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group, so a SIGKILL reaches everything it started (see `signal`).
+    detached: true,
   });
 }
 
@@ -73,7 +75,7 @@ export class GatewayProcess {
     let out = '';
     return new Promise((resolvePromise, reject) => {
       const timer = setTimeout(() => {
-        child.kill('SIGKILL');
+        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
         reject(new Error(`gateway did not start in ${timeoutMs} ms:\n${out.slice(-3000)}`));
       }, timeoutMs);
       const onData = (chunk: Buffer) => {
@@ -131,7 +133,9 @@ export class GatewayProcess {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return Promise.resolve();
     return new Promise((r) => {
       this.child.once('exit', () => r());
-      this.child.kill(sig);
+      // SIGKILL the whole group (the gateway, and tsx when not direct); SIGTERM goes to the child, which drains.
+      if (sig === 'SIGKILL' && this.child.pid !== undefined) process.kill(-this.child.pid, sig);
+      else this.child.kill(sig);
     });
   }
 }

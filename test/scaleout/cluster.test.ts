@@ -114,10 +114,10 @@ d('two gateway instances sharing PostgreSQL and Redis', () => {
     const t = (await gql(b.url, RequestProofOfLifeDocument, { input: { cpf: CPF.authorizes, reason: 'cluster' } })).requestProofOfLife;
     await sub.waitFor((e: Ev) => e.transactionResponseChanged.transaction.id === t.id && e.transactionResponseChanged.type === 'REQUESTED');
     const t0 = Date.now();
-    await pdv.control('POST', `/transactions/${t.id}/answer`, { authorized: true });
+    await pdv.control('POST', `/transactions/${t.upstreamId}/answer`, { authorized: true });
     await sub.waitFor((e: Ev) => e.transactionResponseChanged.transaction.id === t.id && e.transactionResponseChanged.type === 'AUTHORIZED');
     process.stdout.write(`[measure] upstream answer → event on the other instance: ${Date.now() - t0} ms (poll interval 500 ms)\n`);
-    expect(sub.items.filter((e) => e.transactionResponseChanged.transaction.id === t.id).map((e) => e.transactionResponseChanged.type)).toEqual(['REQUESTED', 'AUTHORIZED']);
+    expect(sub.items.filter((e) => e.transactionResponseChanged.transaction.id === t.id).map((e) => e.transactionResponseChanged.type)).toEqual(['REQUESTING', 'REQUESTED', 'AUTHORIZED']);
     sub.stop();
   });
 
@@ -167,9 +167,12 @@ d('two gateway instances sharing PostgreSQL and Redis', () => {
       await raw(via.url, `mutation($s: String!, $c: CPF!) { startPresentialCapture(stationId: $s, cpf: $c) { id } }`, { s: st, c: SPID_MAGIC_CPFS.matches });
     }
     const ids: string[] = [];
+    const upstreamIds: string[] = [];
     for (let i = 0; i < 50; i++) {
       const via = i % 2 ? a : b;
-      ids.push((await gql(via.url, RequestProofOfLifeDocument, { input: { cpf: CPF.neverAnswers, reason: `dedupe ${i}` } })).requestProofOfLife.id);
+      const t = (await gql(via.url, RequestProofOfLifeDocument, { input: { cpf: CPF.neverAnswers, reason: `dedupe ${i}` } })).requestProofOfLife;
+      ids.push(t.id);
+      upstreamIds.push(t.upstreamId!);
     }
     const subs: Collector<Ev>[] = [];
     for (const inst of [a, b]) {
@@ -195,7 +198,7 @@ d('two gateway instances sharing PostgreSQL and Redis', () => {
       expect(n).toBeGreaterThanOrEqual(1);
     }
     for (const st of stations) await spid.control('POST', `/stations/${st}/resume`);
-    const reads = ids.map((id) => (after[id]?.reads ?? 0) - (before[id]?.reads ?? 0));
+    const reads = upstreamIds.map((id) => (after[id]?.reads ?? 0) - (before[id]?.reads ?? 0));
     const max = Math.max(...reads);
     const total = reads.reduce((x, y) => x + y, 0);
     const pollsOf = async (g: GatewayProcess) => {
@@ -217,13 +220,18 @@ d('two gateway instances sharing PostgreSQL and Redis', () => {
 
   test('kill -9 of instance B while it holds poll jobs: instance A finishes every flow', async () => {
     const ids: string[] = [];
-    for (let i = 0; i < 10; i++) ids.push((await gql(b.url, RequestProofOfLifeDocument, { input: { cpf: CPF.authorizes, reason: `kill ${i}` } })).requestProofOfLife.id);
+    const upstreamIds: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      const t = (await gql(b.url, RequestProofOfLifeDocument, { input: { cpf: CPF.authorizes, reason: `kill ${i}` } })).requestProofOfLife;
+      ids.push(t.id);
+      upstreamIds.push(t.upstreamId!);
+    }
     // Slow upstream reads keep polls in flight, so B dies holding active jobs (locked in Redis), not just delayed ones.
     await pdv.control('POST', '/faults', { route: 'GET /api/:version/transacoes/:id', kind: 'latency', latencyMs: 1500, count: -1 });
     await sleep(1200);
     await b.kill();
     await pdv.control('DELETE', '/faults');
-    for (const id of ids) await pdv.control('POST', `/transactions/${id}/answer`, { authorized: true });
+    for (const id of upstreamIds) await pdv.control('POST', `/transactions/${id}/answer`, { authorized: true });
     const t0 = Date.now();
     await eventually(async () => {
       const statuses = await Promise.all(ids.map(async (id) => (await gql(a.url, TransactionDocument, { id }, 'viewer')).transaction?.status));
@@ -241,7 +249,7 @@ d('two gateway instances sharing PostgreSQL and Redis', () => {
     s1.stop();
     await c1.dispose();
     await Promise.all([a.stop(), b.stop()]);
-    await pdv.control('POST', `/transactions/${t.id}/answer`, { authorized: true });
+    await pdv.control('POST', `/transactions/${t.upstreamId}/answer`, { authorized: true });
     [a, b] = await Promise.all([GatewayProcess.start(env), GatewayProcess.start(env)]);
     const c2 = await ws(b.wsUrl);
     clients.push(c2);

@@ -87,13 +87,24 @@ describe('idempotency', () => {
     expect(await creates()).toBe(before);
   });
 
-  test('an upstream failure releases the key: the retry runs', async () => {
-    await pdv.control('POST', '/faults', { route: 'POST /api/vbeta4/transacoes', kind: 'status', status: 503, count: 1 });
-    const input = { cpf: CPF.authorizes, reason: 'after failure', idempotencyKey: 'retry-key-0005' };
+  test('an upstream refusal (4xx: it did nothing) releases the key: the retry runs', async () => {
+    await pdv.control('POST', '/faults', { route: 'POST /api/vbeta4/transacoes', kind: 'status', status: 400, count: 1 });
+    const input = { cpf: CPF.authorizes, reason: 'after refusal', idempotencyKey: 'retry-key-0005' };
     const first = await post(q, { input });
-    expect(first.body.errors?.[0]?.extensions?.['code']).toBe('UPSTREAM_UNAVAILABLE');
+    expect(first.body.errors?.[0]?.extensions?.['code']).toBe('BAD_USER_INPUT');
     const second = await post(q, { input });
-    expect(second.body.data?.['requestProofOfLife']?.id).toBeDefined();
+    expect(second.body.data?.['requestProofOfLife']).toMatchObject({ status: 'PENDING' });
+  });
+
+  test('a 5xx on a create (it may have acted) keeps the key: the retry returns the same UNCONFIRMED transaction, no second create', async () => {
+    await pdv.control('POST', '/faults', { route: 'POST /api/vbeta4/transacoes', kind: 'status', status: 503, count: 1 });
+    const before = await creates();
+    const input = { cpf: CPF.authorizes, reason: 'after 5xx', idempotencyKey: 'retry-key-0008' };
+    const first = await post(q, { input });
+    expect(first.body.data?.['requestProofOfLife']).toMatchObject({ status: 'UNCONFIRMED' });
+    const second = await post(q, { input });
+    expect(second.body.data?.['requestProofOfLife']).toEqual(first.body.data?.['requestProofOfLife']);
+    expect((await creates()) - before).toBe(1);
   });
 
   test('sendMessage and startPresentialCapture: one upstream side effect per key', async () => {
@@ -128,7 +139,8 @@ describe('audit log', () => {
     expect(nodes).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ actor: 'auditor-op', role: 'operator', action: 'requestProofOfLife', result: 'OK', target: expect.stringMatching(/^Transaction:/) }),
-        expect.objectContaining({ actor: 'auditor-op', action: 'requestProofOfLife', result: 'UPSTREAM_UNAVAILABLE', target: `cpf:${gw.gw.privacy.pseudonym(CPF.upstreamFails)}` }),
+        // Upstream 5xx on this CPF: the create may have happened, so the result is UNCONFIRMED, with the row it left.
+        expect.objectContaining({ actor: 'auditor-op', action: 'requestProofOfLife', result: 'UNCONFIRMED', target: expect.stringMatching(/^Transaction:/) }),
       ]),
     );
     const denied = await post(auditQuery, {}, {}, 'operator');

@@ -622,6 +622,17 @@ describe('Prova de Vida simulator: control API', () => {
       expect((await h.control('GET', '/transactions')).body).toHaveLength(1);
     });
 
+    it('latency with processed:true creates at once and holds the answer (a create in flight that already took effect)', async () => {
+      await h.control('POST', '/faults', { route: 'POST /api/vbeta4/transacoes', kind: 'latency', latencyMs: 400, processed: true });
+      const started = Date.now();
+      const pending = h.create('vbeta4', {}, token);
+      await new Promise((r) => setTimeout(r, 150));
+      expect((await h.control('GET', '/transactions')).body).toHaveLength(1);
+      const r = await pending;
+      expect(Date.now() - started).toBeGreaterThanOrEqual(380);
+      expect(r.status).toBe(201);
+    });
+
     it('malformed answers 201/200 with a body that is not JSON', async () => {
       await h.control('POST', '/faults', { kind: 'malformed', count: 2 });
       const created = await h.create('vbeta2', {}, token);

@@ -1,6 +1,8 @@
 import {
   deriveStatus,
   expireIfDue,
+  intentRow,
+  isTerminal,
   mergeUpstream,
   rowFromCreate,
   transactionFromJson,
@@ -108,5 +110,31 @@ describe('transitions', () => {
   test('JSON snapshot round-trips', () => {
     const row = rowFromCreate(req, { id: 'x', version: 'vbeta4', transaction: upstream() }, T0, null);
     expect(transactionFromJson(JSON.parse(JSON.stringify(transactionToJson(row))))).toEqual(row);
+  });
+});
+
+describe('intent rows', () => {
+  const intent = intentRow(req, 'local-id', 'vbeta4', T0, 'op-1');
+
+  test('written before the create: REQUESTING, our id, no upstream id, open (polled)', () => {
+    expect(intent).toMatchObject({ id: 'local-id', upstreamId: null, status: 'REQUESTING', expiresAt: later(120 * 60_000) });
+    expect(transitionEvent(null, intent)).toBe('REQUESTING');
+    expect(isTerminal('REQUESTING')).toBe(false);
+  });
+
+  test("the create's answer completes it with REQUESTED, even an auto-authorised one", () => {
+    const done = { ...rowFromCreate(req, { id: 'up-1', version: 'vbeta4', transaction: upstream() }, later(100), 'op-1'), id: intent.id };
+    expect(done).toMatchObject({ id: 'local-id', upstreamId: 'up-1', status: 'PENDING' });
+    expect(transitionEvent(intent, done)).toBe('REQUESTED');
+    const auto = { ...done, status: 'AUTHORIZED' };
+    expect(transitionEvent(intent, auto)).toBe('REQUESTED');
+    expect(transitionEvent({ ...intent, status: 'UNCONFIRMED' }, done)).toBe('REQUESTED');
+  });
+
+  test('an unknown outcome is UNCONFIRMED, a refused one FAILED; both are ends (never polled, never re-sent)', () => {
+    expect(transitionEvent(intent, { ...intent, status: 'UNCONFIRMED' })).toBe('UNCONFIRMED');
+    expect(transitionEvent(intent, { ...intent, status: 'FAILED' })).toBe('FAILED');
+    expect(isTerminal('UNCONFIRMED')).toBe(true);
+    expect(isTerminal('FAILED')).toBe(true);
   });
 });

@@ -18,6 +18,7 @@ import {
   UpstreamProtocolError,
   UpstreamUnavailableError,
   UpstreamValidationError,
+  mayHaveActed,
 } from '../../src/upstreams/errors';
 import { caught } from '../helpers/assert';
 
@@ -315,6 +316,33 @@ describe('token', () => {
 // ---------------------------------------------------------------------------
 // retries
 // ---------------------------------------------------------------------------
+
+describe('did a failed create reach the upstream? (intent rows, idempotency keys)', () => {
+  it('a 503 or a timeout on the create may have acted', async () => {
+    const s = await startServer((h, res) => (isToken(h) ? tokenReply(res) : text(res, 503, BODY_MARKER)));
+    const e = await caught(client(s).createTransaction(createReq()));
+    expect(e).toBeInstanceOf(UpstreamUnavailableError);
+    expect(mayHaveActed(e)).toBe(true);
+    const slow = await startServer((h, res) => (isToken(h) ? tokenReply(res) : void setTimeout(() => text(res, 201, TX_ID), 500)));
+    const t = await caught(client(slow, { requestTimeoutMs: 150 }).createTransaction(createReq()));
+    expect(mayHaveActed(t)).toBe(true);
+  });
+
+  it('a refused connection, a failed token call or a 4xx did not', async () => {
+    const s = await startServer(() => undefined);
+    const port = s.port;
+    await s.close();
+    const refused = await caught(client({ ...s, url: `http://127.0.0.1:${port}` }).createTransaction(createReq()));
+    expect(refused).toMatchObject({ notSent: true });
+    expect(mayHaveActed(refused)).toBe(false);
+    const noToken = await startServer((h, res) => text(res, 503, BODY_MARKER));
+    const t = await caught(client(noToken).sendMessage({ sender: { cnpj: '1', name: 'SGD' }, title: 't', content: 'c', cpf: CPF }));
+    expect(mayHaveActed(t)).toBe(false);
+    expect(noToken.count('POST', '/api/')).toBe(0);
+    const bad = await startServer((h, res) => (isToken(h) ? tokenReply(res) : json(res, 400, { status: 'BAD_REQUEST', errors: { cpf: 'x' } })));
+    expect(mayHaveActed(await caught(client(bad).createTransaction(createReq())))).toBe(false);
+  });
+});
 
 describe('retry policy', () => {
   it('GET transaction is retried on 503 and then succeeds', async () => {

@@ -160,7 +160,9 @@ async function onApiRequest(state: PdvState, cfg: ApiConfig, req: IncomingMessag
   state.count(match.pattern);
   const fault = state.takeFault(match.pattern);
 
-  if (fault?.kind === 'latency') await state.delay(fault.latencyMs);
+  // `processed` latency holds the reply *after* the request took effect (below): the
+  // "upstream acted, the answer is still on its way" case a crash can fall into.
+  if (fault?.kind === 'latency' && !fault.processed) await state.delay(fault.latencyMs);
   if (fault && fault.kind !== 'latency' && !fault.processed) {
     deliverFault(req, res, fault, isCreateRoute(match.pattern));
     return;
@@ -178,6 +180,7 @@ async function onApiRequest(state: PdvState, cfg: ApiConfig, req: IncomingMessag
   cfg.log({ method, path: match.pattern, status: reply.status }, 'api request');
   await commit(req);
 
+  if (fault?.kind === 'latency' && fault.processed) await state.delay(fault.latencyMs);
   if (fault && fault.kind !== 'latency') deliverFault(req, res, fault, isCreateRoute(match.pattern));
   else send(res, reply);
 }

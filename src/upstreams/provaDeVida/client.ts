@@ -127,7 +127,8 @@ const UPSTREAM = 'provaDeVida' as const;
 const MAX_BODY_BYTES = 1024 * 1024;
 const ID_PATTERN = /^[A-Za-z0-9-]{1,100}$/;
 
-type FailureKind = 'status' | 'timeout' | 'network' | 'malformed';
+/** `refused`: the connection was refused, so the request provably never reached the upstream. */
+type FailureKind = 'status' | 'timeout' | 'network' | 'refused' | 'malformed';
 
 /**
  * Internal: a failure worth retrying (for reads) and counting (for the
@@ -148,6 +149,7 @@ const UNAVAILABLE_MESSAGES: Record<FailureKind, string> = {
   status: 'Prova de Vida answered with a server error',
   timeout: 'Prova de Vida did not answer in time',
   network: 'Could not talk to Prova de Vida',
+  refused: 'Could not talk to Prova de Vida',
   malformed: 'Prova de Vida sent a response we could not read',
 };
 
@@ -196,12 +198,13 @@ function networkKind(err: unknown, signal: AbortSignal): FailureKind {
   if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
     return 'timeout';
   }
-  return 'network';
+  return code === 'ECONNREFUSED' ? 'refused' : 'network';
 }
 
 function failureOutcome(err: unknown): UpstreamOutcome {
   if (err instanceof TaskCancelledError) return { failure: 'timeout' };
-  if (err instanceof TransientFailure && err.kind !== 'status') return { failure: err.kind };
+  // A refused connection is a network failure to the metrics (the distinction matters only to intent rows).
+  if (err instanceof TransientFailure && err.kind !== 'status' && err.kind !== 'refused') return { failure: err.kind };
   return { failure: 'network' };
 }
 
@@ -392,8 +395,12 @@ export function createProvaDeVidaClient(opts: ProvaDeVidaClientOptions): ProvaDe
     return new UpstreamUnavailableError(UPSTREAM, 'Prova de Vida answered with an unexpected status');
   }
 
-  async function attempt<T>(op: Operation<T>): Promise<T> {
-    const call = (tok: string) => send(op.method, op.path, `Bearer ${tok}`, op.body, op.route);
+  /** `progress.sent` turns true once the operation's own request (not the token's) may have left. */
+  async function attempt<T>(op: Operation<T>, progress: { sent: boolean }): Promise<T> {
+    const call = (tok: string) => {
+      progress.sent = true;
+      return send(op.method, op.path, `Bearer ${tok}`, op.body, op.route);
+    };
     let used = await getToken();
     let res = await call(used);
     if (res.status === 401) {
@@ -417,16 +424,19 @@ export function createProvaDeVidaClient(opts: ProvaDeVidaClientOptions): ProvaDe
   async function run<T>(op: Operation<T>): Promise<T> {
     if (closed) throw new UpstreamUnavailableError(UPSTREAM, 'The Prova de Vida client is closed');
     const policy = op.idempotent ? readPolicy : writePolicy;
+    const progress = { sent: false };
     try {
-      return await policy.execute(() => attempt(op));
+      return await policy.execute(() => attempt(op, progress));
     } catch (err) {
       if (err instanceof UpstreamError) throw err;
       if (err instanceof TransientFailure) {
-        throw new UpstreamUnavailableError(UPSTREAM, UNAVAILABLE_MESSAGES[err.kind]);
+        // A create that failed before its request left (token call, refused connection) did nothing upstream.
+        const notSent = !progress.sent || err.kind === 'refused';
+        throw new UpstreamUnavailableError(UPSTREAM, UNAVAILABLE_MESSAGES[err.kind], { notSent });
       }
       if (err instanceof BrokenCircuitError || err instanceof IsolatedCircuitError) {
         opts.observer?.request({ upstream: UPSTREAM, method: op.method, route: op.route })({ failure: 'circuit_open' });
-        throw new UpstreamUnavailableError(UPSTREAM, 'Prova de Vida is failing; calls are paused');
+        throw new UpstreamUnavailableError(UPSTREAM, 'Prova de Vida is failing; calls are paused', { notSent: true });
       }
       // Anything else is our bug or undici's; its message may name the host.
       log?.error({ event: 'unexpected_error', route: op.route, name: err instanceof Error ? err.name : typeof err });

@@ -98,8 +98,8 @@ interface Request<T> {
 /** Marks unavailability worth another attempt (all of it is, for a GET). */
 class Unavailable extends UpstreamUnavailableError {}
 
-function unavailable(message: string): UpstreamUnavailableError {
-  return new Unavailable(UPSTREAM, message);
+function unavailable(message: string, notSent = false): UpstreamUnavailableError {
+  return new Unavailable(UPSTREAM, message, { notSent });
 }
 
 function json<T>(schema: ZodType<T>): (bytes: Buffer) => T {
@@ -292,7 +292,8 @@ export function createSpidStationClient(opts: SpidStationClientOptions): SpidSta
       log?.warn({ route: req.route, error: e.code ?? e.name, ms: Date.now() - started }, 'SPID station request failed');
       const timedOut = e.name === 'TimeoutError' || e.name === 'AbortError' || /TIMEOUT/.test(e.code ?? '');
       report({ failure: timedOut ? 'timeout' : 'network' });
-      throw unavailable(timedOut ? 'The SPID station did not answer in time' : 'The SPID station connection failed');
+      // Refused: the station never saw the request (the only failure that proves it).
+      throw unavailable(timedOut ? 'The SPID station did not answer in time' : 'The SPID station connection failed', e.code === 'ECONNREFUSED');
     }
     report({ status });
     log?.debug({ route: req.route, status, ms: Date.now() - started }, 'SPID station answered');
@@ -305,11 +306,11 @@ export function createSpidStationClient(opts: SpidStationClientOptions): SpidSta
       if (req.idempotent) return await retries.execute(() => breaker.execute(() => attempt(req)));
       return await breaker.execute(() => attempt(req));
     } catch (err) {
-      if (err instanceof Unavailable) throw new UpstreamUnavailableError(UPSTREAM, err.message);
+      if (err instanceof Unavailable) throw new UpstreamUnavailableError(UPSTREAM, err.message, { notSent: err.notSent });
       if (err instanceof UpstreamError) throw err;
       if (err instanceof BrokenCircuitError) {
         opts.observer?.request(target(req))({ failure: 'circuit_open' });
-        throw new UpstreamUnavailableError(UPSTREAM, 'The SPID station is failing; calls are paused for a while');
+        throw new UpstreamUnavailableError(UPSTREAM, 'The SPID station is failing; calls are paused for a while', { notSent: true });
       }
       throw new UpstreamUnavailableError(UPSTREAM, 'The SPID station call failed');
     }
