@@ -16,8 +16,10 @@ import { MemoryPollScheduler } from './pollers/memory';
 import type { PollScheduler } from './pollers/scheduler';
 import { buildGatewaySchema } from './schema/build';
 import { startServer, type RunningServer } from './server/server';
-import { startProvaDeVidaSimulator, type ProvaDeVidaSimulator } from './simulators/provaDeVida';
-import { startSpidSimulator, type SpidSimulator } from './simulators/spid';
+// Types only: the simulators' code is loaded (dynamic import below) only when SIMULATORS is on,
+// so a production process never has it in memory.
+import type { ProvaDeVidaSimulator } from './simulators/provaDeVida';
+import type { SpidSimulator } from './simulators/spid';
 import { openPgliteStore } from './store/pglite';
 import { openPostgresStore } from './store/postgres';
 import type { Store } from './store/store';
@@ -75,6 +77,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     const simulators: Gateway['simulators'] = {};
     let pdvBaseUrl = config.provaDeVida.baseUrl;
     if (config.simulators.enabled) {
+      const { startProvaDeVidaSimulator } = await import('./simulators/provaDeVida/index.js');
       const sim = await startProvaDeVidaSimulator({
         port: config.simulators.pdvPort,
         controlPort: config.simulators.pdvControlPort,
@@ -90,6 +93,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
 
     let stationConfigs = config.spid.stations;
     if (config.simulators.enabled && !stationConfigs) {
+      const { startSpidSimulator } = await import('./simulators/spid/index.js');
       const sim = await startSpidSimulator({
         stations: config.simulators.spidStations,
         basePort: config.simulators.spidBasePort,
