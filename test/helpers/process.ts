@@ -16,8 +16,11 @@ export class GatewayProcess {
     readonly port: number,
   ) {}
 
-  static start(env: Record<string, string>, timeoutMs = 60_000): Promise<GatewayProcess> {
-    const child = spawn(TSX, ['src/main.ts'], {
+  /** `command` defaults to `npm start`'s; the build test and benches pass `[process.execPath, 'dist/src/main.js']`. */
+  static start(env: Record<string, string>, timeoutMs = 60_000, command: readonly string[] = [TSX, 'src/main.ts']): Promise<GatewayProcess> {
+    const [file, ...args] = command;
+    if (!file) throw new Error('empty command');
+    const child = spawn(file, args, {
       cwd: ROOT,
       env: { ...process.env, NODE_ENV: 'test', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', SIMULATORS: 'false', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
