@@ -3,10 +3,8 @@ import type { Logger } from 'pino';
 import type { Config } from './config';
 import { EventBus } from './events/bus';
 import { createMemoryWakeups } from './events/memory';
-import { createRedisWakeups } from './events/redis';
-import { BullMqPollScheduler } from './pollers/bullmq';
 import { CaptureService, type Station } from './flows/capture.service';
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
 import { Idempotency } from './flows/idempotency';
 import { MutationRateLimiter } from './server/rate-limit';
 import { Metrics, meteredScheduler } from './metrics';
@@ -16,16 +14,29 @@ import { MemoryPollScheduler } from './pollers/memory';
 import type { PollScheduler } from './pollers/scheduler';
 import { buildGatewaySchema } from './schema/build';
 import { startServer, type RunningServer } from './server/server';
-// Types only: the simulators' code is loaded (dynamic import below) only when SIMULATORS is on,
-// so a production process never has it in memory.
 import type { ProvaDeVidaSimulator } from './simulators/provaDeVida';
 import type { SpidSimulator } from './simulators/spid';
 import { openPgliteStore } from './store/pglite';
-import { openPostgresStore } from './store/postgres';
 import type { Store } from './store/store';
 import { createProvaDeVidaClient } from './upstreams/provaDeVida';
 import type { ProvaDeVidaApi } from './upstreams/provaDeVida/types';
 import { createSpidStationClient } from './upstreams/spid';
+
+/**
+ * Loaded only when configured: the simulators (never in production), Redis
+ * and BullMQ (scale-out), pg (DATABASE_URL). The embedded default thus never
+ * has their code in memory (≈15 MiB for Redis/BullMQ/pg alone). `require`
+ * rather than `import()`: dist/ is CommonJS, and it also works under
+ * tsx and ts-jest, whose in-process gateways use Redis and PostgreSQL.
+ */
+const load = {
+  pdvSimulator: () => require('./simulators/provaDeVida') as typeof import('./simulators/provaDeVida'),
+  spidSimulator: () => require('./simulators/spid') as typeof import('./simulators/spid'),
+  redisWakeups: () => require('./events/redis') as typeof import('./events/redis'),
+  bullmq: () => require('./pollers/bullmq') as typeof import('./pollers/bullmq'),
+  ioredis: () => (require('ioredis') as typeof import('ioredis')).Redis,
+  postgres: () => require('./store/postgres') as typeof import('./store/postgres'),
+};
 
 export interface Gateway {
   server: RunningServer;
@@ -57,12 +68,12 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     cleanups.length = 0;
   };
   try {
-    const store = config.databaseUrl ? await openPostgresStore(config.databaseUrl) : await openPgliteStore(config.dataDir);
+    const store = config.databaseUrl ? await load.postgres().openPostgresStore(config.databaseUrl) : await openPgliteStore(config.dataDir);
     cleanups.push(() => store.close());
 
     // Scale-out: Redis carries only wake-ups (at-most-once); the log stays the truth,
     // and a periodic tail bounds how late a lost wake-up can make an event.
-    const redis = config.redisUrl ? createRedisWakeups(config.redisUrl, { channelPrefix: config.redis.prefix }) : null;
+    const redis = config.redisUrl ? load.redisWakeups().createRedisWakeups(config.redisUrl, { channelPrefix: config.redis.prefix }) : null;
     if (redis) cleanups.push(() => redis.close());
     // Read at scrape time, after `bus` exists.
     const metrics = new Metrics(() => bus.subscriberCount);
@@ -77,7 +88,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     const simulators: Gateway['simulators'] = {};
     let pdvBaseUrl = config.provaDeVida.baseUrl;
     if (config.simulators.enabled) {
-      const { startProvaDeVidaSimulator } = await import('./simulators/provaDeVida/index.js');
+      const { startProvaDeVidaSimulator } = load.pdvSimulator();
       const sim = await startProvaDeVidaSimulator({
         port: config.simulators.pdvPort,
         controlPort: config.simulators.pdvControlPort,
@@ -93,7 +104,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
 
     let stationConfigs = config.spid.stations;
     if (config.simulators.enabled && !stationConfigs) {
-      const { startSpidSimulator } = await import('./simulators/spid/index.js');
+      const { startSpidSimulator } = load.spidSimulator();
       const sim = await startSpidSimulator({
         stations: config.simulators.spidStations,
         basePort: config.simulators.spidBasePort,
@@ -131,7 +142,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     cleanups.push(() => pdv.close());
 
     const bull = config.redisUrl
-      ? new BullMqPollScheduler({
+      ? new (load.bullmq().BullMqPollScheduler)({
           redisUrl: config.redisUrl,
           policy: config.poll,
           prefix: config.redis.prefix,
@@ -151,7 +162,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     const idempotency = new Idempotency(store);
     let rlRedis: Redis | null = null;
     if (config.redisUrl) {
-      const client = new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+      const client = new (load.ioredis())(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
       rlRedis = client;
       cleanups.push(async () => {
         client.disconnect();

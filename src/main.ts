@@ -55,8 +55,8 @@ async function main(): Promise<void> {
   }
   // The examples use the simulators' magic CPFs: loaded only when the simulators run (no simulator code otherwise).
   if (config.jwt.devTokens && gw.simulators.provaDeVida && gw.simulators.spid) {
-    const { PDV_MAGIC_CPFS } = await import('./simulators/provaDeVida/index.js');
-    const { SPID_MAGIC_CPFS } = await import('./simulators/spid/index.js');
+    const { PDV_MAGIC_CPFS } = require('./simulators/provaDeVida') as typeof import('./simulators/provaDeVida');
+    const { SPID_MAGIC_CPFS } = require('./simulators/spid') as typeof import('./simulators/spid');
     const operator = await signToken(config.jwt, { sub: 'dev-operator', role: 'operator' });
     const cpf = PDV_MAGIC_CPFS.authorizes;
     banner.push(

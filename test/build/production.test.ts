@@ -69,7 +69,7 @@ async function proofOfLifeRoundTrip(gw: GatewayProcess, secret?: string): Promis
   }
 }
 
-/** Runs the built gateway to completion and returns the modules it loaded, relative to dist/. */
+/** Runs the built gateway to completion and returns the modules it loaded, relative to the repository. */
 async function withRecordedModules(env: Record<string, string>, body: (gw: GatewayProcess) => Promise<void>): Promise<string[]> {
   const dir = mkdtempSync(join(tmpdir(), 'build-test-'));
   const file = join(dir, 'modules.txt');
@@ -84,17 +84,19 @@ async function withRecordedModules(env: Record<string, string>, body: (gw: Gatew
     } finally {
       await gw.stop();
     }
-    const dist = resolve(ROOT, 'dist') + sep;
+    const root = ROOT + sep;
     return readFileSync(file, 'utf8')
       .split('\n')
-      .filter((p) => p.startsWith(dist))
-      .map((p) => p.slice(dist.length));
+      .filter((p) => p.startsWith(root))
+      .map((p) => p.slice(root.length));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-const isSimulator = (p: string) => p.startsWith(`src${sep}simulators${sep}`);
+const isSimulator = (p: string) => p.startsWith(join('dist', 'src', 'simulators') + sep);
+// Scale-out and PostgreSQL clients: not needed by the embedded store, so not loaded (memory).
+const isUnusedClient = (p: string) => /^node_modules[\\/](bullmq|ioredis|pg)[\\/]/.test(p);
 
 describe('production build (node dist/src/main.js)', () => {
   beforeAll(() => ensureBuilt(), 320_000);
@@ -114,12 +116,13 @@ describe('production build (node dist/src/main.js)', () => {
       (gw) => proofOfLifeRoundTrip(gw),
     );
     // Plain JavaScript from dist/, and the hook sees dynamically imported modules.
-    expect(loaded).toContain(join('src', 'main.js'));
-    expect(loaded).toContain(join('src', 'simulators', 'provaDeVida', 'index.js'));
-    expect(loaded).toContain(join('src', 'simulators', 'spid', 'index.js'));
+    expect(loaded).toContain(join('dist', 'src', 'main.js'));
+    expect(loaded).toContain(join('dist', 'src', 'simulators', 'provaDeVida', 'index.js'));
+    expect(loaded).toContain(join('dist', 'src', 'simulators', 'spid', 'index.js'));
+    expect(loaded.filter((p) => p.endsWith('.ts'))).toEqual([]);
   }, 180_000);
 
-  test('NODE_ENV=production, SIMULATORS=false: the same flow against external simulators, no simulator module loaded', async () => {
+  test('NODE_ENV=production, SIMULATORS=false: the same flow against external simulators, no simulator (nor Redis/pg) module loaded', async () => {
     const pdv = await PdvSim.start({ answerAfterMs: 1000 });
     const spid = await SpidSim.start();
     try {
@@ -127,8 +130,9 @@ describe('production build (node dist/src/main.js)', () => {
         { NODE_ENV: 'production', SIMULATORS: 'false', JWT_SECRET: SECRET, PDV_BASE_URL: pdv.url, SPID_STATIONS: spid.stationsEnv, POLL_INTERVAL_MS: '200' },
         (gw) => proofOfLifeRoundTrip(gw, SECRET),
       );
-      expect(loaded).toContain(join('src', 'app.js'));
+      expect(loaded).toContain(join('dist', 'src', 'app.js'));
       expect(loaded.filter(isSimulator)).toEqual([]);
+      expect(loaded.filter(isUnusedClient)).toEqual([]);
     } finally {
       await Promise.all([pdv.close(), spid.close()]);
     }
