@@ -2,17 +2,19 @@
  * Idle memory of the gateway as its own process: `npm start` (tsx, simulators
  * in-process) and the production build (`node dist/src/main.js`,
  * SIMULATORS=false, upstream simulators in this bench's process), each on a
- * new DATA_DIR and again on the same, existing DATA_DIR. After boot the
- * gateway sits idle `idleSeconds`, then: resident set of its process tree
- * (/proc), and its own external / heap figures from /metrics.
- * Run: npm run bench -- memory [idleSeconds=15]
+ * new DATA_DIR and again on the same, existing DATA_DIR; and the production
+ * build once more with a 2 MiB V8 young generation (`--max-semi-space-size=2`).
+ * After boot the gateway sits idle `idleSeconds` (V8 gives memory back only
+ * after ~30 s without work), then: resident set of its process tree (/proc),
+ * and its own external / heap figures from /metrics.
+ * Run: npm run bench -- memory [idleSeconds=45]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PROD_COMMAND, box, build, devEnv, metric, mib, prodUpstreams, sleep, timedStart, treeRssKiB } from './lib';
 
-const idleSeconds = Number(process.argv[2] ?? 15);
+const idleSeconds = Number(process.argv[2] ?? 45);
 
 interface Sample {
   bootMs: number;
@@ -57,7 +59,16 @@ async function main(): Promise<void> {
   try {
     process.stderr.write(`bench: node dist/src/main.js (SIMULATORS=false), idle ${idleSeconds} s…\n`);
     const production = await both(upstreams.env, PROD_COMMAND);
-    process.stdout.write(JSON.stringify({ bench: 'memory', idleSeconds, npmStart, production, box: box() }) + '\n');
+    const [node, ...args] = PROD_COMMAND;
+    const dir = mkdtempSync(join(tmpdir(), 'mem-bench-'));
+    let productionSemiSpace2: Sample;
+    try {
+      await timedStart(upstreams.env(dir), PROD_COMMAND).then(({ gw }) => gw.stop());
+      productionSemiSpace2 = await idle(upstreams.env(dir), [node, '--max-semi-space-size=2', ...args]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    process.stdout.write(JSON.stringify({ bench: 'memory', idleSeconds, npmStart, production, productionSemiSpace2ExistingDataDir: productionSemiSpace2, box: box() }) + '\n');
   } finally {
     await upstreams.close();
   }
