@@ -75,7 +75,7 @@ async function withRecordedModules(env: Record<string, string>, body: (gw: Gatew
   const file = join(dir, 'modules.txt');
   try {
     const gw = await GatewayProcess.start(
-      { DATA_DIR: join(dir, 'data'), NODE_OPTIONS: `--require ${HOOK}`, RECORD_MODULES_FILE: file, ...env },
+      { DATA_DIR: join(dir, 'data'), NODE_OPTIONS: `--require "${HOOK}"`, RECORD_MODULES_FILE: file, ...env },
       120_000,
       [process.execPath, MAIN],
     );
