@@ -1,59 +1,66 @@
 /**
- * Boot time of `npm start` (tsx src/main.ts with the in-process simulators),
- * from process spawn to the "gateway ready" log line, on a fresh DATA_DIR and
- * on an existing one. Run: npx tsx bench/boot.ts [runs=3]
+ * Boot time, spawn → the "gateway ready" log line, median of `runs`:
+ * - the production build (`node dist/src/main.js`, SIMULATORS=false, upstream
+ *   simulators in this bench's process) on an existing DATA_DIR — the
+ *   restart of a deployed gateway;
+ * - `npm start`'s path (tsx src/main.ts, simulators in-process) on an existing
+ *   DATA_DIR and on a new one (a new user's first `npm start`).
+ * Run: npm run bench -- boot [runs=3]
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { PROD_COMMAND, box, build, devEnv, median, prodUpstreams, timedStart } from './lib';
 
-const ROOT = resolve(__dirname, '..');
 const runs = Number(process.argv[2] ?? 3);
 
-function bootOnce(dataDir: string, port: number): Promise<number> {
-  const t0 = performance.now();
-  const child = spawn(resolve(ROOT, 'node_modules/.bin/tsx'), ['src/main.ts'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      DATA_DIR: dataDir,
-      PORT: String(port),
-      SIMULATOR_PDV_PORT: String(port + 1),
-      SIMULATOR_PDV_CONTROL_PORT: String(port + 2),
-      SIMULATOR_SPID_BASE_PORT: String(port + 10),
-      SIMULATOR_SPID_CONTROL_PORT: String(port + 20),
-      SIMULATOR_SPID_REMOTE_PORT: String(port + 21),
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new Promise((res, rej) => {
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => {
-      out += c.toString();
-      if (out.includes('"msg":"gateway ready"')) {
-        const ms = performance.now() - t0;
-        child.once('exit', () => res(ms));
-        child.kill('SIGTERM');
-      }
-    });
-    child.once('exit', (code) => {
-      if (!out.includes('gateway ready')) rej(new Error(`exited ${code}: ${out}`));
-    });
-  });
+async function bootMs(env: Record<string, string>, command?: readonly string[]): Promise<number> {
+  const { gw, bootMs } = await timedStart(env, command);
+  await gw.stop();
+  return bootMs;
 }
 
 async function main(): Promise<void> {
-  const cold: number[] = [];
-  const warm: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const dir = mkdtempSync(join(tmpdir(), 'boot-bench-'));
-    cold.push(await bootOnce(dir, 15_000));
-    warm.push(await bootOnce(dir, 15_000));
-    rmSync(dir, { recursive: true, force: true });
+  build();
+  const upstreams = await prodUpstreams();
+  const dirs: string[] = [];
+  const newDir = () => {
+    const d = mkdtempSync(join(tmpdir(), 'boot-bench-'));
+    dirs.push(d);
+    return d;
+  };
+  try {
+    const prodDir = newDir();
+    await bootMs(upstreams.env(prodDir), PROD_COMMAND); // creates the data dirs
+    const devDir = newDir();
+    await bootMs(devEnv(devDir));
+    const prod: number[] = [];
+    const tsxExisting: number[] = [];
+    const tsxNew: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      process.stderr.write(`bench: boot round ${i + 1}/${runs}…\n`);
+      prod.push(await bootMs(upstreams.env(prodDir), PROD_COMMAND));
+      tsxNew.push(await bootMs(devEnv(newDir())));
+      tsxExisting.push(await bootMs(devEnv(devDir)));
+    }
+    process.stdout.write(
+      JSON.stringify({
+        bench: 'boot',
+        runs,
+        productionExistingDataDirMs: median(prod),
+        npmStartExistingDataDirMs: median(tsxExisting),
+        npmStartNewDataDirMs: median(tsxNew),
+        samples: { production: prod, npmStartExisting: tsxExisting, npmStartNew: tsxNew },
+        box: box(),
+      }) + '\n',
+    );
+  } finally {
+    await upstreams.close();
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
   }
-  const fmt = (xs: number[]) => xs.map((x) => `${Math.round(x)} ms`).join(', ');
-  process.stdout.write(`npm start boot, new DATA_DIR: ${fmt(cold)}\nnpm start boot, existing DATA_DIR: ${fmt(warm)}\n`);
 }
 
-void main();
+main().catch((err: unknown) => {
+  process.stderr.write(`${String(err)}\n`);
+  process.exit(1);
+});

@@ -3,10 +3,8 @@ import type { Logger } from 'pino';
 import { simulatorStateDir, type Config } from './config';
 import { EventBus } from './events/bus';
 import { createMemoryWakeups } from './events/memory';
-import { createRedisWakeups } from './events/redis';
-import { BullMqPollScheduler } from './pollers/bullmq';
 import { CaptureService, type Station } from './flows/capture.service';
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
 import { Idempotency } from './flows/idempotency';
 import { MutationRateLimiter } from './server/rate-limit';
 import { Metrics, meteredScheduler } from './metrics';
@@ -18,10 +16,9 @@ import { MemoryPollScheduler } from './pollers/memory';
 import type { PollScheduler } from './pollers/scheduler';
 import { buildGatewaySchema } from './schema/build';
 import { startServer, type RunningServer } from './server/server';
-import { startProvaDeVidaSimulator, type ProvaDeVidaSimulator } from './simulators/provaDeVida';
-import { startSpidSimulator, type SpidSimulator } from './simulators/spid';
+import type { ProvaDeVidaSimulator } from './simulators/provaDeVida';
+import type { SpidSimulator } from './simulators/spid';
 import { openPgliteStore } from './store/pglite';
-import { openPostgresStore } from './store/postgres';
 import type { Store } from './store/store';
 import { createProvaDeVidaClient } from './upstreams/provaDeVida';
 import type { ProvaDeVidaApi } from './upstreams/provaDeVida/types';
@@ -29,6 +26,22 @@ import { createSpidStationClient } from './upstreams/spid';
 import type { SpanExporter } from '@opentelemetry/sdk-trace';
 import { tracedScheduler, upstreamSpans } from './tracing';
 import { combineObservers } from './upstreams/observer';
+
+/**
+ * Loaded only when configured: the simulators (never in production), Redis
+ * and BullMQ (scale-out), pg (DATABASE_URL). The embedded default thus never
+ * has their code in memory (≈15 MiB for Redis/BullMQ/pg alone). `require`
+ * rather than `import()`: dist/ is CommonJS, and it also works under
+ * tsx and ts-jest, whose in-process gateways use Redis and PostgreSQL.
+ */
+const load = {
+  pdvSimulator: () => require('./simulators/provaDeVida') as typeof import('./simulators/provaDeVida'),
+  spidSimulator: () => require('./simulators/spid') as typeof import('./simulators/spid'),
+  redisWakeups: () => require('./events/redis') as typeof import('./events/redis'),
+  bullmq: () => require('./pollers/bullmq') as typeof import('./pollers/bullmq'),
+  ioredis: () => (require('ioredis') as typeof import('ioredis')).Redis,
+  postgres: () => require('./store/postgres') as typeof import('./store/postgres'),
+};
 
 export interface Gateway {
   server: RunningServer;
@@ -98,13 +111,13 @@ export async function startGateway(config: Config, logger: Logger, opts: Gateway
       logger.fatal({ err }, 'DATA_DIR lock lost (not refreshed in time): another process may take the data dir; stopping');
       opts.onFatal?.('DATA_DIR lock lost');
     };
-    const store = config.databaseUrl ? await openPostgresStore(config.databaseUrl) : await openPgliteStore(config.dataDir, { onLockLost });
+    const store = config.databaseUrl ? await load.postgres().openPostgresStore(config.databaseUrl) : await openPgliteStore(config.dataDir, { onLockLost });
     onClose('store', () => store.close());
     store.useReportCipher(new ReportCipher(config.privacy.reportKey, config.privacy.reportOldKeys));
 
     // Scale-out: Redis carries only wake-ups (at-most-once); the log stays the truth,
     // and a periodic tail bounds how late a lost wake-up can make an event.
-    const redis = config.redisUrl ? createRedisWakeups(config.redisUrl, { channelPrefix: config.redis.prefix }) : null;
+    const redis = config.redisUrl ? load.redisWakeups().createRedisWakeups(config.redisUrl, { channelPrefix: config.redis.prefix }) : null;
     if (redis) onClose('redis wake-ups', () => redis.close());
     // Read at scrape time, after `bus` and `scheduler` exist.
     const metrics = new Metrics({
@@ -129,6 +142,7 @@ export async function startGateway(config: Config, logger: Logger, opts: Gateway
     let pdvBaseUrl = config.provaDeVida.baseUrl;
     const stateDir = simulatorStateDir(config);
     if (config.simulators.enabled) {
+      const { startProvaDeVidaSimulator } = load.pdvSimulator();
       const sim = await startProvaDeVidaSimulator({
         port: config.simulators.pdvPort,
         controlPort: config.simulators.pdvControlPort,
@@ -145,6 +159,7 @@ export async function startGateway(config: Config, logger: Logger, opts: Gateway
 
     let stationConfigs = config.spid.stations;
     if (config.simulators.enabled && !stationConfigs) {
+      const { startSpidSimulator } = load.spidSimulator();
       const sim = await startSpidSimulator({
         stations: config.simulators.spidStations,
         basePort: config.simulators.spidBasePort,
@@ -184,7 +199,7 @@ export async function startGateway(config: Config, logger: Logger, opts: Gateway
     onClose('prova-de-vida client', () => pdv.close());
 
     const bull = config.redisUrl
-      ? new BullMqPollScheduler({
+      ? new (load.bullmq().BullMqPollScheduler)({
           redisUrl: config.redisUrl,
           policy: config.poll,
           prefix: config.redis.prefix,
@@ -208,7 +223,7 @@ export async function startGateway(config: Config, logger: Logger, opts: Gateway
     const idempotency = new Idempotency(store);
     let rlRedis: Redis | null = null;
     if (config.redisUrl) {
-      const client = new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+      const client = new (load.ioredis())(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
       rlRedis = client;
       onClose('rate-limit redis', async () => {
         client.disconnect();

@@ -3,8 +3,6 @@ import { signToken } from './auth/jwt';
 import { ConfigError, loadConfig } from './config';
 import { startGateway } from './app';
 import { createLogger, safeErrorText } from './logger';
-import { PDV_MAGIC_CPFS } from './simulators/provaDeVida';
-import { SPID_MAGIC_CPFS } from './simulators/spid';
 
 /** `npm start`: the gateway on the embedded default, with the simulators in-process. */
 async function main(): Promise<void> {
@@ -73,6 +71,11 @@ async function main(): Promise<void> {
     for (const role of ['viewer', 'operator', 'admin'] as const) {
       banner.push(`    ${role.padEnd(8)} ${await signToken(config.jwt, { sub: `dev-${role}`, role })}`);
     }
+  }
+  // The examples use the simulators' magic CPFs: loaded only when the simulators run (no simulator code otherwise).
+  if (config.jwt.devTokens && gw.simulators.provaDeVida && gw.simulators.spid) {
+    const { PDV_MAGIC_CPFS } = require('./simulators/provaDeVida') as typeof import('./simulators/provaDeVida');
+    const { SPID_MAGIC_CPFS } = require('./simulators/spid') as typeof import('./simulators/spid');
     const operator = await signToken(config.jwt, { sub: 'dev-operator', role: 'operator' });
     const cpf = PDV_MAGIC_CPFS.authorizes;
     banner.push(

@@ -25,10 +25,13 @@ export interface StartOptions {
    * @default true
    */
   direct?: boolean;
+  /** The whole command instead (the build test and benches: `[process.execPath, 'dist/src/main.js']`). @default unset */
+  command?: readonly string[];
 }
 
 function spawnGateway(env: Record<string, string>, opts: StartOptions): ChildProcess {
-  const [cmd, args] = (opts.direct ?? true) ? [process.execPath, ['--import', 'tsx', 'src/main.ts']] : [TSX, ['src/main.ts']];
+  const [cmd, ...args] = opts.command ?? ((opts.direct ?? true) ? [process.execPath, '--import', 'tsx', 'src/main.ts'] : [TSX, 'src/main.ts']);
+  if (!cmd) throw new Error('empty command');
   return spawn(cmd, args, {
     cwd: ROOT,
     env: { ...process.env, NODE_ENV: 'test', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', SIMULATORS: 'false', ...env },
