@@ -5,7 +5,6 @@
  * Its own database and key prefix; skipped locally without the services,
  * failed in CI (see helpers/services.ts).
  */
-import { execFileSync } from 'node:child_process';
 import { print } from 'graphql';
 import { Queue } from 'bullmq';
 import { RequestProofOfLifeDocument } from '../__generated__/graphql';
@@ -20,19 +19,6 @@ import { createTestDatabase, deleteRedisKeys, requirePostgresSync, requireRedisS
 const REDIS = requireRedisSync();
 const PG = requirePostgresSync();
 const d = REDIS && PG ? describe : describe.skip;
-
-/**
- * SIGKILL of the gateway itself: `GatewayProcess.kill()` signals the tsx
- * launcher, whose node child (the gateway) survives as an orphan and keeps
- * renewing its job locks.
- */
-function killHard(launcherPid: number): void {
-  const children = execFileSync('ps', ['-o', 'pid=', '--ppid', String(launcherPid)], { encoding: 'utf8' })
-    .split('\n')
-    .map((l) => Number(l.trim()))
-    .filter((n) => n > 0);
-  for (const pid of children) process.kill(pid, 'SIGKILL');
-}
 
 const LIVE_STATES = ['wait', 'active', 'delayed', 'prioritized'] as const;
 const live = (s: Sample[]) => LIVE_STATES.reduce((n, state) => n + (metricValue(s, 'idgw_job_queue_jobs', { state }) ?? 0), 0);
@@ -87,7 +73,7 @@ d('BullMQ job metrics', () => {
     });
     expect(res.status).toBe(200);
     await eventually(async () => (await queue.getJobCounts('active')).active === 1, 10_000, 50);
-    killHard(crashed.child.pid!);
+    // SIGKILL of the gateway process itself: its job lock is no longer renewed.
     await crashed.kill();
     crashed = undefined;
 

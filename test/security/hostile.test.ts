@@ -22,6 +22,8 @@ import { PDV_MAGIC_CPFS } from '../../src/simulators/provaDeVida';
 import { PdvSim, SpidSim, TestGateway, sleep } from '../helpers/gateway';
 
 jest.setTimeout(20_000);
+/** A gateway boot on a loaded 2-core box (PGlite, a new data dir) can take longer than one case may. */
+const SETUP_TIMEOUT_MS = 120_000;
 
 const MAX_CONNS = 3;
 const MAX_SUBS = 5;
@@ -63,7 +65,7 @@ beforeAll(async () => {
   const seed = await post({ query: 'mutation($i: RequestProofOfLifeInput!){ requestProofOfLife(input:$i){ id status } }', variables: { i: { cpf: PDV_MAGIC_CPFS.freshSeal, reason: 'seed', sealReuseWindowMinutes: 60 } } }, { token: await tok({ role: 'admin' }) });
   expect(seed.json?.data?.requestProofOfLife?.status).toBe('AUTHORIZED');
   await sleep(300);
-});
+}, SETUP_TIMEOUT_MS);
 
 afterAll(async () => {
   for (const [cat, n] of counts) process.stdout.write(`[hostile] ${cat}: ${n} cases\n`);
