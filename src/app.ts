@@ -11,8 +11,13 @@ import { Idempotency } from './flows/idempotency';
 import { MutationRateLimiter } from './server/rate-limit';
 import { Metrics, meteredScheduler } from './metrics';
 import { MessagesService } from './flows/messages.service';
-import { ProofOfLifeService } from './flows/proof-of-life.service';
+import { ProofOfLifeService, TRANSACTION_POLL_KIND } from './flows/proof-of-life.service';
 import { MemoryPollScheduler } from './pollers/memory';
+import { Reconciler, RedisCoordination } from './pollers/reconciler';
+import { probeRedis } from './boot-checks';
+import { CAPTURE_POLL_KIND } from './flows/capture.service';
+import { TERMINAL_STATUSES } from './flows/capture';
+import { OPEN_TRANSACTION_STATUSES } from './flows/proof-of-life';
 import type { PollScheduler } from './pollers/scheduler';
 import { buildGatewaySchema } from './schema/build';
 import { startServer, type RunningServer } from './server/server';
@@ -55,12 +60,18 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     cleanups.length = 0;
   };
   try {
-    const store = config.databaseUrl ? await openPostgresStore(config.databaseUrl) : await openPgliteStore(config.dataDir);
+    // Fail fast on an unreachable dependency, naming its variable (src/boot-checks.ts).
+    const [store] = await Promise.all([
+      config.databaseUrl
+        ? openPostgresStore(config.databaseUrl, { timeoutMs: config.storeTimeoutMs, logger: logger.child({ component: 'store' }) })
+        : openPgliteStore(config.dataDir),
+      config.redisUrl ? probeRedis(config.redisUrl) : null,
+    ]);
     cleanups.push(() => store.close());
 
     // Scale-out: Redis carries only wake-ups (at-most-once); the log stays the truth,
     // and a periodic tail bounds how late a lost wake-up can make an event.
-    const redis = config.redisUrl ? createRedisWakeups(config.redisUrl, { channelPrefix: config.redis.prefix }) : null;
+    const redis = config.redisUrl ? createRedisWakeups(config.redisUrl, { channelPrefix: config.redis.prefix, logger }) : null;
     if (redis) cleanups.push(() => redis.close());
     // Read at scrape time, after `bus` exists.
     const metrics = new Metrics(() => bus.subscriberCount);
@@ -136,7 +147,8 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
           logger: logger.child({ component: 'scheduler' }),
         })
       : null;
-    const scheduler: PollScheduler = meteredScheduler(bull ?? new MemoryPollScheduler(config.poll, logger.child({ component: 'scheduler' })), metrics);
+    const raw = bull ?? new MemoryPollScheduler(config.poll, logger.child({ component: 'scheduler' }));
+    const scheduler: PollScheduler = meteredScheduler(raw, metrics);
     const deps = { store, bus, scheduler, logger };
     const proofOfLife = new ProofOfLifeService(deps, pdv, config.provaDeVida.requester);
     const messages = new MessagesService(deps, pdv, { cnpj: config.provaDeVida.requester.cnpj, name: config.provaDeVida.requester.name });
@@ -148,6 +160,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     let rlRedis: Redis | null = null;
     if (config.redisUrl) {
       const client = new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+      client.on('error', (err: Error) => logger.debug({ err: err.message }, 'rate limiter redis error'));
       rlRedis = client;
       cleanups.push(async () => {
         client.disconnect();
@@ -158,6 +171,18 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
       await idempotency.sweep();
     });
     const resumed = { transactions: await proofOfLife.resume(), captures: await captures.resume() };
+    const reconciler = new Reconciler({
+      scheduler: raw,
+      sources: [
+        { kind: TRANSACTION_POLL_KIND, openIds: async () => (await store.openTransactionIds(OPEN_TRANSACTION_STATUSES)).map((t) => t.id) },
+        { kind: CAPTURE_POLL_KIND, openIds: () => store.unfinishedCaptureIds(TERMINAL_STATUSES) },
+      ],
+      intervalMs: config.reconcileIntervalMs,
+      coordination: config.redisUrl ? new RedisCoordination(config.redisUrl, config.redis.prefix, logger) : undefined,
+      logger: logger.child({ component: 'reconciler' }),
+    });
+    reconciler.start();
+    cleanups.push(() => reconciler.stop());
 
     const schema = await buildGatewaySchema();
     const server = await startServer({
@@ -175,7 +200,8 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
           redis ? redis.health() : Promise.resolve(true),
           bull ? bull.health() : Promise.resolve(true),
         ]);
-        return { store: storeOk, ...(redis ? { redis: redisOk } : {}), ...(bull ? { queue: queueOk } : {}) };
+        // `queue` also waits for a reconcile pass after a Redis outage: until then some flows are not polled.
+        return { store: storeOk, ...(redis ? { redis: redisOk } : {}), ...(bull ? { queue: queueOk && reconciler.ready() } : {}) };
       },
     });
     cleanups.push(() => server.close());

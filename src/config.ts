@@ -33,6 +33,10 @@ const schema = z.object({
   JOB_STALLED_CHECK_MS: int(500, 600_000).default(30_000),
   /** Scale-out: read the event log this often even without a Redis wake-up (Redis pub/sub is at-most-once). @default 1000 */
   EVENT_SAFETY_TAIL_MS: int(50, 60_000).default(1000),
+  /** Bound on connecting to PostgreSQL and on each statement: past it a request gets STORE_UNAVAILABLE. @default 1500 */
+  STORE_TIMEOUT_MS: int(100, 60_000).default(1500),
+  /** How often the reconciler re-registers a poll job for every open entity and re-creates the job schedulers (after a Redis loss). @default 5000 */
+  RECONCILE_INTERVAL_MS: int(100, 3_600_000).default(5000),
   /** pino level. @default 'info' */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
@@ -158,6 +162,8 @@ export interface Config {
   databaseUrl: string | undefined;
   redisUrl: string | undefined;
   redis: { prefix: string; jobLockMs: number; stalledCheckMs: number; safetyTailMs: number };
+  storeTimeoutMs: number;
+  reconcileIntervalMs: number;
   logLevel: string;
   jwt: { secret: string; jwksUrl: string | undefined; jwksAlgorithms: string[]; issuer: string; audience: string; devTokens: boolean };
   graphql: {
@@ -207,25 +213,20 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   // Empty strings mean "unset": shells and compose files produce them easily.
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = schema.safeParse(cleaned);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  // Every problem in one report: schema issues and cross-field rules alike, so
+  // an operator fixes them all in one go instead of one per start.
+  const problems = parsed.success ? [] : parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+  const production = (cleaned['NODE_ENV'] ?? 'development') === 'production';
+  const flag = cleaned['SIMULATORS']?.toLowerCase();
+  const simulators = flag === undefined || !['true', 'false', '1', '0', 'yes', 'no'].includes(flag) ? !production : ['true', '1', 'yes'].includes(flag);
+  if (production && !cleaned['JWT_SECRET'] && !cleaned['JWT_JWKS_URL']) problems.push('  JWT_SECRET: required in production (or JWT_JWKS_URL)');
+  if (!simulators && !cleaned['PDV_BASE_URL']) problems.push('  PDV_BASE_URL: required when SIMULATORS=false');
+  if (!simulators && !cleaned['SPID_STATIONS']) problems.push('  SPID_STATIONS: required when SIMULATORS=false');
+  if (parsed.success && parsed.data.POLL_MAX_INTERVAL_MS < parsed.data.POLL_INTERVAL_MS) {
+    problems.push('  POLL_MAX_INTERVAL_MS: must be >= POLL_INTERVAL_MS');
   }
+  if (!parsed.success || problems.length) throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
   const e = parsed.data;
-  const production = e.NODE_ENV === 'production';
-  if (production && !e.JWT_SECRET && !e.JWT_JWKS_URL) {
-    throw new ConfigError('Invalid configuration:\n  JWT_SECRET: required in production (or JWT_JWKS_URL)');
-  }
-  const simulators = e.SIMULATORS ?? !production;
-  if (!simulators && !e.PDV_BASE_URL) {
-    throw new ConfigError('Invalid configuration:\n  PDV_BASE_URL: required when SIMULATORS=false');
-  }
-  if (!simulators && !e.SPID_STATIONS) {
-    throw new ConfigError('Invalid configuration:\n  SPID_STATIONS: required when SIMULATORS=false');
-  }
-  if (e.POLL_MAX_INTERVAL_MS < e.POLL_INTERVAL_MS) {
-    throw new ConfigError('Invalid configuration:\n  POLL_MAX_INTERVAL_MS: must be >= POLL_INTERVAL_MS');
-  }
   return {
     nodeEnv: e.NODE_ENV,
     port: e.PORT,
@@ -234,6 +235,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     databaseUrl: e.DATABASE_URL,
     redisUrl: e.REDIS_URL,
     redis: { prefix: e.REDIS_PREFIX, jobLockMs: e.JOB_LOCK_MS, stalledCheckMs: e.JOB_STALLED_CHECK_MS, safetyTailMs: e.EVENT_SAFETY_TAIL_MS },
+    storeTimeoutMs: e.STORE_TIMEOUT_MS,
+    reconcileIntervalMs: e.RECONCILE_INTERVAL_MS,
     logLevel: e.LOG_LEVEL,
     jwt: {
       secret: e.JWT_SECRET ?? DEV_JWT_SECRET,

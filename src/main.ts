@@ -17,6 +17,15 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const logger = createLogger(config.logLevel);
+  // Last resort. Every dependency error has its own handler; one reaching here
+  // is a bug, and the fault tests assert this message never appears. A stray
+  // rejection is logged and the gateway keeps serving; after an uncaught
+  // exception the process state is unknown, so it exits (a supervisor restarts it).
+  process.on('unhandledRejection', (reason) => logger.error({ err: reason, kind: 'unhandledRejection' }, 'unhandled error'));
+  process.on('uncaughtException', (err, origin) => {
+    logger.error({ err, kind: origin }, 'unhandled error');
+    process.exit(1);
+  });
   const gw = await startGateway(config, logger);
   const bootMs = Math.round(performance.now() - t0);
   logger.info({ bootMs, port: gw.server.port, store: gw.store.adapter, resumed: gw.resumed }, 'gateway ready');
@@ -75,6 +84,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`gateway failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  // One line, no stack: an unreachable dependency names its variable (src/boot-checks.ts).
+  const message = err instanceof Error ? err.message : String(err);
+  process.stderr.write(`gateway failed to start: ${message.split('\n')[0]}\n`);
   process.exit(1);
 });

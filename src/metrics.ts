@@ -56,5 +56,6 @@ export function meteredScheduler(inner: PollScheduler, metrics: Metrics): PollSc
     cron: (name, pattern, handler) => inner.cron(name, pattern, handler),
     start: () => inner.start(),
     stop: () => inner.stop(),
+    ...(inner.available ? { available: (ms: number) => inner.available!(ms) } : {}),
   };
 }

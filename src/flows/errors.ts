@@ -11,7 +11,8 @@ export type FlowErrorCode =
   | 'INVALID_IDEMPOTENCY_KEY'
   | 'IDEMPOTENCY_KEY_REUSED'
   | 'IDEMPOTENCY_IN_PROGRESS'
-  | 'RATE_LIMITED';
+  | 'RATE_LIMITED'
+  | 'QUEUE_UNAVAILABLE';
 
 export class FlowError extends Error {
   constructor(
@@ -20,5 +21,19 @@ export class FlowError extends Error {
     readonly details: Record<string, unknown> = {},
   ) {
     super(message);
+  }
+}
+
+/** How long a mutation waits to learn whether the job queue is reachable. */
+const QUEUE_CHECK_MS = 800;
+
+/**
+ * Before an upstream side effect that the gateway must then follow (poll):
+ * refuse at once when the job queue (Redis) is unreachable, rather than
+ * notify a citizen or start a desk capture nobody will watch.
+ */
+export async function requireQueue(scheduler: { available?(timeoutMs: number): Promise<boolean> }): Promise<void> {
+  if (scheduler.available && !(await scheduler.available(QUEUE_CHECK_MS))) {
+    throw new FlowError('QUEUE_UNAVAILABLE', 'The job queue is unavailable; nothing was started. Try again shortly', {});
   }
 }

@@ -54,6 +54,8 @@ const CRON_JOB = 'cron';
 const RECONCILE_MS = 60_000;
 /** States a live poll job can be in (active ↔ delayed, wait after a stall or a due poll). */
 const LIVE_STATES: JobType[] = ['active', 'wait', 'delayed', 'prioritized'];
+/** `watch` gives up after this (the entity is stored; the reconciler retries). */
+const WATCH_TIMEOUT_MS = 1000;
 
 interface PollJobData {
   kind: string;
@@ -106,6 +108,7 @@ function parseJobId(jobId: string): { kind: string; id: string } | null {
 export class BullMqPollScheduler implements PollScheduler {
   private readonly handlers = new Map<string, PollHandler>();
   private readonly crons = new Map<string, () => Promise<void>>();
+  private readonly cronPatterns = new Map<string, string>();
   /** `${kind}:${id}` of entities watched through this instance and not seen finished. */
   private readonly local = new Set<string>();
   private readonly policy: BackoffPolicy;
@@ -137,7 +140,9 @@ export class BullMqPollScheduler implements PollScheduler {
     if (this.queue) return;
     const queue = new Queue(this.queueName, {
       prefix: this.prefix,
-      connection: { url: this.opts.redisUrl },
+      // Fail fast while Redis is away (BullMQ's advice for producers): a
+      // mutation gets QUEUE_UNAVAILABLE, the reconciler registers the rest later.
+      connection: { url: this.opts.redisUrl, enableOfflineQueue: false },
     });
     queue.on('error', (err) => this.logger?.error({ err }, 'bullmq queue error'));
     this.queue = queue;
@@ -181,12 +186,23 @@ export class BullMqPollScheduler implements PollScheduler {
    * id exists (whatever its state; `delayMs` then does not apply).
    */
   async watch(kind: string, id: string, opts: { delayMs?: number | undefined } = {}): Promise<void> {
+    // Never throws and never waits long: the entity is already in the store, and
+    // a registration lost to a Redis outage is redone by the reconciler.
+    try {
+      await withTimeout(this.add(kind, id, opts.delayMs ?? this.policy.intervalMs), WATCH_TIMEOUT_MS, 'poll job registration');
+      this.local.add(`${kind}:${id}`);
+    } catch (err) {
+      this.logger?.warn({ err: err instanceof Error ? err.message : String(err), kind, id }, 'poll job not registered; the reconciler will');
+    }
+  }
+
+  private async add(kind: string, id: string, delayMs: number): Promise<void> {
     const queue = this.queue;
     if (!queue) return;
     const data: PollJobData = { kind, id, prevMs: null };
     await queue.add(POLL_JOB, data, {
       jobId: jobIdFor(kind, id),
-      delay: Math.max(0, opts.delayMs ?? this.policy.intervalMs),
+      delay: Math.max(0, delayMs),
       // Completed = done: free the id so the entity can be watched again.
       removeOnComplete: true,
       removeOnFail: true,
@@ -195,7 +211,6 @@ export class BullMqPollScheduler implements PollScheduler {
       attempts: Number.MAX_SAFE_INTEGER,
       backoff: { type: 'fixed', delay: this.policy.intervalMs },
     });
-    this.local.add(`${kind}:${id}`);
   }
 
   /** Entities watched through this instance and not yet seen finished (local knowledge). */
@@ -227,6 +242,11 @@ export class BullMqPollScheduler implements PollScheduler {
     const queue = this.queue;
     if (!queue) throw new Error('BullMqPollScheduler.cron() called before start()');
     this.crons.set(name, handler);
+    this.cronPatterns.set(name, pattern);
+    await this.upsertCron(queue, name, pattern);
+  }
+
+  private async upsertCron(queue: Queue, name: string, pattern: string): Promise<void> {
     const data: CronJobData = { name };
     await queue.upsertJobScheduler(
       name,
@@ -251,6 +271,64 @@ export class BullMqPollScheduler implements PollScheduler {
     } catch {
       return false;
     }
+  }
+
+  /** Redis answers through the queue's client within `timeoutMs` (the mutations' pre-check). */
+  async available(timeoutMs: number): Promise<boolean> {
+    const queue = this.queue;
+    if (!queue) return false;
+    try {
+      const client = await withTimeout(queue.getBackend().client, timeoutMs);
+      await withTimeout(client.get(queue.toKey('health')), timeoutMs);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Reconciler pass, poll jobs: registers a job for every open entity of
+   * `kind` that has none (Redis restarted empty, a registration lost after
+   * commit) and hands back to the workers a job left *active* with no lock
+   * (Redis restarted from a snapshot taken mid-poll) instead of waiting
+   * for BullMQ's stalled check. Returns how many jobs it (re)made live.
+   */
+  async ensureWatched(kind: string, ids: readonly string[]): Promise<number> {
+    const queue = this.queue;
+    if (!queue || !ids.length) return 0;
+    const live = new Set(await this.liveJobIds());
+    const active = new Set(await queue.getRanges(['active'], 0, -1));
+    const client = await queue.getBackend().client;
+    let fixed = 0;
+    for (const id of ids) {
+      const jobId = jobIdFor(kind, id);
+      if (!live.has(jobId)) {
+        await this.add(kind, id, 0);
+        this.local.add(`${kind}:${id}`);
+        fixed++;
+      } else if (active.has(jobId) && (await client.get(`${queue.toKey(jobId)}:lock`)) === null) {
+        // Token '0' = move whatever the lock; the lock is known absent, so no worker holds it.
+        const job = await queue.getJob(jobId);
+        if (job && (await job.getState()) === 'active') {
+          await job.moveToWait('0');
+          fixed++;
+        }
+      }
+    }
+    return fixed;
+  }
+
+  /** Reconciler pass, cron jobs: re-creates a job scheduler Redis lost. Returns how many. */
+  async ensureCrons(): Promise<number> {
+    const queue = this.queue;
+    if (!queue) return 0;
+    let fixed = 0;
+    for (const [name, pattern] of this.cronPatterns) {
+      if (await queue.getJobScheduler(name)) continue;
+      await this.upsertCron(queue, name, pattern);
+      fixed++;
+    }
+    return fixed;
   }
 
   private async process(job: Job, token: string | undefined): Promise<unknown> {

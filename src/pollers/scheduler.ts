@@ -27,4 +27,6 @@ export interface PollScheduler {
   cron(name: string, pattern: string, handler: () => Promise<void>): Promise<void>;
   start(): Promise<void>;
   stop(): Promise<void>;
+  /** Whether new polls can be registered now, answered within `timeoutMs` (absent = always). */
+  available?(timeoutMs: number): Promise<boolean>;
 }

@@ -29,3 +29,20 @@ describe('config', () => {
     expect(c.simulators.enabled).toBe(false);
   });
 });
+
+describe('config: every problem in one report', () => {
+  test('schema errors and the cross-field rules are reported together', () => {
+    let message = '';
+    try {
+      loadConfig({ NODE_ENV: 'production', PORT: 'eighty', POLL_INTERVAL_MS: '5', STORE_TIMEOUT_MS: '1' });
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      message = (err as Error).message;
+    }
+    const named = message
+      .split('\n')
+      .slice(1)
+      .map((l) => l.trim().split(':')[0]);
+    expect(named.sort()).toEqual(['JWT_SECRET', 'PDV_BASE_URL', 'POLL_INTERVAL_MS', 'PORT', 'SPID_STATIONS', 'STORE_TIMEOUT_MS']);
+  });
+});
