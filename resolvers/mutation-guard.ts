@@ -2,6 +2,7 @@ import { GraphQLError } from 'graphql';
 import { HeaderMap } from '@apollo/server';
 import type { MiddlewareFn } from 'type-graphql';
 import { maskCpf } from '../src/domain/cpf';
+import { isStoreUnavailable } from '../src/store/errors';
 import type { Context } from './context';
 
 /** The entity a mutation touched, for the audit record: the result's id, else the identifying argument. */
@@ -18,6 +19,7 @@ function targetOf(args: Record<string, unknown>, result: unknown): string | null
 }
 
 function codeOf(err: unknown): string {
+  if (isStoreUnavailable(err)) return 'STORE_UNAVAILABLE';
   const code = err instanceof GraphQLError ? err.extensions['code'] : (err as { code?: unknown })?.code;
   return typeof code === 'string' ? code : 'INTERNAL_SERVER_ERROR';
 }
@@ -45,9 +47,11 @@ export const MutationGuard: MiddlewareFn<Context> = async ({ context, info, args
     await services.store.audit({ ...base, target: targetOf(args, result), result: 'OK' }).catch((err: unknown) => services.logger.error({ err }, 'audit write failed'));
     return result;
   } catch (err) {
-    await services.store
-      .audit({ ...base, target: targetOf(args, null), result: codeOf(err) })
-      .catch((e: unknown) => services.logger.error({ err: e }, 'audit write failed'));
+    const entry = { ...base, target: targetOf(args, null), result: codeOf(err) };
+    // The store is down: the audit write would only wait out the same timeout
+    // again (the answer must come within 2 s). The log keeps the record.
+    if (entry.result === 'STORE_UNAVAILABLE') services.logger.warn({ audit: entry }, 'audit not stored: store unavailable');
+    else await services.store.audit(entry).catch((e: unknown) => services.logger.error({ err: e }, 'audit write failed'));
     throw err;
   }
 };

@@ -33,8 +33,8 @@ const schema = z.object({
   JOB_STALLED_CHECK_MS: int(500, 600_000).default(30_000),
   /** Scale-out: read the event log this often even without a Redis wake-up (Redis pub/sub is at-most-once). @default 1000 */
   EVENT_SAFETY_TAIL_MS: int(50, 60_000).default(1000),
-  /** Bound on connecting to PostgreSQL and on each statement: past it a request gets STORE_UNAVAILABLE. @default 1500 */
-  STORE_TIMEOUT_MS: int(100, 60_000).default(1500),
+  /** Bound on connecting to PostgreSQL and on each statement: past it a request gets STORE_UNAVAILABLE. @default 1000 */
+  STORE_TIMEOUT_MS: int(100, 60_000).default(1000),
   /** How often the reconciler re-registers a poll job for every open entity and re-creates the job schedulers (after a Redis loss). @default 5000 */
   RECONCILE_INTERVAL_MS: int(100, 3_600_000).default(5000),
   /** pino level. @default 'info' */

@@ -19,7 +19,7 @@ import {
   type CaptureMode,
   type CaptureStatus,
 } from './capture';
-import { FlowError, NotFoundError, requireQueue } from './errors';
+import { FlowError, NotFoundError, requireInfrastructure } from './errors';
 import type { FlowDeps } from './proof-of-life.service';
 import { recordEntityChange, type Decision, type EntitySpec } from './record';
 
@@ -123,7 +123,7 @@ export class CaptureService {
     startedBy: string | null,
   ): Promise<CaptureRow> {
     const station = this.station(input.stationId);
-    await requireQueue(this.deps.scheduler);
+    await requireInfrastructure(this.deps);
     const capture = await this.create({ ...input, mode: 'PRESENTIAL', email: null }, startedBy);
     try {
       if (input.kind === 'VERIFY') {
@@ -151,7 +151,7 @@ export class CaptureService {
 
   async startRemote(input: { stationId: string; cpf: string; kind: CaptureKind; email: string | null }, startedBy: string | null): Promise<CaptureRow> {
     const station = this.station(input.stationId);
-    await requireQueue(this.deps.scheduler);
+    await requireInfrastructure(this.deps);
     // Seed 1.2.2: the operator authenticates first; the citizen's link comes after.
     const capture = await this.create({ ...input, mode: 'REMOTE', enrollIfNotFound: false, autoAdvance: true }, startedBy);
     try {

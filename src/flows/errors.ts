@@ -1,3 +1,5 @@
+import { StoreUnavailableError } from '../store/errors';
+
 /** Errors the flows raise themselves (no upstream involved); resolvers map them to `extensions.code`. */
 export class NotFoundError extends Error {
   readonly code = 'NOT_FOUND';
@@ -28,12 +30,19 @@ export class FlowError extends Error {
 const QUEUE_CHECK_MS = 800;
 
 /**
- * Before an upstream side effect that the gateway must then follow (poll):
- * refuse at once when the job queue (Redis) is unreachable, rather than
- * notify a citizen or start a desk capture nobody will watch.
+ * Before an upstream side effect that the gateway must then record and
+ * follow: refuse at once when the store or the job queue (Redis) is
+ * unreachable, rather than notify a citizen or start a desk capture that
+ * cannot be stored or will not be polled. Both checks run at once; the store
+ * ping is bounded by the store's own timeouts.
  */
-export async function requireQueue(scheduler: { available?(timeoutMs: number): Promise<boolean> }): Promise<void> {
-  if (scheduler.available && !(await scheduler.available(QUEUE_CHECK_MS))) {
+export async function requireInfrastructure(deps: {
+  store: { ping(): Promise<void> };
+  scheduler: { available?(timeoutMs: number): Promise<boolean> };
+}): Promise<void> {
+  const [store, queue] = await Promise.allSettled([deps.store.ping(), deps.scheduler.available ? deps.scheduler.available(QUEUE_CHECK_MS) : true]);
+  if (store.status === 'rejected') throw new StoreUnavailableError(store.reason);
+  if (queue.status === 'rejected' || !queue.value) {
     throw new FlowError('QUEUE_UNAVAILABLE', 'The job queue is unavailable; nothing was started. Try again shortly', {});
   }
 }

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { EventBus } from '../events/bus';
 import type { PollResult, PollScheduler } from '../pollers/scheduler';
 import type { TransactionRow } from '../store/schema';
-import { NotFoundError, requireQueue } from './errors';
+import { NotFoundError, requireInfrastructure } from './errors';
 import { recordEntityChange, type EntitySpec } from './record';
 import type { Store } from '../store/store';
 import { UpstreamError, UpstreamNotFoundError } from '../upstreams/errors';
@@ -66,7 +66,7 @@ export class ProofOfLifeService {
   }
 
   async request(input: ProofOfLifeRequestInput, requestedBy: string | null): Promise<TransactionRow> {
-    await requireQueue(this.deps.scheduler);
+    await requireInfrastructure(this.deps);
     const req: CreateProofOfLifeRequest = { ...input, requester: this.requester };
     // Never retried on failure (the client guarantees it): a second POST would notify the citizen twice.
     const created = await this.api.createTransaction(req);

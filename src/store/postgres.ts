@@ -18,7 +18,7 @@ export interface PostgresStoreOptions {
    * Bound on connecting and on every statement (server-side `statement_timeout`,
    * client-side `query_timeout` for a silent network), so a request during an
    * outage fails with STORE_UNAVAILABLE instead of waiting.
-   * @default 1500
+   * @default 1000
    */
   timeoutMs?: number;
   logger?: Logger | undefined;
@@ -33,7 +33,7 @@ export interface PostgresStoreOptions {
  * pool drops the client; the next query opens a fresh connection.
  */
 export async function openPostgresStore(url: string, opts: PostgresStoreOptions = {}): Promise<Store> {
-  const timeoutMs = opts.timeoutMs ?? 1500;
+  const timeoutMs = opts.timeoutMs ?? 1000;
   const logger = opts.logger;
   const base: PoolConfig = { connectionString: url, connectionTimeoutMillis: timeoutMs };
 
