@@ -121,6 +121,8 @@ export class BullMqPollScheduler implements PollScheduler {
   private queue: Queue | null = null;
   private worker: Worker | null = null;
   private reconcileTimer: NodeJS.Timeout | null = null;
+  /** Job ids this instance's processor is running now. */
+  private readonly inFlight = new Set<string>();
 
   constructor(private readonly opts: BullMqPollSchedulerOptions) {
     this.policy = opts.policy;
@@ -144,7 +146,8 @@ export class BullMqPollScheduler implements PollScheduler {
       // mutation gets QUEUE_UNAVAILABLE, the reconciler registers the rest later.
       connection: { url: this.opts.redisUrl, enableOfflineQueue: false },
     });
-    queue.on('error', (err) => this.logger?.error({ err }, 'bullmq queue error'));
+    // Connection errors repeat every reconnect attempt while Redis is away: message and code only.
+    queue.on('error', (err) => this.logger?.warn({ err: err.message, code: (err as { code?: unknown }).code }, 'bullmq queue error'));
     this.queue = queue;
     const worker = new Worker(this.queueName, (job, token) => this.process(job, token), {
       prefix: this.prefix,
@@ -158,7 +161,7 @@ export class BullMqPollScheduler implements PollScheduler {
       // after its second instance crash. A stall here is an instance dying.
       maxStalledCount: 1_000_000,
     });
-    worker.on('error', (err) => this.logger?.error({ err }, 'bullmq worker error'));
+    worker.on('error', (err) => this.logger?.warn({ err: err.message, code: (err as { code?: unknown }).code }, 'bullmq worker error'));
     worker.on('failed', (job, err) =>
       this.logger?.warn({ err, jobId: job?.id, name: job?.name, attempts: job?.attemptsMade }, 'bullmq job failed'),
     );
@@ -318,6 +321,31 @@ export class BullMqPollScheduler implements PollScheduler {
     return fixed;
   }
 
+  /**
+   * After Redis returns from a snapshot: a job the snapshot caught *active*
+   * still carries this worker's lock (token `${worker.id}:n`, valid up to
+   * `lockDurationMs`) although the poll finished long ago. Nobody else
+   * will touch it before the lock expires; this worker knows it holds no
+   * such job, so it hands the job back at once. Returns how many.
+   */
+  async releaseOwnOrphans(): Promise<number> {
+    const { queue, worker } = this;
+    if (!queue || !worker) return 0;
+    const client = await queue.getBackend().client;
+    let released = 0;
+    for (const jobId of await queue.getRanges(['active'], 0, -1)) {
+      if (this.inFlight.has(jobId)) continue;
+      const lock = await client.get(`${queue.toKey(jobId)}:lock`);
+      if (!lock?.startsWith(`${worker.id}:`) || this.inFlight.has(jobId)) continue;
+      const job = await queue.getJob(jobId);
+      if (job && (await job.getState()) === 'active') {
+        await job.moveToWait('0');
+        released++;
+      }
+    }
+    return released;
+  }
+
   /** Reconciler pass, cron jobs: re-creates a job scheduler Redis lost. Returns how many. */
   async ensureCrons(): Promise<number> {
     const queue = this.queue;
@@ -335,6 +363,15 @@ export class BullMqPollScheduler implements PollScheduler {
     if (job.name === CRON_JOB) return this.runCron(job.data as CronJobData);
     if (job.name !== POLL_JOB) throw new Error(`unknown job ${job.name}`);
     const data = job.data as PollJobData;
+    if (job.id) this.inFlight.add(job.id);
+    try {
+      return await this.poll(job, data, token);
+    } finally {
+      if (job.id) this.inFlight.delete(job.id);
+    }
+  }
+
+  private async poll(job: Job, data: PollJobData, token: string | undefined): Promise<unknown> {
     const handler = this.handlers.get(data.kind);
     // Not lost: the job fails, is retried (attempts ∞, fixed backoff) and
     // eventually taken by an instance that has the handler.

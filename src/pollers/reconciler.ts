@@ -13,6 +13,8 @@ export interface OpenEntitySource {
 export interface ReconcilableScheduler {
   ensureWatched(kind: string, ids: readonly string[]): Promise<number>;
   ensureCrons(): Promise<number>;
+  /** This instance's own jobs left locked by a Redis restored from a snapshot (scale-out only). */
+  releaseOwnOrphans?(): Promise<number>;
 }
 
 /**
@@ -95,6 +97,7 @@ export class Reconciler {
   private redisUp = true;
   /** Pass count seen when Redis came back; ready once it grows. null = no pass owed. */
   private owedAfter: number | null = null;
+  private orphansOwed = false;
 
   constructor(private readonly opts: ReconcilerOptions) {}
 
@@ -126,7 +129,11 @@ export class Reconciler {
   tick(): Promise<void> {
     if (!this.running) {
       this.running = this.tickOnce()
-        .catch((err: unknown) => this.opts.logger?.warn({ err: err instanceof Error ? err.message : String(err) }, 'reconcile pass failed; next tick retries'))
+        .catch((err: unknown) => {
+          this.opts.logger?.warn({ err: err instanceof Error ? err.message : String(err) }, 'reconcile pass failed; retrying');
+          // Right after Redis returns, the queue's own connection may lag behind ours: retry soon, not in a full interval.
+          if (!this.ready() && !this.stopped) setTimeout(() => void this.tick(), 500).unref();
+        })
         .finally(() => (this.running = null));
     }
     return this.running;
@@ -146,6 +153,13 @@ export class Reconciler {
     if (!this.redisUp) {
       this.owedAfter = await coord.passes();
       this.redisUp = true;
+      this.orphansOwed = true;
+    }
+    if (this.orphansOwed) {
+      // Every instance, not only the leader: only a worker knows which of its locks are stale.
+      const released = (await this.opts.scheduler.releaseOwnOrphans?.()) ?? 0;
+      if (released) this.opts.logger?.info({ released }, 'released poll jobs locked by a restored snapshot');
+      this.orphansOwed = false;
     }
     if (await coord.tryLead(Math.max(100, Math.floor(this.opts.intervalMs * 0.8)))) {
       await this.pass();
