@@ -11,13 +11,11 @@ import { Idempotency } from './flows/idempotency';
 import { MutationRateLimiter } from './server/rate-limit';
 import { Metrics, meteredScheduler } from './metrics';
 import { MessagesService } from './flows/messages.service';
-import { ProofOfLifeService, TRANSACTION_POLL_KIND } from './flows/proof-of-life.service';
+import { ProofOfLifeService } from './flows/proof-of-life.service';
 import { MemoryPollScheduler } from './pollers/memory';
 import { Reconciler, RedisCoordination } from './pollers/reconciler';
 import { probeRedis } from './boot-checks';
-import { CAPTURE_POLL_KIND } from './flows/capture.service';
-import { TERMINAL_STATUSES } from './flows/capture';
-import { OPEN_TRANSACTION_STATUSES } from './flows/proof-of-life';
+import { openEntitySources } from './flows/open-entities';
 import type { PollScheduler } from './pollers/scheduler';
 import { buildGatewaySchema } from './schema/build';
 import { startServer, type RunningServer } from './server/server';
@@ -173,10 +171,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     const resumed = { transactions: await proofOfLife.resume(), captures: await captures.resume() };
     const reconciler = new Reconciler({
       scheduler: raw,
-      sources: [
-        { kind: TRANSACTION_POLL_KIND, openIds: async () => (await store.openTransactionIds(OPEN_TRANSACTION_STATUSES)).map((t) => t.id) },
-        { kind: CAPTURE_POLL_KIND, openIds: () => store.unfinishedCaptureIds(TERMINAL_STATUSES) },
-      ],
+      sources: openEntitySources(store, { startGraceMs: config.spid.timeoutMs }),
       intervalMs: config.reconcileIntervalMs,
       coordination: config.redisUrl ? new RedisCoordination(config.redisUrl, config.redis.prefix, logger) : undefined,
       logger: logger.child({ component: 'reconciler' }),

@@ -27,8 +27,8 @@ export interface RedisWakeups {
 export function createRedisWakeups(redisUrl: string, opts: { channelPrefix?: string; logger?: Logger | undefined } = {}): RedisWakeups {
   const prefix = opts.channelPrefix ?? 'idgw';
   const logger = opts.logger;
-  // A wake-up is worth nothing late: fail at once while Redis is away (the safety tail covers it).
-  const publishClient = new Redis(redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 0 });
+  // A wake-up is worth little late: fail at the first failed reconnect while Redis is away (the safety tail covers it).
+  const publishClient = new Redis(redisUrl, { maxRetriesPerRequest: 0 });
   const subscribeClient = new Redis(redisUrl);
   // ioredis reconnects by itself; without a listener an 'error' event would crash the process.
   publishClient.on('error', (err: Error) => logger?.debug({ err: err.message }, 'redis wake-up publisher error'));

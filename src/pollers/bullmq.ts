@@ -1,8 +1,9 @@
-import { DelayedError, Queue, Worker, type Job, type JobType } from 'bullmq';
+import { DelayedError, Queue, Worker, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import { delayAfterPoll, type BackoffPolicy } from './backoff';
 import type { PollHandler, PollResult, PollScheduler } from './scheduler';
 import { withTimeout } from '../util/timeout';
+import { LIVE_STATES, ensureJobs, jobIdFor, parseJobId, releaseOrphans } from './bullmq-jobs';
 
 /*
  * Why not one BullMQ *job scheduler* per entity
@@ -52,8 +53,6 @@ const POLL_JOB = 'poll';
 const CRON_JOB = 'cron';
 /** How often the local `watchedCount` bookkeeping drops entities finished on other instances. */
 const RECONCILE_MS = 60_000;
-/** States a live poll job can be in (active ↔ delayed, wait after a stall or a due poll). */
-const LIVE_STATES: JobType[] = ['active', 'wait', 'delayed', 'prioritized'];
 /** `watch` gives up after this (the entity is stored; the reconciler retries). */
 const WATCH_TIMEOUT_MS = 1000;
 
@@ -83,21 +82,6 @@ export interface BullMqPollSchedulerOptions {
   /** Worker concurrency per instance. @default 10 */
   concurrency?: number;
   logger?: Logger;
-}
-
-/** BullMQ custom job ids may not contain ':' (nor be integers); encode both parts and join with '|'. */
-function jobIdFor(kind: string, id: string): string {
-  return `${encodeURIComponent(kind)}|${encodeURIComponent(id)}`;
-}
-
-function parseJobId(jobId: string): { kind: string; id: string } | null {
-  const bar = jobId.indexOf('|');
-  if (bar < 0) return null;
-  try {
-    return { kind: decodeURIComponent(jobId.slice(0, bar)), id: decodeURIComponent(jobId.slice(bar + 1)) };
-  } catch {
-    return null;
-  }
 }
 
 /**
@@ -289,61 +273,19 @@ export class BullMqPollScheduler implements PollScheduler {
     }
   }
 
-  /**
-   * Reconciler pass, poll jobs: registers a job for every open entity of
-   * `kind` that has none (Redis restarted empty, a registration lost after
-   * commit) and hands back to the workers a job left *active* with no lock
-   * (Redis restarted from a snapshot taken mid-poll) instead of waiting
-   * for BullMQ's stalled check. Returns how many jobs it (re)made live.
-   */
+  /** Reconciler pass, poll jobs (see `ensureJobs`). */
   async ensureWatched(kind: string, ids: readonly string[]): Promise<number> {
-    const queue = this.queue;
-    if (!queue || !ids.length) return 0;
-    const live = new Set(await this.liveJobIds());
-    const active = new Set(await queue.getRanges(['active'], 0, -1));
-    const client = await queue.getBackend().client;
-    let fixed = 0;
-    for (const id of ids) {
-      const jobId = jobIdFor(kind, id);
-      if (!live.has(jobId)) {
-        await this.add(kind, id, 0);
-        this.local.add(`${kind}:${id}`);
-        fixed++;
-      } else if (active.has(jobId) && (await client.get(`${queue.toKey(jobId)}:lock`)) === null) {
-        // Token '0' = move whatever the lock; the lock is known absent, so no worker holds it.
-        const job = await queue.getJob(jobId);
-        if (job && (await job.getState()) === 'active') {
-          await job.moveToWait('0');
-          fixed++;
-        }
-      }
-    }
-    return fixed;
+    if (!this.queue) return 0;
+    return ensureJobs(this.queue, kind, ids, async (k, id) => {
+      await this.add(k, id, 0);
+      this.local.add(`${k}:${id}`);
+    });
   }
 
-  /**
-   * After Redis returns from a snapshot: a job the snapshot caught *active*
-   * still carries this worker's lock (token `${worker.id}:n`, valid up to
-   * `lockDurationMs`) although the poll finished long ago. Nobody else
-   * will touch it before the lock expires; this worker knows it holds no
-   * such job, so it hands the job back at once. Returns how many.
-   */
+  /** After Redis returns from a snapshot (see `releaseOrphans`). */
   async releaseOwnOrphans(): Promise<number> {
-    const { queue, worker } = this;
-    if (!queue || !worker) return 0;
-    const client = await queue.getBackend().client;
-    let released = 0;
-    for (const jobId of await queue.getRanges(['active'], 0, -1)) {
-      if (this.inFlight.has(jobId)) continue;
-      const lock = await client.get(`${queue.toKey(jobId)}:lock`);
-      if (!lock?.startsWith(`${worker.id}:`) || this.inFlight.has(jobId)) continue;
-      const job = await queue.getJob(jobId);
-      if (job && (await job.getState()) === 'active') {
-        await job.moveToWait('0');
-        released++;
-      }
-    }
-    return released;
+    if (!this.queue || !this.worker) return 0;
+    return releaseOrphans(this.queue, this.worker.id, this.inFlight);
   }
 
   /** Reconciler pass, cron jobs: re-creates a job scheduler Redis lost. Returns how many. */

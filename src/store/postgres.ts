@@ -10,6 +10,8 @@ import { Store, type Db } from './store';
 
 /** Session-level lock so that N instances booting at once apply migrations once, one after another. */
 const MIGRATION_LOCK = 7_340_000;
+/** A request may wait this many store timeouts for a free pooled connection. */
+const POOL_WAIT_FACTOR = 5;
 
 export interface PostgresStoreOptions {
   /** @default 10 */
@@ -55,8 +57,19 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
     await conn.end().catch(() => undefined);
   }
 
+  // node-postgres uses connectionTimeoutMillis both for opening a connection
+  // and for waiting for a free one in a busy pool. Only the first says the
+  // server is away; under load a request may queue longer (a dead server
+  // still fails the waiters fast: their new connections fail).
+  class BoundedConnectClient extends Client {
+    constructor(config: PoolConfig) {
+      super({ ...config, connectionTimeoutMillis: timeoutMs });
+    }
+  }
   const pool = new Pool({
     ...base,
+    connectionTimeoutMillis: timeoutMs * POOL_WAIT_FACTOR,
+    Client: BoundedConnectClient as unknown as PoolConfig['Client'],
     max: opts.poolSize ?? 10,
     statement_timeout: timeoutMs,
     // A little longer than the server's own timeout: only fires when the server is silent.

@@ -10,22 +10,18 @@ import { PDV_MAGIC_CPFS as CPF } from '../../src/simulators/provaDeVida';
 import { SPID_MAGIC_CPFS } from '../../src/simulators/spid';
 import { eventually, sleep } from '../helpers/gateway';
 import { requirePostgresSync } from '../helpers/services';
-import { CAPTURE_STATUS, FaultStack, LOGIN, REQUEST_POL, START_CAPTURE, call, terminateBackends, unhandledLines } from './support';
+import { CAPTURE_STATUS, FaultStack, LOGIN, REQUEST_POL, START_CAPTURE, call, terminateBackends, unhandledLines, useFaultStack } from './support';
 
 const PG = requirePostgresSync();
 const d = PG ? describe : describe.skip;
 const LIST = `query { transactions(first: 5) { edges { node { id status } } } }`;
 
 d('PostgreSQL connection loss', () => {
+  const stack = useFaultStack(() => PG!);
   let s: FaultStack;
-
-  beforeAll(async () => {
-    s = await FaultStack.start(PG!);
-  }, 120_000);
-
-  afterAll(async () => {
-    await s?.close();
-  }, 60_000);
+  beforeEach(() => {
+    s = stack();
+  });
 
   afterEach(() => {
     expect(s.alive).toBe(true);

@@ -12,7 +12,7 @@ import { PDV_MAGIC_CPFS as CPF } from '../../src/simulators/provaDeVida';
 import { SPID_MAGIC_CPFS } from '../../src/simulators/spid';
 import { eventually, sleep } from '../helpers/gateway';
 import { requirePostgresSync } from '../helpers/services';
-import { CAPTURE_STATUS, FaultStack, LOGIN, REQUEST_POL, START_CAPTURE, call, queryDb, unhandledLines, type Answer } from './support';
+import { CAPTURE_STATUS, FaultStack, LOGIN, REQUEST_POL, START_CAPTURE, call, queryDb, unhandledLines, type Answer, useFaultStack } from './support';
 
 const PG = requirePostgresSync();
 const d = PG ? describe : describe.skip;
@@ -45,14 +45,11 @@ d.each([
   ['with its data', true],
   ['empty', false],
 ])('Redis killed during flows, restarted %s', (_label, withData) => {
+  const stack = useFaultStack(() => PG!);
   let s: FaultStack;
-
-  beforeAll(async () => {
-    s = await FaultStack.start(PG!);
-  }, 120_000);
-  afterAll(async () => {
-    await s?.close();
-  }, 60_000);
+  beforeEach(() => {
+    s = stack();
+  });
 
   test('process up, clear fast errors during the outage, every flow completes within 10 s of its return', async () => {
     const ids = await s.openTransactions(6, CPF.authorizes);
@@ -110,14 +107,11 @@ d.each([
 });
 
 d('Redis killed during mutations, restarted empty', () => {
+  const stack = useFaultStack(() => PG!);
   let s: FaultStack;
-
-  beforeAll(async () => {
-    s = await FaultStack.start(PG!);
-  }, 120_000);
-  afterAll(async () => {
-    await s?.close();
-  }, 60_000);
+  beforeEach(() => {
+    s = stack();
+  });
 
   test('every mutation answered within 2 s (created, or QUEUE_UNAVAILABLE); every created flow completes; no orphan upstream', async () => {
     const answers: Answer<{ requestProofOfLife: { id: string } }>[] = [];

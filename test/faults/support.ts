@@ -288,3 +288,18 @@ export class FaultStack {
     await this.db.drop();
   }
 }
+
+/** One FaultStack for the enclosing `describe` (started before its tests, closed after). */
+export function useFaultStack(pgUrl: () => string): () => FaultStack {
+  let s: FaultStack | undefined;
+  beforeAll(async () => {
+    s = await FaultStack.start(pgUrl());
+  }, 120_000);
+  afterAll(async () => {
+    await s?.close();
+  }, 60_000);
+  return () => {
+    if (!s) throw new Error('FaultStack not started');
+    return s;
+  };
+}
