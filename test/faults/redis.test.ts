@@ -147,4 +147,27 @@ d('Redis killed during mutations, restarted empty', () => {
     expect(await jobSchedulers(s.redis.url)).toEqual(['idempotency-sweep', 'spid-resend-pending']);
     expect(unhandledLines(s.gw.logs)).toEqual([]);
   }, 90_000);
+
+  test('Redis dies while the upstream create is in flight: the mutation succeeds (row committed), the reconciler registers its poll job', async () => {
+    // The queue check passes, then Redis dies during the (slowed) upstream create: the poll-job registration after commit fails.
+    await s.pdv.control('POST', '/faults', { route: 'POST /api/vbeta1/transacoes', kind: 'latency', latencyMs: 1000, count: 1 });
+    const pending = call<{ requestProofOfLife: { id: string } }>(s.gw.url, REQUEST_POL, { cpf: CPF.authorizes, r: 'create in flight' }, 'operator');
+    await sleep(400);
+    await s.redis.kill();
+    const a = await pending;
+    process.stdout.write(`[measure] Redis killed during the upstream create: answered ${a.code ?? 'OK'} in ${a.ms} ms (upstream latency 1000 ms)\n`);
+    expect(a.code).toBeNull();
+    expect(a.ms).toBeLessThan(1000 + 2000);
+    const id = a.data!.requestProofOfLife.id;
+    await expectNoOrphans(s);
+    await s.pdv.control('POST', `/transactions/${id}/answer`, { authorized: true });
+    await sleep(1000);
+    expect(await s.statuses([id])).toEqual(['PENDING']);
+    await s.redis.restart({ withData: false });
+    const t0 = Date.now();
+    await eventually(async () => (await s.statuses([id]))[0] === 'AUTHORIZED', RECOVERY_MS, 100);
+    process.stdout.write(`[measure] Redis back empty: the flow whose job registration failed AUTHORIZED after ${Date.now() - t0} ms\n`);
+    expect(s.gw.logs).toContain('poll job not registered; the reconciler will');
+    expect(unhandledLines(s.gw.logs)).toEqual([]);
+  }, 60_000);
 });
