@@ -42,7 +42,7 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
   // Migrations get their own connection without statement timeouts: waiting for
   // another instance's migration lock, or a long migration, is legitimate at boot.
   const conn = new Client(base);
-  conn.on('error', (err) => logger?.warn({ err: describe(err) }, 'store: migration connection error'));
+  conn.on('error', (err) => logger?.warn({ err: brief(err) }, 'store: migration connection error'));
   try {
     await conn.connect();
   } catch (err) {
@@ -78,10 +78,10 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
     keepAlive: true,
   });
   // Idle clients: the pool removes a broken one itself; we only need to not crash.
-  pool.on('error', (err) => logger?.warn({ err: describe(err) }, 'store: idle connection lost; the pool reconnects on demand'));
+  pool.on('error', (err) => logger?.warn({ err: brief(err) }, 'store: idle connection lost; the pool reconnects on demand'));
   // Checked-out clients: an 'error' between queries (the query itself rejects) must not crash either.
   pool.on('connect', (client) => {
-    client.on('error', (err) => logger?.warn({ err: describe(err) }, 'store: connection error'));
+    client.on('error', (err) => logger?.warn({ err: brief(err) }, 'store: connection error'));
   });
   const db = drizzle(pool, { schema });
   await db.execute(sql`select 1`);
@@ -89,6 +89,6 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
 }
 
 /** Code and message only: a pg error's other fields may carry SQL or connection details. */
-function describe(err: Error): { code?: unknown; message: string } {
+function brief(err: Error): { code?: unknown; message: string } {
   return { code: (err as { code?: unknown }).code, message: err.message };
 }
