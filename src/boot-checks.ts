@@ -1,4 +1,5 @@
 import Redis from 'ioredis';
+import { withTimeout } from './util/timeout';
 
 /**
  * A dependency named by an environment variable could not be reached at
@@ -32,8 +33,12 @@ export async function probeRedis(url: string, timeoutMs = 2000): Promise<void> {
   let last: unknown;
   client.on('error', (err) => (last = err));
   try {
-    await client.connect();
-    await client.ping();
+    // A host that accepts TCP and never answers passes ioredis' connect timeout: bound the whole probe.
+    await withTimeout(
+      client.connect().then(() => client.ping()),
+      timeoutMs,
+      'redis probe',
+    );
   } catch (err) {
     throw new UnreachableDependencyError('REDIS_URL', 'Redis', last ?? err);
   } finally {

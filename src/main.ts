@@ -26,6 +26,7 @@ async function main(): Promise<void> {
     logger.error({ err, kind: origin }, 'unhandled error');
     process.exit(1);
   });
+  logger.info({ store: config.databaseUrl ? 'postgres' : 'pglite', redis: Boolean(config.redisUrl) }, 'starting');
   const gw = await startGateway(config, logger);
   const bootMs = Math.round(performance.now() - t0);
   logger.info({ bootMs, port: gw.server.port, store: gw.store.adapter, resumed: gw.resumed }, 'gateway ready');

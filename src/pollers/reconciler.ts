@@ -55,6 +55,11 @@ export class RedisCoordination {
     return (await this.client.set(this.leaderKey, this.token, 'PX', ttlMs, 'NX')) === 'OK';
   }
 
+  /** Gives the lead up (only if still ours). */
+  async resign(): Promise<void> {
+    await this.client.eval("if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0", 1, this.leaderKey, this.token);
+  }
+
   /** Completed passes since Redis last lost its data (a missing key reads 0). */
   async passes(): Promise<number> {
     return Number((await this.client.get(this.passKey)) ?? 0);
@@ -162,7 +167,13 @@ export class Reconciler {
       this.orphansOwed = false;
     }
     if (await coord.tryLead(Math.max(100, Math.floor(this.opts.intervalMs * 0.8)))) {
-      await this.pass();
+      try {
+        await this.pass();
+      } catch (err) {
+        // Let the retry (here or on another instance) lead at once.
+        await coord.resign().catch(() => undefined);
+        throw err;
+      }
       await coord.completePass();
     }
     if (this.owedAfter !== null && (await coord.passes()) !== this.owedAfter) {

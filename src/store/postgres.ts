@@ -81,7 +81,7 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
   pool.on('error', (err) => logger?.warn({ err: brief(err) }, 'store: idle connection lost; the pool reconnects on demand'));
   // Checked-out clients: an 'error' between queries (the query itself rejects) must not crash either.
   pool.on('connect', (client) => {
-    client.on('error', (err) => logger?.warn({ err: brief(err) }, 'store: connection error'));
+    client.on('error', (err) => logger?.debug({ err: brief(err) }, 'store: connection error'));
   });
   const db = drizzle(pool, { schema });
   await db.execute(sql`select 1`);

@@ -20,6 +20,8 @@ interface Exit {
   stdout: string;
   /** From spawn to exit, including tsx compiling the gateway. */
   ms: number;
+  /** From the gateway's 'starting' log line (modules loaded, config read) to exit: the gateway's own part. */
+  sinceStartingMs: number | null;
 }
 
 function run(env: Record<string, string>, timeoutMs = 20_000): Promise<Exit> {
@@ -32,17 +34,22 @@ function run(env: Record<string, string>, timeoutMs = 20_000): Promise<Exit> {
   let stderr = '';
   let stdout = '';
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  let startingAt: number | null = null;
+  child.stdout.on('data', (c: Buffer) => {
+    stdout += c.toString();
+    if (startingAt === null && stdout.includes('"msg":"starting"')) startingAt = Date.now();
+  });
   return new Promise((r) => {
     const t = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.on('exit', (code) => {
       clearTimeout(t);
-      r({ code, stderr, stdout, ms: Date.now() - t0 });
+      const end = Date.now();
+      r({ code, stderr, stdout, ms: end - t0, sinceStartingMs: startingAt === null ? null : end - startingAt });
     });
   });
 }
 
-/** How long tsx takes to reach a config error on this machine: the baseline the 5 s bound is measured on top of. */
+/** How long tsx takes to reach a config error on this machine (reported next to the measures). */
 let baselineMs = 0;
 
 describe('config errors', () => {
@@ -83,9 +90,11 @@ d('unreachable dependencies at boot', () => {
   });
 
   const expectOneLine = (r: Exit, variable: string, secret: string) => {
-    process.stdout.write(`[measure] ${variable} unreachable: exit ${r.code} after ${r.ms} ms (config-error baseline ${baselineMs} ms)\n`);
+    process.stdout.write(`[measure] ${variable} unreachable: exit ${r.code} ${r.sinceStartingMs} ms after 'starting' (${r.ms} ms after spawn, tsx included; config-error run ${baselineMs} ms)\n`);
     expect(r.code).toBe(1);
-    expect(r.ms).toBeLessThan(5000 + baselineMs);
+    // The bound is on the gateway's own part: tsx loading the sources takes 1–8 s on this shared machine.
+    expect(r.sinceStartingMs).not.toBeNull();
+    expect(r.sinceStartingMs!).toBeLessThan(5000);
     const lines = r.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(new RegExp(`^gateway failed to start: ${variable}: (PostgreSQL|Redis) is unreachable`));
