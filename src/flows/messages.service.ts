@@ -1,6 +1,6 @@
 import type { MessageRow } from '../store/schema';
 import type { ProvaDeVidaApi } from '../upstreams/provaDeVida/types';
-import { NotFoundError } from './errors';
+import { NotFoundError, requireInfrastructure } from './errors';
 import { recordEntityChange, type EntitySpec } from './record';
 import type { FlowDeps } from './proof-of-life.service';
 
@@ -42,6 +42,8 @@ export class MessagesService {
   }
 
   async send(input: SendMessageInput, sentBy: string | null): Promise<MessageRow> {
+    // Not polled (no queue needed), but stored: no push to a phone the store cannot record.
+    await requireInfrastructure({ store: this.deps.store, scheduler: {} });
     const id = await this.api.sendMessage({ sender: this.sender, title: input.title, content: input.content, cpf: input.cpf });
     const row: MessageRow = {
       id,
