@@ -4,6 +4,7 @@ import { ArgumentValidationError } from 'type-graphql';
 import type { ValidationError } from 'class-validator';
 import { AuthError } from '../src/auth/jwt';
 import { FlowError, NotFoundError } from '../src/flows/errors';
+import { isStoreUnavailable } from '../src/store/errors';
 import {
   UpstreamAuthError,
   UpstreamConflictError,
@@ -32,6 +33,8 @@ export const PUBLIC_CODES = new Set([
   'RATE_LIMITED',
   'PERSON_HAS_OPEN_FLOWS',
   'AUDIT_UNAVAILABLE',
+  'QUEUE_UNAVAILABLE',
+  'STORE_UNAVAILABLE',
   'TOO_MANY_SUBSCRIPTIONS',
   'PAYLOAD_TOO_LARGE',
   'GRAPHQL_PARSE_FAILED',
@@ -67,6 +70,8 @@ export function toGraphQLError(err: unknown): unknown {
       extensions: { code: 'BAD_USER_INPUT', fields },
     });
   }
+  // Before the rest: a lost connection may surface wrapped in any of them.
+  if (isStoreUnavailable(err)) return new GraphQLError('The store is unavailable; try again shortly', { extensions: { code: 'STORE_UNAVAILABLE' } });
   if (err instanceof AuthError) return new GraphQLError(err.message, { extensions: { code: err.code } });
   if (err instanceof NotFoundError) return new GraphQLError(err.message, { extensions: { code: 'NOT_FOUND' } });
   if (err instanceof FlowError) return new GraphQLError(err.message, { extensions: { code: err.code, ...err.details } });

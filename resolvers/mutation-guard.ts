@@ -3,6 +3,7 @@ import { HeaderMap } from '@apollo/server';
 import { maskCpf } from '../src/domain/cpf';
 import type { AuthUser } from '../src/auth/jwt';
 import type { Context, Services } from './context';
+import { isStoreUnavailable } from '../src/store/errors';
 
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001F\u007F]/g;
@@ -30,6 +31,7 @@ export function targetOf(args: Record<string, unknown>, result: unknown, pseudon
 }
 
 function codeOf(err: unknown): string {
+  if (isStoreUnavailable(err)) return 'STORE_UNAVAILABLE';
   const code = err instanceof GraphQLError ? err.extensions['code'] : (err as { code?: unknown })?.code;
   return typeof code === 'string' ? code : 'INTERNAL_SERVER_ERROR';
 }
@@ -91,6 +93,8 @@ export function guardMutations(schema: GraphQLSchema): GraphQLSchema {
         auditId = await services.store.auditAttempt({ ...base, target: targetOf(args, null, pseudonym) });
       } catch (err) {
         services.logger.error({ err, action: info.fieldName }, 'audit write failed; mutation refused');
+        // The store itself is down (not just the audit table): say so, as every other request during the outage does.
+        if (isStoreUnavailable(err)) throw err;
         throw auditUnavailable();
       }
       const finish = async (result: string, target: string | null) => {

@@ -13,6 +13,9 @@ import { ProofOfLifeService } from './flows/proof-of-life.service';
 import { PrivacyService } from './flows/privacy.service';
 import { ReportCipher } from './privacy/report-cipher';
 import { MemoryPollScheduler } from './pollers/memory';
+import { Reconciler, RedisCoordination } from './pollers/reconciler';
+import { probeRedis } from './boot-checks';
+import { openEntitySources } from './flows/open-entities';
 import type { PollScheduler } from './pollers/scheduler';
 import { buildGatewaySchema } from './schema/build';
 import { startServer, type RunningServer } from './server/server';
@@ -111,13 +114,19 @@ export async function startGateway(config: Config, logger: Logger, opts: Gateway
       logger.fatal({ err }, 'DATA_DIR lock lost (not refreshed in time): another process may take the data dir; stopping');
       opts.onFatal?.('DATA_DIR lock lost');
     };
-    const store = config.databaseUrl ? await load.postgres().openPostgresStore(config.databaseUrl) : await openPgliteStore(config.dataDir, { onLockLost });
+    // Fail fast on an unreachable dependency, naming its variable (src/boot-checks.ts).
+    const [store] = await Promise.all([
+      config.databaseUrl
+        ? load.postgres().openPostgresStore(config.databaseUrl, { timeoutMs: config.storeTimeoutMs, logger: logger.child({ component: 'store' }) })
+        : openPgliteStore(config.dataDir, { onLockLost }),
+      config.redisUrl ? probeRedis(config.redisUrl) : null,
+    ]);
     onClose('store', () => store.close());
     store.useReportCipher(new ReportCipher(config.privacy.reportKey, config.privacy.reportOldKeys));
 
     // Scale-out: Redis carries only wake-ups (at-most-once); the log stays the truth,
     // and a periodic tail bounds how late a lost wake-up can make an event.
-    const redis = config.redisUrl ? load.redisWakeups().createRedisWakeups(config.redisUrl, { channelPrefix: config.redis.prefix }) : null;
+    const redis = config.redisUrl ? load.redisWakeups().createRedisWakeups(config.redisUrl, { channelPrefix: config.redis.prefix, logger }) : null;
     if (redis) onClose('redis wake-ups', () => redis.close());
     // Read at scrape time, after `bus` and `scheduler` exist.
     const metrics = new Metrics({
@@ -210,7 +219,8 @@ export async function startGateway(config: Config, logger: Logger, opts: Gateway
         })
       : null;
     const memoryPolls = bull ? null : new MemoryPollScheduler(config.poll, logger.child({ component: 'scheduler' }));
-    const metered = meteredScheduler(bull ?? memoryPolls!, metrics);
+    const raw = bull ?? memoryPolls!;
+    const metered = meteredScheduler(raw, metrics);
     const scheduler: PollScheduler = tracing ? tracedScheduler(metered) : metered;
     const deps = { store, bus, scheduler, logger };
     const pdvTimeouts = { apiVersion: config.provaDeVida.apiVersion, legacyVbeta1Create: config.provaDeVida.legacyVbeta1Create, upstreamTimeoutMs: config.provaDeVida.timeoutMs };
@@ -224,6 +234,7 @@ export async function startGateway(config: Config, logger: Logger, opts: Gateway
     let rlRedis: Redis | null = null;
     if (config.redisUrl) {
       const client = new (load.ioredis())(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+      client.on('error', (err: Error) => logger.debug({ err: err.message }, 'rate limiter redis error'));
       rlRedis = client;
       onClose('rate-limit redis', async () => {
         client.disconnect();
@@ -237,6 +248,15 @@ export async function startGateway(config: Config, logger: Logger, opts: Gateway
     await scheduler.cron('privacy-retention', config.privacy.retentionCron, () => privacy.runJob());
     const resumed = { transactions: await proofOfLife.resume(), captures: await captures.resume() };
     await messages.resume(); // message intents (SENDING) left by a crash
+    const reconciler = new Reconciler({
+      scheduler: raw,
+      sources: openEntitySources(store, { startGraceMs: config.spid.timeoutMs }),
+      intervalMs: config.reconcileIntervalMs,
+      coordination: config.redisUrl ? new RedisCoordination(config.redisUrl, config.redis.prefix, logger) : undefined,
+      logger: logger.child({ component: 'reconciler' }),
+    });
+    reconciler.start();
+    onClose('reconciler', () => reconciler.stop());
 
     const schema = await buildGatewaySchema();
     const server = await startServer({
@@ -257,7 +277,8 @@ export async function startGateway(config: Config, logger: Logger, opts: Gateway
           redis ? redis.health() : Promise.resolve(true),
           bull ? bull.health() : Promise.resolve(true),
         ]);
-        return { store: storeOk, ...(redis ? { redis: redisOk } : {}), ...(bull ? { queue: queueOk } : {}) };
+        // `queue` also waits for a reconcile pass after a Redis outage: until then some flows are not polled.
+        return { store: storeOk, ...(redis ? { redis: redisOk } : {}), ...(bull ? { queue: queueOk && reconciler.ready() } : {}) };
       },
     });
     // Together: no poll starts once draining begins, while in-flight requests and polls finish.

@@ -52,6 +52,10 @@ const schema = z.object({
    * @default 5000
    */
   SHUTDOWN_TIMEOUT_MS: int(100, 600_000).default(5000),
+  /** Bound on connecting to PostgreSQL and on each statement: past it a request gets STORE_UNAVAILABLE. @default 1000 */
+  STORE_TIMEOUT_MS: int(100, 60_000).default(1000),
+  /** How often the reconciler re-registers a poll job for every open entity and re-creates the job schedulers (after a Redis loss). @default 5000 */
+  RECONCILE_INTERVAL_MS: int(100, 3_600_000).default(5000),
   /** pino level. @default 'info' */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
@@ -243,6 +247,8 @@ export interface Config {
   databaseUrl: string | undefined;
   redisUrl: string | undefined;
   redis: { prefix: string; jobLockMs: number; stalledCheckMs: number; safetyTailMs: number };
+  storeTimeoutMs: number;
+  reconcileIntervalMs: number;
   logLevel: string;
   /** Bound of the graceful shutdown (`SHUTDOWN_TIMEOUT_MS`). */
   shutdownTimeoutMs: number;
@@ -324,43 +330,40 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   // Empty strings mean "unset": shells and compose files produce them easily.
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = schema.safeParse(cleaned);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
-  }
-  const e = parsed.data;
-  const production = e.NODE_ENV === 'production';
-  const host = e.HOST ?? (production ? '0.0.0.0' : '127.0.0.1');
-  const loopback = isLoopback(host);
-  const devSecret = !e.JWT_JWKS_URL && (e.JWT_SECRET === undefined || e.JWT_SECRET === DEV_JWT_SECRET);
+  // Every problem in one report: schema issues and cross-field rules alike, so
+  // an operator fixes them all in one go instead of one per start.
+  const problems = parsed.success ? [] : parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+  const production = (cleaned['NODE_ENV'] ?? 'development') === 'production';
+  const flag = cleaned['SIMULATORS']?.toLowerCase();
+  const simulators = flag === undefined || !['true', 'false', '1', '0', 'yes', 'no'].includes(flag) ? !production : ['true', '1', 'yes'].includes(flag);
+  const boundTo = cleaned['HOST'] ?? (production ? '0.0.0.0' : '127.0.0.1');
+  const devSecret = !cleaned['JWT_JWKS_URL'] && (cleaned['JWT_SECRET'] === undefined || cleaned['JWT_SECRET'] === DEV_JWT_SECRET);
   if (production && devSecret) {
-    throw new ConfigError('Invalid configuration:\n  JWT_SECRET: required in production (or JWT_JWKS_URL), and not the public dev secret');
-  }
-  if (!loopback && devSecret) {
-    throw new ConfigError(
-      `Invalid configuration:\n  JWT_SECRET: the public dev secret (and dev tokens) are refused on a non-loopback HOST (${host}); set JWT_SECRET or JWT_JWKS_URL, or bind 127.0.0.1`,
+    problems.push('  JWT_SECRET: required in production (or JWT_JWKS_URL), and not the public dev secret');
+  } else if (!isLoopback(boundTo) && devSecret) {
+    problems.push(
+      `  JWT_SECRET: the public dev secret (and dev tokens) are refused on a non-loopback HOST (${boundTo}); set JWT_SECRET or JWT_JWKS_URL, or bind 127.0.0.1`,
     );
   }
-  if (production && (e.PDV_CLIENT_ID === SIMULATOR_PDV_CLIENT.id || e.PDV_CLIENT_SECRET === SIMULATOR_PDV_CLIENT.secret)) {
-    throw new ConfigError('Invalid configuration:\n  PDV_CLIENT_ID/PDV_CLIENT_SECRET: the simulator\'s credentials are refused in production; set the ones gov.br issued');
+  if (production && ((cleaned['PDV_CLIENT_ID'] ?? SIMULATOR_PDV_CLIENT.id) === SIMULATOR_PDV_CLIENT.id || (cleaned['PDV_CLIENT_SECRET'] ?? SIMULATOR_PDV_CLIENT.secret) === SIMULATOR_PDV_CLIENT.secret)) {
+    problems.push("  PDV_CLIENT_ID/PDV_CLIENT_SECRET: the simulator's credentials are refused in production; set the ones gov.br issued");
   }
-  const simulators = e.SIMULATORS ?? !production;
-  if (!simulators && !e.PDV_BASE_URL) {
-    throw new ConfigError('Invalid configuration:\n  PDV_BASE_URL: required when SIMULATORS=false');
-  }
-  if (!simulators && !e.SPID_STATIONS) {
-    throw new ConfigError('Invalid configuration:\n  SPID_STATIONS: required when SIMULATORS=false');
-  }
+  if (!simulators && !cleaned['PDV_BASE_URL']) problems.push('  PDV_BASE_URL: required when SIMULATORS=false');
+  if (!simulators && !cleaned['SPID_STATIONS']) problems.push('  SPID_STATIONS: required when SIMULATORS=false');
   // Personal data protection keys: the dev ones are public, so production must bring its own.
-  if (production && (!e.PSEUDONYM_KEY || e.PSEUDONYM_KEY === DEV_PSEUDONYM_KEY)) {
-    throw new ConfigError('Invalid configuration:\n  PSEUDONYM_KEY: required in production (min 32 characters, not the dev key)');
+  if (production && (!cleaned['PSEUDONYM_KEY'] || cleaned['PSEUDONYM_KEY'] === DEV_PSEUDONYM_KEY)) {
+    problems.push('  PSEUDONYM_KEY: required in production (min 32 characters, not the dev key)');
   }
-  if (production && (!e.REPORT_ENCRYPTION_KEY || e.REPORT_ENCRYPTION_KEY === DEV_REPORT_ENCRYPTION_KEY)) {
-    throw new ConfigError('Invalid configuration:\n  REPORT_ENCRYPTION_KEY: required in production (base64 of 32 bytes, not the dev key)');
+  if (production && (!cleaned['REPORT_ENCRYPTION_KEY'] || cleaned['REPORT_ENCRYPTION_KEY'] === DEV_REPORT_ENCRYPTION_KEY)) {
+    problems.push('  REPORT_ENCRYPTION_KEY: required in production (base64 of 32 bytes, not the dev key)');
   }
-  if (e.POLL_MAX_INTERVAL_MS < e.POLL_INTERVAL_MS) {
-    throw new ConfigError('Invalid configuration:\n  POLL_MAX_INTERVAL_MS: must be >= POLL_INTERVAL_MS');
+  if (parsed.success && parsed.data.POLL_MAX_INTERVAL_MS < parsed.data.POLL_INTERVAL_MS) {
+    problems.push('  POLL_MAX_INTERVAL_MS: must be >= POLL_INTERVAL_MS');
   }
+  if (!parsed.success || problems.length) throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
+  const e = parsed.data;
+  const host = e.HOST ?? (production ? '0.0.0.0' : '127.0.0.1');
+  const loopback = isLoopback(host);
   return {
     nodeEnv: e.NODE_ENV,
     modeSummary:
@@ -373,6 +376,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     databaseUrl: e.DATABASE_URL,
     redisUrl: e.REDIS_URL,
     redis: { prefix: e.REDIS_PREFIX, jobLockMs: e.JOB_LOCK_MS, stalledCheckMs: e.JOB_STALLED_CHECK_MS, safetyTailMs: e.EVENT_SAFETY_TAIL_MS },
+    storeTimeoutMs: e.STORE_TIMEOUT_MS,
+    reconcileIntervalMs: e.RECONCILE_INTERVAL_MS,
     logLevel: e.LOG_LEVEL,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     jwt: {

@@ -15,8 +15,18 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const logger = createLogger(config.logLevel);
+  // Last resort. Every dependency error has its own handler; one reaching here
+  // is a bug, and the fault tests assert this message never appears. A stray
+  // rejection is logged and the gateway keeps serving; after an uncaught
+  // exception the process state is unknown, so it exits (a supervisor restarts it).
+  process.on('unhandledRejection', (reason) => logger.error({ err: reason, kind: 'unhandledRejection' }, 'unhandled error'));
+  process.on('uncaughtException', (err, origin) => {
+    logger.error({ err, kind: origin }, 'unhandled error');
+    process.exit(1);
+  });
   // Which mode and why, first thing: "development (NODE_ENV unset)" on a server is the classic open door.
   logger.info({ mode: config.nodeEnv, host: config.host, devTokens: config.jwt.devTokens, simulators: config.simulators.enabled }, config.modeSummary);
+  logger.info({ store: config.databaseUrl ? 'postgres' : 'pglite', redis: Boolean(config.redisUrl) }, 'starting');
   // Before `gw` exists (lock lost during boot) there is nothing to drain: exit at once.
   let booted = false;
   const gw = await startGateway(config, logger, { onFatal: (reason) => (booted ? shutdown(reason, 1) : process.exit(1)) });
@@ -97,6 +107,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`gateway failed to start: ${safeErrorText(err instanceof Error ? err.message : String(err))}\n`);
+  // One line, no stack: an unreachable dependency names its variable (src/boot-checks.ts).
+  const message = err instanceof Error ? err.message : String(err);
+  process.stderr.write(`gateway failed to start: ${safeErrorText(message.split('\n')[0] ?? '')}\n`);
   process.exit(1);
 });

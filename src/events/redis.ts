@@ -1,6 +1,7 @@
 import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import { createPubSub, type PubSubEventTarget } from '@graphql-yoga/subscription';
 import Redis from 'ioredis';
+import type { Logger } from 'pino';
 import type { WakeupPubSub } from './bus';
 import { withTimeout } from '../util/timeout';
 
@@ -23,15 +24,27 @@ export interface RedisWakeups {
  * one Redis do not see each other's wake-ups. The payload (the seq number)
  * goes through the target's JSON serializer, so it arrives as a number.
  */
-export function createRedisWakeups(redisUrl: string, opts: { channelPrefix?: string } = {}): RedisWakeups {
+export function createRedisWakeups(redisUrl: string, opts: { channelPrefix?: string; logger?: Logger | undefined } = {}): RedisWakeups {
   const prefix = opts.channelPrefix ?? 'idgw';
-  const publishClient = new Redis(redisUrl);
+  const logger = opts.logger;
+  // A wake-up is worth little late: fail at the first failed reconnect while Redis is away (the safety tail covers it).
+  const publishClient = new Redis(redisUrl, { maxRetriesPerRequest: 0 });
   const subscribeClient = new Redis(redisUrl);
   // ioredis reconnects by itself; without a listener an 'error' event would crash the process.
-  publishClient.on('error', () => {});
-  subscribeClient.on('error', () => {});
+  publishClient.on('error', (err: Error) => logger?.debug({ err: err.message }, 'redis wake-up publisher error'));
+  subscribeClient.on('error', (err: Error) => logger?.debug({ err: err.message }, 'redis wake-up subscriber error'));
 
-  const inner = createRedisEventTarget<CustomEvent>({ publishClient, subscribeClient });
+  // The event target fires publish/subscribe without awaiting them: a rejection
+  // there (Redis down) would be an unhandled rejection. Hand it clients whose
+  // commands are caught; ioredis re-subscribes by itself after a reconnect.
+  const lost = (what: string) => (err: unknown) => logger?.debug({ err: err instanceof Error ? err.message : String(err) }, `redis ${what} failed`);
+  const safePublisher = { publish: (ch: string, msg: string) => publishClient.publish(ch, msg).catch(lost('publish')) };
+  const safeSubscriber = {
+    on: (ev: string, fn: (...args: unknown[]) => void) => subscribeClient.on(ev, fn),
+    subscribe: (ch: string) => subscribeClient.subscribe(ch).catch(lost('subscribe')),
+    unsubscribe: (ch: string) => subscribeClient.unsubscribe(ch).catch(lost('unsubscribe')),
+  };
+  const inner = createRedisEventTarget<CustomEvent>({ publishClient: safePublisher as unknown as Redis, subscribeClient: safeSubscriber as unknown as Redis });
   const channel = (topic: string) => `${prefix}:${topic}`;
   const eventTarget = {
     addEventListener(type: string, callback: unknown) {

@@ -20,7 +20,7 @@ import {
   type CaptureMode,
   type CaptureStatus,
 } from './capture';
-import { FlowError, NotFoundError } from './errors';
+import { FlowError, NotFoundError, requireInfrastructure } from './errors';
 import type { FlowDeps } from './proof-of-life.service';
 import { recordEntityChange, type Decision, type EntitySpec, type IntentHook } from './record';
 
@@ -145,6 +145,7 @@ export class CaptureService {
     onIntent?: IntentHook,
   ): Promise<CaptureRow> {
     const station = this.station(input.stationId);
+    await requireInfrastructure(this.deps);
     const capture = await this.create({ ...input, mode: 'PRESENTIAL', email: null }, startedBy, onIntent);
     try {
       if (input.kind === 'VERIFY') {
@@ -176,6 +177,7 @@ export class CaptureService {
     onIntent?: IntentHook,
   ): Promise<CaptureRow> {
     const station = this.station(input.stationId);
+    await requireInfrastructure(this.deps);
     // Seed 1.2.2: the operator authenticates first; the citizen's link comes after.
     const capture = await this.create({ ...input, mode: 'REMOTE', enrollIfNotFound: false, autoAdvance: true }, startedBy, onIntent);
     try {

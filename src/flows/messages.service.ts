@@ -4,7 +4,7 @@ import type { MessageRow } from '../store/schema';
 import type { Db } from '../store/store';
 import { UpstreamError, mayHaveActed } from '../upstreams/errors';
 import type { ProvaDeVidaApi } from '../upstreams/provaDeVida/types';
-import { FlowError, NotFoundError } from './errors';
+import { FlowError, NotFoundError, requireInfrastructure } from './errors';
 import { recordEntityChange, type Decision, type EntitySpec, type IntentHook } from './record';
 import { auditReconciled, intentDeadlineMs, type FlowDeps } from './proof-of-life.service';
 
@@ -59,6 +59,8 @@ export class MessagesService {
 
   /** Intent row, then the POST (never retried). An unknown outcome is returned as UNCONFIRMED. */
   async send(input: SendMessageInput, sentBy: string | null, onIntent?: IntentHook): Promise<MessageRow> {
+    // Store and queue (the intent is polled) reachable, or a clear error now: nothing recorded, no push.
+    await requireInfrastructure(this.deps);
     const id = randomUUID();
     const intent: MessageRow = {
       id,

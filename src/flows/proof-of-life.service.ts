@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { EventBus } from '../events/bus';
 import type { PollResult, PollScheduler } from '../pollers/scheduler';
 import type { TransactionRow } from '../store/schema';
-import { FlowError, NotFoundError } from './errors';
+import { FlowError, NotFoundError, requireInfrastructure } from './errors';
 import { recordEntityChange, type Decision, type EntitySpec, type IntentHook } from './record';
 import type { Db, Store } from '../store/store';
 import { UpstreamError, UpstreamNotFoundError, mayHaveActed } from '../upstreams/errors';
@@ -111,6 +111,8 @@ export class ProofOfLifeService {
    * An outcome we cannot know is returned as UNCONFIRMED, not thrown.
    */
   async request(input: ProofOfLifeRequestInput, requestedBy: string | null, onIntent?: IntentHook): Promise<TransactionRow> {
+    // Store and queue reachable, or a clear error now: nothing recorded, nothing sent.
+    await requireInfrastructure(this.deps);
     const req: CreateProofOfLifeRequest = { ...input, requester: this.requester };
     const id = randomUUID();
     // The client's choice, known in advance: the configured version, vbeta1 only as the legacy option without a seal window.

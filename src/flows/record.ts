@@ -1,4 +1,5 @@
 import type { EventBus } from '../events/bus';
+import { isStoreUnavailable } from '../store/errors';
 import type { Db, Store, Topic } from '../store/store';
 
 export interface EntitySpec<Row> {
@@ -40,17 +41,44 @@ export async function recordEntityChange<Row>(
   decide: (current: Row | null, tx: Db) => Decision<Row> | null | Promise<Decision<Row> | null>,
 ): Promise<{ row: Row | null; changed: boolean }> {
   let current: Row | null = null;
-  const out = await deps.store.recordChange(spec.topic, id, async (tx) => {
-    current = await spec.load(tx, id);
-    const d = await decide(current, tx);
-    if (!d) return null;
-    const cpf = spec.cpfOf(d.row);
-    if (cpf) await deps.store.ensurePerson(tx, cpf);
-    await spec.save(tx, d.row);
-    if (d.also) await d.also(tx);
-    return { type: d.type, cpf, payload: spec.toJson(d.row), result: d.row };
-  });
+  const out = await retryOnLostStore(() =>
+    deps.store.recordChange(spec.topic, id, async (tx) => {
+      current = await spec.load(tx, id);
+      const d = await decide(current, tx);
+      if (!d) return null;
+      const cpf = spec.cpfOf(d.row);
+      if (cpf) await deps.store.ensurePerson(tx, cpf);
+      await spec.save(tx, d.row);
+      if (d.also) await d.also(tx);
+      return { type: d.type, cpf, payload: spec.toJson(d.row), result: d.row };
+    }),
+  );
   if (!out) return { row: current, changed: false };
   await deps.bus.published(out.event);
   return { row: out.result, changed: true };
+}
+
+/** Pauses between attempts; the whole retry stays well inside a request's 2 s answer. */
+const RETRY_PAUSES_MS = [50, 200, 400];
+const RETRY_BUDGET_MS = 1200;
+
+/**
+ * A change often records what an upstream already did (a station's send, a
+ * created transaction): losing it to a dropped connection (failover,
+ * `pg_terminate_backend`) would strand the flow. The pool reconnects at
+ * once, so the transaction is tried again, briefly. Safe even when the lost
+ * connection had committed: `decide` runs again on the stored row, and a
+ * decide is a compare-and-set that returns null for a change already made.
+ */
+async function retryOnLostStore<T>(fn: () => Promise<T>): Promise<T> {
+  const t0 = Date.now();
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      const pause = RETRY_PAUSES_MS[attempt];
+      if (!isStoreUnavailable(err) || pause === undefined || Date.now() - t0 + pause > RETRY_BUDGET_MS) throw err;
+      await new Promise((r) => setTimeout(r, pause));
+    }
+  }
 }

@@ -1,8 +1,9 @@
-import { DelayedError, Queue, Worker, type Job, type JobType } from 'bullmq';
+import { DelayedError, Queue, Worker, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import { delayAfterPoll, type BackoffPolicy } from './backoff';
 import type { PollHandler, PollResult, PollScheduler } from './scheduler';
 import { withTimeout } from '../util/timeout';
+import { LIVE_STATES, ensureJobs, jobIdFor, parseJobId, releaseOrphans } from './bullmq-jobs';
 
 /*
  * Why not one BullMQ *job scheduler* per entity
@@ -52,8 +53,8 @@ const POLL_JOB = 'poll';
 const CRON_JOB = 'cron';
 /** How often the local `watchedCount` bookkeeping drops entities finished on other instances. */
 const RECONCILE_MS = 60_000;
-/** States a live poll job can be in (active ↔ delayed, wait after a stall or a due poll). */
-const LIVE_STATES: JobType[] = ['active', 'wait', 'delayed', 'prioritized'];
+/** `watch` gives up after this (the entity is stored; the reconciler retries). */
+const WATCH_TIMEOUT_MS = 1000;
 
 interface PollJobData {
   kind: string;
@@ -87,21 +88,6 @@ export interface BullMqPollSchedulerOptions {
   onStalled?: (jobId: string) => void;
 }
 
-/** BullMQ custom job ids may not contain ':' (nor be integers); encode both parts and join with '|'. */
-function jobIdFor(kind: string, id: string): string {
-  return `${encodeURIComponent(kind)}|${encodeURIComponent(id)}`;
-}
-
-function parseJobId(jobId: string): { kind: string; id: string } | null {
-  const bar = jobId.indexOf('|');
-  if (bar < 0) return null;
-  try {
-    return { kind: decodeURIComponent(jobId.slice(0, bar)), id: decodeURIComponent(jobId.slice(bar + 1)) };
-  } catch {
-    return null;
-  }
-}
-
 /**
  * Scale-out poll scheduler: N gateway instances share one BullMQ queue in
  * Redis; each open entity is polled once per interval cluster-wide (see the
@@ -110,6 +96,7 @@ function parseJobId(jobId: string): { kind: string; id: string } | null {
 export class BullMqPollScheduler implements PollScheduler {
   private readonly handlers = new Map<string, PollHandler>();
   private readonly crons = new Map<string, () => Promise<void>>();
+  private readonly cronPatterns = new Map<string, string>();
   /** `${kind}:${id}` of entities watched through this instance and not seen finished. */
   private readonly local = new Set<string>();
   private readonly policy: BackoffPolicy;
@@ -122,6 +109,8 @@ export class BullMqPollScheduler implements PollScheduler {
   private queue: Queue | null = null;
   private worker: Worker | null = null;
   private reconcileTimer: NodeJS.Timeout | null = null;
+  /** Job ids this instance's processor is running now. */
+  private readonly inFlight = new Set<string>();
 
   constructor(private readonly opts: BullMqPollSchedulerOptions) {
     this.policy = opts.policy;
@@ -141,9 +130,12 @@ export class BullMqPollScheduler implements PollScheduler {
     if (this.queue) return;
     const queue = new Queue(this.queueName, {
       prefix: this.prefix,
-      connection: { url: this.opts.redisUrl },
+      // Fail fast while Redis is away (BullMQ's advice for producers): a
+      // mutation gets QUEUE_UNAVAILABLE, the reconciler registers the rest later.
+      connection: { url: this.opts.redisUrl, enableOfflineQueue: false },
     });
-    queue.on('error', (err) => this.logger?.error({ err }, 'bullmq queue error'));
+    // Connection errors repeat every reconnect attempt while Redis is away: message and code only.
+    queue.on('error', (err) => this.logger?.warn({ err: err.message, code: (err as { code?: unknown }).code }, 'bullmq queue error'));
     this.queue = queue;
     const worker = new Worker(this.queueName, (job, token) => this.process(job, token), {
       prefix: this.prefix,
@@ -157,7 +149,7 @@ export class BullMqPollScheduler implements PollScheduler {
       // after its second instance crash. A stall here is an instance dying.
       maxStalledCount: 1_000_000,
     });
-    worker.on('error', (err) => this.logger?.error({ err }, 'bullmq worker error'));
+    worker.on('error', (err) => this.logger?.warn({ err: err.message, code: (err as { code?: unknown }).code }, 'bullmq worker error'));
     worker.on('stalled', (jobId) => this.opts.onStalled?.(jobId));
     worker.on('failed', (job, err) =>
       this.logger?.warn({ err, jobId: job?.id, name: job?.name, attempts: job?.attemptsMade }, 'bullmq job failed'),
@@ -196,12 +188,23 @@ export class BullMqPollScheduler implements PollScheduler {
    * id exists (whatever its state; `delayMs` then does not apply).
    */
   async watch(kind: string, id: string, opts: { delayMs?: number | undefined; traceparent?: string | undefined } = {}): Promise<void> {
+    // Never throws and never waits long: the entity is already in the store, and
+    // a registration lost to a Redis outage is redone by the reconciler.
+    try {
+      await withTimeout(this.add(kind, id, opts.delayMs ?? this.policy.intervalMs, opts.traceparent), WATCH_TIMEOUT_MS, 'poll job registration');
+      this.local.add(`${kind}:${id}`);
+    } catch (err) {
+      this.logger?.warn({ err: err instanceof Error ? err.message : String(err), kind, id }, 'poll job not registered; the reconciler will');
+    }
+  }
+
+  private async add(kind: string, id: string, delayMs: number, traceparent?: string): Promise<void> {
     const queue = this.queue;
     if (!queue) return;
-    const data: PollJobData = { kind, id, prevMs: null, ...(opts.traceparent ? { traceparent: opts.traceparent } : {}) };
+    const data: PollJobData = { kind, id, prevMs: null, ...(traceparent ? { traceparent } : {}) };
     await queue.add(POLL_JOB, data, {
       jobId: jobIdFor(kind, id),
-      delay: Math.max(0, opts.delayMs ?? this.policy.intervalMs),
+      delay: Math.max(0, delayMs),
       // Completed = done: free the id so the entity can be watched again.
       removeOnComplete: true,
       removeOnFail: true,
@@ -210,7 +213,6 @@ export class BullMqPollScheduler implements PollScheduler {
       attempts: Number.MAX_SAFE_INTEGER,
       backoff: { type: 'fixed', delay: this.policy.intervalMs },
     });
-    this.local.add(`${kind}:${id}`);
   }
 
   /** Entities watched through this instance and not yet seen finished (local knowledge). */
@@ -242,6 +244,11 @@ export class BullMqPollScheduler implements PollScheduler {
     const queue = this.queue;
     if (!queue) throw new Error('BullMqPollScheduler.cron() called before start()');
     this.crons.set(name, handler);
+    this.cronPatterns.set(name, pattern);
+    await this.upsertCron(queue, name, pattern);
+  }
+
+  private async upsertCron(queue: Queue, name: string, pattern: string): Promise<void> {
     const data: CronJobData = { name };
     await queue.upsertJobScheduler(
       name,
@@ -275,10 +282,60 @@ export class BullMqPollScheduler implements PollScheduler {
     }
   }
 
+  /** Redis answers through the queue's client within `timeoutMs` (the mutations' pre-check). */
+  async available(timeoutMs: number): Promise<boolean> {
+    const queue = this.queue;
+    if (!queue) return false;
+    try {
+      const client = await withTimeout(queue.getBackend().client, timeoutMs);
+      await withTimeout(client.get(queue.toKey('health')), timeoutMs);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Reconciler pass, poll jobs (see `ensureJobs`). */
+  async ensureWatched(kind: string, ids: readonly string[]): Promise<number> {
+    if (!this.queue) return 0;
+    return ensureJobs(this.queue, kind, ids, async (k, id) => {
+      await this.add(k, id, 0);
+      this.local.add(`${k}:${id}`);
+    });
+  }
+
+  /** After Redis returns from a snapshot (see `releaseOrphans`). */
+  async releaseOwnOrphans(): Promise<number> {
+    if (!this.queue || !this.worker) return 0;
+    return releaseOrphans(this.queue, this.worker.id, this.inFlight);
+  }
+
+  /** Reconciler pass, cron jobs: re-creates a job scheduler Redis lost. Returns how many. */
+  async ensureCrons(): Promise<number> {
+    const queue = this.queue;
+    if (!queue) return 0;
+    let fixed = 0;
+    for (const [name, pattern] of this.cronPatterns) {
+      if (await queue.getJobScheduler(name)) continue;
+      await this.upsertCron(queue, name, pattern);
+      fixed++;
+    }
+    return fixed;
+  }
+
   private async process(job: Job, token: string | undefined): Promise<unknown> {
     if (job.name === CRON_JOB) return this.runCron(job.data as CronJobData);
     if (job.name !== POLL_JOB) throw new Error(`unknown job ${job.name}`);
     const data = job.data as PollJobData;
+    if (job.id) this.inFlight.add(job.id);
+    try {
+      return await this.poll(job, data, token);
+    } finally {
+      if (job.id) this.inFlight.delete(job.id);
+    }
+  }
+
+  private async poll(job: Job, data: PollJobData, token: string | undefined): Promise<unknown> {
     const handler = this.handlers.get(data.kind);
     // Not lost: the job fails, is retried (attempts ∞, fixed backoff) and
     // eventually taken by an instance that has the handler.

@@ -97,6 +97,22 @@ export class MemoryPollScheduler implements PollScheduler {
     this.arm(kind, id, key, entry, opts.delayMs ?? this.policy.intervalMs);
   }
 
+  /** Reconciler pass: watches whatever is open and not watched (nothing, unless a watch was skipped). */
+  async ensureWatched(kind: string, ids: readonly string[]): Promise<number> {
+    let added = 0;
+    for (const id of ids) {
+      if (this.stopped || this.entries.has(`${kind}:${id}`)) continue;
+      await this.watch(kind, id);
+      added++;
+    }
+    return added;
+  }
+
+  /** Crons live in this process: nothing can lose them. */
+  async ensureCrons(): Promise<number> {
+    return 0;
+  }
+
   private arm(kind: string, id: string, key: string, entry: Entry, delayMs: number): void {
     entry.timer = setTimeout(() => void this.run(kind, id, key, entry), delayMs);
   }

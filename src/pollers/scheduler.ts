@@ -40,6 +40,8 @@ export interface PollScheduler {
   stop(): Promise<void>;
   /** Jobs by state, for `/metrics` (BullMQ: Redis job counts; in-process: timers). */
   jobCounts?(): Promise<Record<string, number>>;
+  /** Whether new polls can be registered now, answered within `timeoutMs` (absent = always). */
+  available?(timeoutMs: number): Promise<boolean>;
 }
 
 /** A scheduler that forwards everything to `inner`: the base of the decorating wrappers. */
@@ -52,5 +54,6 @@ export function forwardScheduler(inner: PollScheduler): PollScheduler {
     start: () => inner.start(),
     stop: () => inner.stop(),
     ...(inner.jobCounts ? { jobCounts: inner.jobCounts.bind(inner) } : {}),
+    ...(inner.available ? { available: inner.available.bind(inner) } : {}),
   };
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { Logger } from 'pino';
 import { PUBLIC_CODES } from '../../resolvers/errors';
+import { isStoreUnavailable } from '../store/errors';
 
 /**
  * Masks every error whose code is not on the public list: an unexpected
@@ -18,8 +19,12 @@ export function formatErrorFor(logger: Logger) {
       const { stacktrace: _s, exception: _e, http: _h, ...extensions } = formatted.extensions ?? {};
       return { ...formatted, extensions };
     }
-    const correlationId = randomUUID();
     const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
+    // A lost store outside a resolver (context, subscriptions): still a clear, public code.
+    if (isStoreUnavailable(original)) {
+      return { message: 'The store is unavailable; try again shortly', ...(formatted.path ? { path: formatted.path } : {}), extensions: { code: 'STORE_UNAVAILABLE' } };
+    }
+    const correlationId = randomUUID();
     logger.error({ err: original, correlationId, path: formatted.path }, 'unexpected error in a GraphQL operation');
     return {
       message: `Internal error; reference ${correlationId}`,

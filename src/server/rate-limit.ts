@@ -25,7 +25,16 @@ export class MutationRateLimiter {
   constructor(cfg: RateLimitConfig, redis?: { client: Redis; prefix: string }) {
     const make = (points: number, keyPrefix: string): RateLimiterAbstract =>
       redis
-        ? new RateLimiterRedis({ storeClient: redis.client, keyPrefix: `${redis.prefix}:rl:${keyPrefix}`, points, duration: 60 })
+        ? new RateLimiterRedis({
+            storeClient: redis.client,
+            keyPrefix: `${redis.prefix}:rl:${keyPrefix}`,
+            points,
+            duration: 60,
+            // Redis away: count in memory instead (per instance), so limits keep
+            // working and a request never waits on a reconnecting client.
+            rejectIfRedisNotReady: true,
+            insuranceLimiter: new RateLimiterMemory({ keyPrefix: `insurance:${keyPrefix}`, points, duration: 60 }),
+          })
         : new RateLimiterMemory({ keyPrefix, points, duration: 60 });
     this.user = make(cfg.perUserPerMinute, 'user');
     this.ip = make(cfg.perIpPerMinute, 'ip');
@@ -47,7 +56,7 @@ export class MutationRateLimiter {
       return { ok: true };
     } catch (err) {
       if (err instanceof RateLimiterRes) return { ok: false, retryAfterMs: err.msBeforeNext };
-      // The limiter's store failed (Redis down): fail open, the request is still authenticated and audited.
+      // Both the limiter's store and its insurance failed: fail open, the request is still authenticated and audited.
       return { ok: true };
     }
   }

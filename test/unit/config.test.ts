@@ -1,4 +1,4 @@
-import { DEV_JWT_SECRET, loadConfig } from '../../src/config';
+import { ConfigError, DEV_JWT_SECRET, loadConfig } from '../../src/config';
 
 describe('config', () => {
   test('defaults: embedded store under ./data, port 4000, simulators on outside production', () => {
@@ -69,5 +69,24 @@ describe('config', () => {
     expect(loadConfig({ TRUST_PROXY: '1' }).trustProxy).toBe(1);
     expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8,loopback' }).trustProxy).toEqual(['10.0.0.0/8', 'loopback']);
     expect(() => loadConfig({ TRUST_PROXY: 'true' })).toThrow(/TRUST_PROXY: true would trust any client/);
+  });
+});
+
+describe('config: every problem in one report', () => {
+  test('schema errors and the cross-field rules are reported together', () => {
+    let message = '';
+    try {
+      loadConfig({ NODE_ENV: 'production', PORT: 'eighty', POLL_INTERVAL_MS: '5', STORE_TIMEOUT_MS: '1' });
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      message = (err as Error).message;
+    }
+    const named = message
+      .split('\n')
+      .slice(1)
+      .map((l) => l.trim().split(':')[0]);
+    expect(named.sort()).toEqual(
+      ['JWT_SECRET', 'PDV_BASE_URL', 'PDV_CLIENT_ID/PDV_CLIENT_SECRET', 'POLL_INTERVAL_MS', 'PORT', 'PSEUDONYM_KEY', 'REPORT_ENCRYPTION_KEY', 'SPID_STATIONS', 'STORE_TIMEOUT_MS'].sort(),
+    );
   });
 });
