@@ -13,10 +13,10 @@ export class StoreUnavailableError extends Error {
 
 /** SQLSTATE classes/codes that mean "the server is not there (for us) right now". */
 const UNAVAILABLE_SQLSTATE = /^(08...|57P0[1-4]|53300|57014|3D000)$/;
-/** Socket errors and node-postgres' own messages for a lost or never-made connection. */
+/** Socket errors and node-postgres' own messages for a lost or never-made connection (`timeout expired`: pg-pool waited in vain for a client). */
 const UNAVAILABLE_ERRNO = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
 const UNAVAILABLE_MESSAGE =
-  /Connection terminated|timeout exceeded when trying to connect|Query read timeout|Client has encountered a connection error|Connection ended|Client was closed|Cannot use a pool after calling end/;
+  /Connection terminated|timeout exceeded when trying to connect|^timeout expired$|Query read timeout|Client has encountered a connection error|Connection ended|Client was closed|Cannot use a pool after calling end/;
 
 /**
  * Whether `err` (or any error in its `cause` chain: Drizzle wraps driver

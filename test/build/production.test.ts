@@ -123,11 +123,23 @@ describe('production build (node dist/src/main.js)', () => {
   }, 180_000);
 
   test('NODE_ENV=production, SIMULATORS=false: the same flow against external simulators, no simulator (nor Redis/pg) module loaded', async () => {
-    const pdv = await PdvSim.start({ answerAfterMs: 1000 });
+    // Production refuses the simulator's own client credentials and the dev keys: give it real-looking ones.
+    const pdv = await PdvSim.start({ answerAfterMs: 1000, clientId: 'orgao-build-test', clientSecret: 'issued-by-govbr-build-test' });
     const spid = await SpidSim.start();
     try {
       const loaded = await withRecordedModules(
-        { NODE_ENV: 'production', SIMULATORS: 'false', JWT_SECRET: SECRET, PDV_BASE_URL: pdv.url, SPID_STATIONS: spid.stationsEnv, POLL_INTERVAL_MS: '200' },
+        {
+          NODE_ENV: 'production',
+          SIMULATORS: 'false',
+          JWT_SECRET: SECRET,
+          PDV_BASE_URL: pdv.url,
+          PDV_CLIENT_ID: 'orgao-build-test',
+          PDV_CLIENT_SECRET: 'issued-by-govbr-build-test',
+          PSEUDONYM_KEY: 'k'.repeat(40),
+          REPORT_ENCRYPTION_KEY: Buffer.alloc(32, 5).toString('base64'),
+          SPID_STATIONS: spid.stationsEnv,
+          POLL_INTERVAL_MS: '200',
+        },
         (gw) => proofOfLifeRoundTrip(gw, SECRET),
       );
       expect(loaded).toContain(join('dist', 'src', 'app.js'));

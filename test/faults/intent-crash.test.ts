@@ -108,7 +108,7 @@ test('kill -9 during a held create and a held message, restart: one row each (UN
   expect(await rows()).toHaveLength(1);
   expect(held).toBeDefined();
 
-  // The audit log says so (the caller's own audit line died with the process).
+  // The audit log says so: the caller's attempt stays PENDING (the process died before its result), the reconciler's line settles it.
   const audit = await post<{ auditLog: { nodes: { actor: string | null; role: string | null; action: string; target: string | null; result: string }[] } }>(
     second.url,
     `query { auditLog(action: "requestProofOfLife", first: 20) { nodes { actor role action target result } } }`,
@@ -118,6 +118,7 @@ test('kill -9 during a held create and a held message, restart: one row each (UN
   expect(audit.errors).toBeUndefined();
   expect(audit.data?.auditLog.nodes).toEqual([
     { actor: SUB, role: 'reconciler', action: 'requestProofOfLife', target: `Transaction:${settled!.id}`, result: 'UNCONFIRMED' },
+    { actor: SUB, role: 'operator', action: 'requestProofOfLife', target: expect.stringMatching(/^cpf:pseud:[a-z2-7]{26}$/), result: 'PENDING' },
   ]);
 
   // The retry with the same key gets that transaction; nothing is POSTed again.

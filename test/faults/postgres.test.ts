@@ -70,7 +70,7 @@ d('PostgreSQL connection loss', () => {
     // Every 250 ms for the whole capture (~2 s at these desk timings): some cut lands between a station call and its write.
     for (let i = 0; i < 10; i++) {
       await terminateBackends(PG!, s.dbName);
-      if (i === 1) for (const id of ids) await s.pdv.control('POST', `/transactions/${id}/answer`, { authorized: true });
+      if (i === 1) await s.answer(ids);
       await sleep(250);
     }
     const t0 = Date.now();

@@ -278,6 +278,20 @@ export class FaultStack {
     return ids;
   }
 
+  /**
+   * The simulated citizen answers: the control API speaks the upstream's ids,
+   * and a gateway id is its own (the upstream id is kept beside it since intent rows).
+   */
+  async answer(ids: string[]): Promise<void> {
+    const rows = await queryDb<{ id: string; upstream_id: string | null }>(this.db.url, 'select id, upstream_id from transactions');
+    const upstream = new Map(rows.map((r) => [r.id, r.upstream_id]));
+    for (const id of ids) {
+      const u = upstream.get(id);
+      if (!u) throw new Error(`transaction ${id} has no upstream id`);
+      await this.pdv.control('POST', `/transactions/${u}/answer`, { authorized: true });
+    }
+  }
+
   async statuses(ids: string[]): Promise<(string | undefined)[]> {
     return Promise.all(ids.map(async (id) => (await call<{ transaction: { status: string } | null }>(this.gw.url, TX_STATUS, { id }, 'viewer')).data?.transaction?.status));
   }

@@ -57,7 +57,8 @@ async function oneRecord(act: () => Promise<unknown>): Promise<AuditRow> {
 }
 
 const REQUEST = print(RequestProofOfLifeDocument);
-const masked = (cpf: string) => `cpf:***.***.${cpf.slice(6, 9)}-${cpf.slice(9)}`;
+/** A CPF target is the CPF's keyed pseudonym (attributable for export and erasure, never in clear). */
+const masked = (cpf: string) => `cpf:${gw.gw.privacy.pseudonym(cpf)}`;
 const code = (b: Body) => b.errors?.[0]?.extensions?.['code'];
 
 describe('one audit record per attempt, for each way a mutation can end', () => {
@@ -115,11 +116,16 @@ describe('one audit record per attempt, for each way a mutation can end', () => 
     expect(row).toMatchObject({ actor: 'aud-alias', action: 'cancelProofOfLife,deleteMessage', result: 'GRAPHQL_VALIDATION_FAILED', target: null });
   });
 
-  test('failed upstream call → UPSTREAM_UNAVAILABLE, masked CPF target', async () => {
-    const row = await oneRecord(async () =>
-      expect(code((await post(REQUEST, { input: { cpf: CPF.upstreamFails, reason: 'fails' } }, { token: await gw.token('operator', 'aud-fail') })).body)).toBe('UPSTREAM_UNAVAILABLE'),
-    );
-    expect(row).toMatchObject({ actor: 'aud-fail', result: 'UPSTREAM_UNAVAILABLE', target: masked(CPF.upstreamFails) });
+  test('upstream 5xx on a create (it may have acted) → the transaction UNCONFIRMED, audited as UNCONFIRMED with its target', async () => {
+    let id: string | undefined;
+    const row = await oneRecord(async () => {
+      const body = (await post(REQUEST, { input: { cpf: CPF.upstreamFails, reason: 'fails' } }, { token: await gw.token('operator', 'aud-fail') })).body;
+      expect(code(body)).toBeUndefined();
+      const tx = (body.data as { requestProofOfLife: { id: string; status: string } }).requestProofOfLife;
+      expect(tx.status).toBe('UNCONFIRMED');
+      id = tx.id;
+    });
+    expect(row).toMatchObject({ actor: 'aud-fail', result: 'UNCONFIRMED', target: `Transaction:${id}` });
   });
 
   test('rate limited → RATE_LIMITED, and the limiter runs before the control-character check', async () => {
@@ -197,7 +203,7 @@ describe('append-only', () => {
     const token = await gw.token('operator', 'aud-append');
     await post(REQUEST, { input: { cpf: CPF.upstreamFails, reason: 'target to pseudonymise' } }, { token });
     const [row] = (await gw.gw.store.listAudit({ actor: 'aud-append' }, 1, null)).items;
-    expect(row?.result).toBe('UPSTREAM_UNAVAILABLE');
+    expect(row?.result).toBe('UNCONFIRMED');
     const db = gw.gw.store.db;
     // Drizzle wraps the database error; its cause is PostgreSQL's own message.
     const refusal = (q: Promise<unknown>) => q.then(() => 'no error', (e: { cause?: { message?: string } }) => e.cause?.message);
@@ -206,10 +212,10 @@ describe('append-only', () => {
     expect(await refusal(db.execute(sql`delete from audit_log where id = ${row!.id}`))).toBe('audit_log is append-only (DELETE refused)');
     // A finished row does not go through the PENDING → result transition again.
     await gw.gw.store.auditFinish(row!.id, 'OK', null);
-    expect((await gw.gw.store.listAudit({ actor: 'aud-append' }, 1, null)).items[0]).toMatchObject({ result: 'UPSTREAM_UNAVAILABLE', target: row!.target });
+    expect((await gw.gw.store.listAudit({ actor: 'aud-append' }, 1, null)).items[0]).toMatchObject({ result: 'UNCONFIRMED', target: row!.target });
 
     const n = await gw.gw.store.pseudonymiseAuditTargets(row!.target!, 'cpf:pseudo:abc123');
     expect(n).toBeGreaterThanOrEqual(1);
-    expect((await gw.gw.store.listAudit({ actor: 'aud-append' }, 1, null)).items[0]).toMatchObject({ result: 'UPSTREAM_UNAVAILABLE', target: 'cpf:pseudo:abc123' });
+    expect((await gw.gw.store.listAudit({ actor: 'aud-append' }, 1, null)).items[0]).toMatchObject({ result: 'UNCONFIRMED', target: 'cpf:pseudo:abc123' });
   });
 });

@@ -52,6 +52,8 @@ const PROD = {
   PDV_CLIENT_ID: 'orgao-123',
   PDV_CLIENT_SECRET: 'issued-by-govbr',
   SPID_STATIONS: STATIONS,
+  PSEUDONYM_KEY: 'k'.repeat(40),
+  REPORT_ENCRYPTION_KEY: Buffer.alloc(32, 9).toString('base64'),
 };
 
 test('production without JWT_SECRET refuses to boot: exit 2, names the variable', async () => {

@@ -90,7 +90,9 @@ test('an upstream error body echoing the CPF is not logged', async () => {
   try {
     fault = { status: 500, body: echo };
     const a = await requestPol(UPSTREAM_CPF);
-    expect(a.body.errors?.[0]?.extensions).toEqual({ code: 'UPSTREAM_UNAVAILABLE', upstream: 'provaDeVida' });
+    // A 5xx on a create may have acted upstream: the transaction is returned UNCONFIRMED (intent row), not an error.
+    expect(a.body.errors).toBeUndefined();
+    expect(a.text).toContain('"UNCONFIRMED"');
     fault = { status: 422, body: echo };
     const b = await requestPol(UPSTREAM_CPF);
     expect(b.body.errors?.[0]?.extensions?.['code']).toBe('BAD_USER_INPUT');
