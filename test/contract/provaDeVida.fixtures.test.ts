@@ -362,7 +362,7 @@ describe("the simulator's answers have the examples' keys and types", () => {
 // ---- a non-UUID id, through the gateway ------------------------------------------------
 
 describe('an upstream id that is not a UUID (the manual\'s own "fb5g8247-…")', () => {
-  test('requestProofOfLife fails with UPSTREAM_UNAVAILABLE before anything is stored or anyone is told', async () => {
+  test('requestProofOfLife: the id is refused at the boundary — the transaction stays UNCONFIRMED (the upstream acted), never polled with that id', async () => {
     const gw = await TestGateway.start({ pdvUrl: replay.url, env: { PDV_CLIENT_ID: CLIENT_ID, PDV_CLIENT_SECRET: 's' } });
     const ws = await gw.wsClient('viewer');
     try {
@@ -372,14 +372,16 @@ describe('an upstream id that is not a UUID (the manual\'s own "fb5g8247-…")',
       const fx = one('2025-vbeta4-read-authorized.response.json');
       replay.on('POST', /^\/api\/vbeta4\/transacoes$/, { status: 201, contentType: 'application/json', body: fx.body });
       const r = await gw.request(RequestProofOfLifeDocument, { input: { cpf: '100.000.001-08', reason: 'Benefício previdenciário' } });
-      expect(r.errors?.[0]?.extensions?.['code']).toBe('UPSTREAM_UNAVAILABLE');
+      // The create was answered (the citizen may have been notified), with an id we cannot use: the intent
+      // row stays, UNCONFIRMED and without an upstream id, for a person to check — nothing is read with that id.
+      expect(r.errors).toBeUndefined();
+      expect(r.data?.requestProofOfLife).toMatchObject({ status: 'UNCONFIRMED', upstreamId: null });
       expect(JSON.stringify(r)).not.toContain('fb5g8247');
-      expect(replay.apiRequests().map((q) => `${q.method} ${q.path}`)).toEqual(['POST /api/vbeta4/transacoes']);
       await sleep(500);
-      expect(feed.items).toEqual([]);
+      expect(replay.apiRequests().map((q) => `${q.method} ${q.path}`)).toEqual(['POST /api/vbeta4/transacoes']);
+      expect(feed.items.map((e) => e.transactionResponseChanged.type)).toEqual(['REQUESTING', 'UNCONFIRMED']);
       const list = await gw.ok(TransactionsDocument, { first: 10 }, 'viewer');
-      expect(list.transactions.edges).toEqual([]);
-      expect(gw.gw.scheduler.watchedCount('transaction')).toBe(0);
+      expect(list.transactions.edges.map((e) => e.node.status)).toEqual(['UNCONFIRMED']);
       feed.stop();
     } finally {
       await ws.dispose();

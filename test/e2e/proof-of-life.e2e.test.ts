@@ -81,7 +81,7 @@ describe('proof of life', () => {
     await sleep(100);
     const t = await request(CPF.authorizes, { category: 'OTHER' });
     expect(t).toMatchObject({ status: 'PENDING', apiVersion: 'vbeta4', category: 'OTHER', seal: null, sealReuseWindowMinutes: null });
-    const upstream = await sim.control<Record<string, unknown>>('GET', `/transactions/${t.id}`);
+    const upstream = await sim.control<Record<string, unknown>>('GET', `/transactions/${t.upstreamId}`);
     expect(upstream['categoria']).toBe('OU');
     expect(upstream).not.toHaveProperty('selogovbr');
     const routes = (await sim.counters()).byRoute;
@@ -97,7 +97,7 @@ describe('proof of life', () => {
     await sleep(100);
     const t = await request(CPF.neverAnswers);
     await sub.waitFor((e) => e.transactionResponseChanged.transaction.id === t.id && e.transactionResponseChanged.type === 'REQUESTED');
-    await sim.control('POST', `/transactions/${t.id}/answer`, { authorized: false, undocumentedDenialReason: 9 });
+    await sim.control('POST', `/transactions/${t.upstreamId}/answer`, { authorized: false, undocumentedDenialReason: 9 });
     const ev = await sub.waitFor((e) => e.transactionResponseChanged.transaction.id === t.id && e.transactionResponseChanged.type === 'DENIED');
     expect(ev.transactionResponseChanged.transaction).toMatchObject({
       status: 'DENIED',
@@ -193,7 +193,7 @@ describe('proof of life', () => {
   });
 
   test('an upstream 5xx on a create is UNCONFIRMED (it may have acted): recorded, not re-sent, no upstream details', async () => {
-    const creates = async () => (await sim.counters()).byRoute['POST /api/vbeta1/transacoes'] ?? 0;
+    const creates = async () => (await sim.counters()).byRoute['POST /api/vbeta4/transacoes'] ?? 0;
     const before = await creates();
     const r = await gw.request(RequestProofOfLifeDocument, { input: { cpf: CPF.upstreamFails, reason: 'x' } });
     expect(r.errors).toBeUndefined();

@@ -104,7 +104,8 @@ describe('tolerant readers', () => {
       const ready = await sub.waitFor((m: Msg) => m.captureStatusChanged.capture.id === c.id && m.captureStatusChanged.type === 'REPORT_READY', 15_000, 'REPORT_READY');
       expect(ready.captureStatusChanged.status).toBe('SEARCH_MATCH');
       const url = new URL(gw.url).origin + `/reports/${c.id}`;
-      const res = await fetch(url, { headers: { authorization: `Bearer ${await gw.token('viewer')}` } });
+      // Reports: operator and admin only.
+      const res = await fetch(url, { headers: { authorization: `Bearer ${await gw.token('operator')}` } });
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toBe('image/png');
       expect(res.headers.get('x-content-type-options')).toBe('nosniff');

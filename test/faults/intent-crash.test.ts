@@ -141,7 +141,10 @@ test('kill -9 during a held create and a held message, restart: one row each (UN
     {},
     'admin',
   );
-  expect(msgAudit.data?.auditLog.nodes).toEqual([{ role: 'reconciler', target: `Message:${msg!.id}`, result: 'UNCONFIRMED' }]);
+  expect(msgAudit.data?.auditLog.nodes).toEqual([
+    { role: 'reconciler', target: `Message:${msg!.id}`, result: 'UNCONFIRMED' },
+    { role: 'operator', target: expect.stringMatching(/^cpf:pseud:[a-z2-7]{26}$/), result: 'PENDING' },
+  ]);
   const msgRetry = await gql(second.url, SendMessageDocument, { input: message });
   expect(msgRetry.data?.sendMessage).toMatchObject({ id: msg!.id, status: 'UNCONFIRMED' });
   expect(((await pdv.counters()).byRoute[MESSAGE_ROUTE] ?? 0) - messagesBefore).toBe(1);

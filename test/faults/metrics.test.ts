@@ -45,7 +45,8 @@ test('healthy: upstream histograms by route template, event-log lag, subscriber 
   const stuck = gw.gw.bus.subscribe({ topic: 'transaction' }, null);
   const t = (await gw.ok(RequestProofOfLifeDocument, { input: { cpf: CPF.neverAnswers, reason: 'Benefício previdenciário' } })).requestProofOfLife;
   transactionId = t.id;
-  const samples = await scrapeUntil((s) => metricValue(s, 'idgw_subscriber_queued_events') === 1 && metricValue(s, 'idgw_event_log_lag') === 0);
+  // Two events for one request: the intent row (REQUESTING), then REQUESTED.
+  const samples = await scrapeUntil((s) => metricValue(s, 'idgw_subscriber_queued_events') === 2 && metricValue(s, 'idgw_event_log_lag') === 0);
   const { text } = await scrape(gw.url);
 
   // One create, answered 201: one observation under the route template, none under anything holding the id.
@@ -69,7 +70,7 @@ test('healthy: upstream histograms by route template, event-log lag, subscriber 
   expect(metricValue(samples, 'idgw_event_log_dispatched_seq')).toBe(head);
 
   // The unconsumed subscription holds exactly the REQUESTED event.
-  expect(metricValue(samples, 'idgw_subscriber_queue_depth_max')).toBe(1);
+  expect(metricValue(samples, 'idgw_subscriber_queue_depth_max')).toBe(2);
   expect(metricValue(samples, 'idgw_subscriptions')).toBe(1);
   // One open transaction = one scheduled poll (the in-process scheduler's timers).
   const jobs = (metricValue(samples, 'idgw_job_queue_jobs', { state: 'scheduled' }) ?? 0) + (metricValue(samples, 'idgw_job_queue_jobs', { state: 'running' }) ?? 0);

@@ -62,7 +62,7 @@ test('the mutation trace holds its upstream call and its store write; poll spans
   expect(write).toBeDefined();
   expect(descends(write!, op)).toBe(true);
   const requestedSeq = write!.attributes['idgw.event.seq'];
-  expect(requestedSeq).toBe((await gw!.gw.store.eventsOfEntity(t.id))[0]!.seq);
+  expect(requestedSeq).toBe((await gw!.gw.store.eventsOfEntity(t.id)).find((e) => e.type === 'REQUESTED')!.seq);
 
   // The poll that recorded AUTHORIZED: its own trace, linked to the mutation span, its store write under it.
   const authorized = await find((s) => s.name === 'store.recordChange' && s.attributes['idgw.event.type'] === 'AUTHORIZED' && s.attributes['idgw.entity.id'] === t.id);
@@ -74,9 +74,10 @@ test('the mutation trace holds its upstream call and its store write; poll spans
   expect(poll!.links.map((l) => [l.context.traceId, l.context.spanId])).toEqual([[op.spanContext().traceId, op.spanContext().spanId]]);
   const read = spans().find((s) => s.name === 'provaDeVida GET /api/{version}/transacoes/{id}' && s.parentSpanContext?.spanId === poll!.spanContext().spanId);
   expect(read?.attributes['http.response.status_code']).toBe(200);
-  // The events the trace recorded are the log's: REQUESTED then AUTHORIZED, joined by seq.
+  // The events the trace recorded are the log's: the intent row, REQUESTED, then AUTHORIZED, joined by seq.
   const log = await gw!.gw.store.eventsOfEntity(t.id);
   expect(log.map((e) => [e.type, e.seq])).toEqual([
+    ['REQUESTING', expect.any(Number)],
     ['REQUESTED', requestedSeq],
     ['AUTHORIZED', authorized.attributes['idgw.event.seq']],
   ]);

@@ -73,6 +73,8 @@ describe('config', () => {
     NODE_ENV: 'production',
     JWT_SECRET: 'x'.repeat(32),
     PDV_BASE_URL: 'https://x.example',
+    PDV_CLIENT_ID: 'orgao-123',
+    PDV_CLIENT_SECRET: 'issued-by-govbr',
     SPID_STATIONS: JSON.stringify([{ id: 'desk-1', name: 'Desk 1', baseUrl: 'http://10.0.0.5:19980/gbs-spid-services/api' }]),
   };
   const reportKey = randomBytes(32).toString('base64');
