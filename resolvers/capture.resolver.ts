@@ -186,7 +186,7 @@ export class CaptureResolver {
     subscribe: ({ args, context }: SubscribeResolverData<unknown, CaptureSubscriptionArgs, Context>) =>
       context.services.bus.subscribe(
         { topic: 'capture', entityId: args.captureId?.toLowerCase() ?? undefined, cpf: args.cpf ?? undefined },
-        args.afterSeq ?? null,
+        args.afterSeq ?? context.request.afterSeq ?? null,
         args.stationId ? (e) => e.payload['stationId'] === args.stationId : undefined,
       ),
   })

@@ -24,6 +24,8 @@ export interface Services {
 export interface RequestMeta {
   ip: string | null;
   idempotencyKey: string | null;
+  /** graphql-ws `connectionParams.afterSeq`: the resume point of this socket's subscriptions that give no `afterSeq` of their own. */
+  afterSeq?: number | null;
 }
 
 /** Built per HTTP request, and per subscription operation (whose loaders are renewed per event). */

@@ -107,7 +107,7 @@ export class TransactionResolver {
     subscribe: ({ args, context }: SubscribeResolverData<unknown, TransactionSubscriptionArgs, Context>) =>
       context.services.bus.subscribe(
         { topic: 'transaction', entityId: args.transactionId?.toLowerCase() ?? undefined, cpf: args.cpf ?? undefined },
-        args.afterSeq ?? null,
+        args.afterSeq ?? context.request.afterSeq ?? null,
       ),
   })
   transactionResponseChanged(

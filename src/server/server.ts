@@ -1,20 +1,19 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
 import express from 'express';
-import { GraphQLError, NoSchemaIntrospectionCustomRule, getOperationAST, validate, type ExecutionResult, type FormattedExecutionResult, type GraphQLSchema } from 'graphql';
-import { getVariableValues } from 'graphql/execution/values';
-import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { GraphQLError, type GraphQLSchema } from 'graphql';
+import { WebSocketServer } from 'ws';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { AuthError, bearerFrom, verifyToken, type AuthUser, type JwtSettings } from '../auth/jwt';
 import { createContext, type Context, type Services } from '../../resolvers/context';
 import { formatErrorFor } from './errors';
 import { createLimits } from './limits';
+import { attachGraphqlWs } from './ws';
 import type { Config } from '../config';
 import { graphqlSpanMiddleware, graphqlSpanPlugin } from '../tracing';
 
@@ -38,25 +37,10 @@ export interface RunningServer {
   wsUrl: string;
   port: number;
   httpServer: Server;
+  /** The graphql-ws sockets (tests drop them server-side). */
+  wsServer: WebSocketServer;
   /** Stops accepting, lets in-flight requests finish, closes sockets (code 1001). */
   close(): Promise<void>;
-}
-
-type WsExtra = {
-  socket: WebSocket;
-  request: IncomingMessage;
-  user?: AuthUser;
-  expiryTimer?: NodeJS.Timeout;
-  /** Operation ids of this socket's live subscriptions. */
-  subscriptions?: Set<string>;
-};
-
-/** graphql-ws connection_init payload: `{ authorization: "Bearer …" }` or `{ token: "…" }`. */
-function tokenFromConnectionParams(params: Readonly<Record<string, unknown>> | undefined): string | null {
-  if (!params) return null;
-  const fromHeader = bearerFrom(params['authorization'] ?? params['Authorization']);
-  if (fromHeader) return fromHeader;
-  return typeof params['token'] === 'string' && params['token'] ? params['token'] : null;
 }
 
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
@@ -68,103 +52,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const formatError = formatErrorFor(logger);
   const limits = createLimits(opts.graphql.limits, { hideSuggestions: opts.graphql.hideSuggestions });
 
-  const maskResult = (result: ExecutionResult): FormattedExecutionResult => {
-    if (!result.errors?.length) return result as FormattedExecutionResult;
-    return { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) } as FormattedExecutionResult;
-  };
-
-  // Apollo plugins do not run for graphql-ws: auth, context and error masking are applied here again.
-  // Per-user caps: one client (or one leaked token) must not hold the whole server's memory in sockets and queues.
-  const connectionsByUser = new Map<string, number>();
-  const subscriptionsByUser = new Map<string, number>();
-  const bump = (m: Map<string, number>, k: string, by: number) => {
-    const n = (m.get(k) ?? 0) + by;
-    if (n <= 0) m.delete(k);
-    else m.set(k, n);
-  };
-
-  const wsCleanup = useServer<Record<string, unknown>, WsExtra>(
-    {
-      schema,
-      onConnect: async (ctx) => {
-        const token = tokenFromConnectionParams(ctx.connectionParams);
-        if (!token) {
-          ctx.extra.socket.close(4401, 'Unauthorized');
-          return false;
-        }
-        try {
-          const user = await verifyToken(token, jwt);
-          if ((connectionsByUser.get(user.sub) ?? 0) >= opts.graphql.maxConnectionsPerUser) {
-            // 4029, not 4429: graphql-ws uses 4429 for a repeated connection_init.
-            ctx.extra.socket.close(4029, 'Too many connections for this user');
-            return false;
-          }
-          bump(connectionsByUser, user.sub, 1);
-          ctx.extra.user = user;
-          ctx.extra.subscriptions = new Set();
-          if (user.exp !== null) {
-            // A socket lives for hours; the token that opened it does not. Close it when the token expires.
-            const ms = Math.max(0, user.exp * 1000 - Date.now());
-            ctx.extra.expiryTimer = setTimeout(() => ctx.extra.socket.close(4403, 'Forbidden: token expired'), Math.min(ms, 2 ** 31 - 1));
-          }
-          return true;
-        } catch {
-          return false; // graphql-ws closes with 4403 Forbidden
-        }
-      },
-      onClose: (ctx) => {
-        if (ctx.extra.expiryTimer) clearTimeout(ctx.extra.expiryTimer);
-        const sub = ctx.extra.user?.sub;
-        if (sub) {
-          bump(connectionsByUser, sub, -1);
-          bump(subscriptionsByUser, sub, -(ctx.extra.subscriptions?.size ?? 0));
-        }
-      },
-      // Apollo's parse/validate plugins do not run here: same token cap, armor rules and introspection switch.
-      onSubscribe: (ctx, id, payload) => {
-        const sub = ctx.extra.user?.sub;
-        if (sub && (subscriptionsByUser.get(sub) ?? 0) >= opts.graphql.maxSubscriptionsPerUser) {
-          return [new GraphQLError(`At most ${opts.graphql.maxSubscriptionsPerUser} subscriptions per user`, { extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' } })];
-        }
-        const checked = limits.checkDocument(schema, payload.query);
-        if ('errors' in checked) return checked.errors;
-        if (!opts.graphql.introspection) {
-          const errs = validate(schema, checked.document, [NoSchemaIntrospectionCustomRule]);
-          if (errs.length) return errs.map((e) => new GraphQLError(e.message, { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }));
-        }
-        // Variables coerced here, as Apollo does on HTTP, so a bad value is BAD_USER_INPUT, not a masked 500.
-        const operation = getOperationAST(checked.document, payload.operationName ?? undefined);
-        if (!operation) return [new GraphQLError('Operation not found', { extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } })];
-        const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], payload.variables ?? {});
-        if (coerced.errors) {
-          return coerced.errors.map(
-            (e) => new GraphQLError(e.message, { extensions: { ...(e.originalError as { extensions?: object } | undefined)?.extensions, ...e.extensions, code: 'BAD_USER_INPUT' } }),
-          );
-        }
-        if (sub) {
-          bump(subscriptionsByUser, sub, 1);
-          ctx.extra.subscriptions?.add(id);
-        }
-        return {
-          schema,
-          document: checked.document,
-          variableValues: payload.variables ?? undefined,
-          operationName: payload.operationName ?? undefined,
-          contextValue: createContext(ctx.extra.user ?? null, services, {
-            ip: ctx.extra.request.socket.remoteAddress ?? null,
-            idempotencyKey: null,
-          }),
-        };
-      },
-      onComplete: (ctx, id) => {
-        const sub = ctx.extra.user?.sub;
-        if (sub && ctx.extra.subscriptions?.delete(id)) bump(subscriptionsByUser, sub, -1);
-      },
-      onNext: (_ctx, _id, _payload, _args, result) => maskResult(result),
-      onError: (_ctx, _id, _payload, errors) => errors.map((e) => formatError(e.toJSON(), e)),
-    },
-    wsServer,
-  );
+  // Apollo plugins do not run for graphql-ws: auth, limits, error masking, resume and keepalive live in ws.ts.
+  const wsCleanup = attachGraphqlWs(wsServer, { schema, services, jwt, graphql: opts.graphql, limits, formatError });
 
   const apollo = new ApolloServer<Context>({
     schema,
@@ -324,6 +213,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     wsUrl: `ws://${shownHost}:${port}/graphql`,
     port,
     httpServer,
+    wsServer,
     async close() {
       await apollo.stop();
     },

@@ -16,8 +16,14 @@ export class GatewayProcess {
     readonly port: number,
   ) {}
 
-  static start(env: Record<string, string>, timeoutMs = 60_000): Promise<GatewayProcess> {
-    const child = spawn(TSX, ['src/main.ts'], {
+  /**
+   * `direct`: run `node --import tsx src/main.ts`, so that `kill()` kills the
+   * gateway itself (through the `tsx` launcher, SIGKILL leaves the real node
+   * process running — a restart test would then still talk to the old one).
+   */
+  static start(env: Record<string, string>, timeoutMs = 60_000, opts: { direct?: boolean } = {}): Promise<GatewayProcess> {
+    const [cmd, args] = opts.direct ? [process.execPath, ['--import', 'tsx', 'src/main.ts']] : [TSX, ['src/main.ts']];
+    const child = spawn(cmd, args, {
       cwd: ROOT,
       env: { ...process.env, NODE_ENV: 'test', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', SIMULATORS: 'false', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
