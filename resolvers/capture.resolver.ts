@@ -54,7 +54,7 @@ class RemoteArgs {
 }
 
 export function toCaptureEvent(e: StoredEvent): CaptureEvent {
-  const capture = Capture.from(captureFromJson(e.payload));
+  const capture = Capture.from({ ...captureFromJson(e.payload), version: e.seq });
   return Object.assign(new CaptureEvent(), {
     seq: e.seq,
     type: e.type as CaptureEventType,

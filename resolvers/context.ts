@@ -34,6 +34,8 @@ export interface Context {
   loaders: Loaders;
   services: Services;
   request: RequestMeta;
+  /** The event-log head read before this request's resolvers ran (when it asks for `eventCursor`). */
+  eventCursor?: number;
   /**
    * Fresh DataLoaders. Subscription resolvers call it for every event: a
    * socket lives for hours and its cache would serve stale rows.

@@ -24,7 +24,8 @@ export function toTransactionEvent(e: StoredEvent): TransactionEvent {
     seq: e.seq,
     type: e.type as TransactionEventType,
     at: e.createdAt,
-    transaction: Transaction.from(transactionFromJson(e.payload)),
+    // Events recorded before versions existed carry none in their payload: the state right after seq N has version N.
+    transaction: Transaction.from({ ...transactionFromJson(e.payload), version: e.seq }),
   });
 }
 

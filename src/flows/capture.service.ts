@@ -48,6 +48,7 @@ const spec = (store: FlowDeps['store']): EntitySpec<CaptureRow> => ({
   save: (tx, row) => store.saveCapture(tx, row),
   cpfOf: (row) => row.cpf,
   toJson: captureToJson,
+  withVersion: (row, version) => ({ ...row, version }),
 });
 
 /** Settled login statuses: anything but "still working on it". */
@@ -412,6 +413,7 @@ export class CaptureService {
       startedBy,
       createdAt: at,
       updatedAt: at,
+      version: 0,
     };
     let busy: CaptureRow | null = null;
     const { store } = this.deps;
@@ -419,9 +421,10 @@ export class CaptureService {
       // Under the event-log lock: two starts on one station cannot both pass this check.
       busy = await store.captureHoldingStation(tx, input.stationId, STATION_HOLDING_STATUSES);
       if (busy) return null;
+      row.version = await store.reserveSeq(tx);
       await store.ensurePerson(tx, row.cpf);
       await store.saveCapture(tx, row);
-      return { type: 'STATUS_CHANGED', cpf: row.cpf, payload: captureToJson(row), result: row };
+      return { seq: row.version, type: 'STATUS_CHANGED', cpf: row.cpf, payload: captureToJson(row), result: row };
     });
     if (!out) {
       const b = busy as CaptureRow | null;

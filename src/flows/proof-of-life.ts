@@ -83,6 +83,7 @@ export function rowFromCreate(
     createdAt,
     expiresAt,
     updatedAt: now,
+    version: 0,
   };
 }
 

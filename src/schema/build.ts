@@ -14,8 +14,9 @@ import { MessageResolver } from '../../resolvers/message.resolver';
 import { PersonResolver } from '../../resolvers/person.resolver';
 import { StationResolver } from '../../resolvers/station.resolver';
 import { TransactionResolver } from '../../resolvers/transaction.resolver';
+import { EventCursorResolver } from '../../resolvers/event-cursor.resolver';
 
-export const RESOLVERS = [PersonResolver, PersonCapturesResolver, TransactionResolver, MessageResolver, CaptureResolver, StationResolver, AuditResolver] as const;
+export const RESOLVERS = [PersonResolver, PersonCapturesResolver, TransactionResolver, MessageResolver, CaptureResolver, StationResolver, AuditResolver, EventCursorResolver] as const;
 
 /** The executable schema; `schema/schema.graphql` is emitted from exactly this. */
 export function buildGatewaySchema(): Promise<GraphQLSchema> {

@@ -14,6 +14,7 @@ import { createContext, type Context, type Services } from '../../resolvers/cont
 import { formatErrorFor } from './errors';
 import { createLimits } from './limits';
 import { attachGraphqlWs } from './ws';
+import { eventCursorPlugin } from './event-cursor';
 import type { Config } from '../config';
 import { graphqlSpanMiddleware, graphqlSpanPlugin } from '../tracing';
 
@@ -68,6 +69,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     allowBatchedHttpRequests: false,
     plugins: [
       graphqlSpanPlugin<Context>(),
+      eventCursorPlugin(),
       ...limits.apollo.plugins,
       // Subscriptions live on graphql-ws; over HTTP they would run a resolver without an event.
       {
