@@ -24,11 +24,33 @@ export interface EventBusOptions {
   onDispatch?: (e: StoredEvent) => void;
 }
 
-interface Listener {
+export interface Listener {
   matches(e: StoredEvent): boolean;
   push(e: StoredEvent): void;
   /** Events waiting for this subscriber to consume them. */
   depth(): number;
+  /** A listener that serves many subscriptions (the WebSocket fan-out) reports them for metrics. */
+  stats?(): { subscriptions: number; max: number; total: number };
+}
+
+/** What a subscription asked for: enough for another component (the WebSocket fan-out) to serve it. */
+export interface SubscriptionSpec {
+  filter: EventFilter;
+  afterSeq: number | null;
+  extra?: ((e: StoredEvent) => boolean) | undefined;
+}
+
+/** The iterator `subscribe` returns, carrying its spec. */
+export type BusSubscription = AsyncIterableIterator<StoredEvent> & { readonly spec: SubscriptionSpec };
+
+export function isBusSubscription(x: unknown): x is BusSubscription {
+  return typeof x === 'object' && x !== null && 'spec' in x && Symbol.asyncIterator in x;
+}
+
+/** Whether an event belongs to a subscription (one definition for replay, live and fan-out). */
+export function specMatches(spec: Omit<SubscriptionSpec, 'afterSeq'>, e: StoredEvent): boolean {
+  const f = spec.filter;
+  return e.topic === f.topic && (!f.entityId || e.entityId === f.entityId) && (!f.cpf || e.cpf === f.cpf) && (!spec.extra || spec.extra(e));
 }
 
 const TAIL_PAGE = 500;
@@ -125,6 +147,12 @@ export class EventBus {
     let max = 0;
     let total = 0;
     for (const l of this.listeners) {
+      if (l.stats) {
+        const s = l.stats();
+        total += s.total;
+        if (s.max > max) max = s.max;
+        continue;
+      }
       const d = l.depth();
       total += d;
       if (d > max) max = d;
@@ -134,7 +162,15 @@ export class EventBus {
 
   /** Number of live subscriptions on this instance (metrics, tests). */
   get subscriberCount(): number {
-    return this.listeners.size;
+    let n = 0;
+    for (const l of this.listeners) n += l.stats ? l.stats().subscriptions : 1;
+    return n;
+  }
+
+  /** Every dispatched event, in seq order, for a component that does its own per-subscription work (the WebSocket fan-out). */
+  listen(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   /**
@@ -148,7 +184,8 @@ export class EventBus {
     filter: EventFilter,
     afterSeq: number | null | undefined,
     extra?: (e: StoredEvent) => boolean,
-  ): AsyncIterableIterator<StoredEvent> {
+  ): BusSubscription {
+    const spec: SubscriptionSpec = { filter, afterSeq: afterSeq ?? null, extra };
     const limit = this.bufferLimit;
     const store = this.store;
     const queue: StoredEvent[] = [];
@@ -160,11 +197,7 @@ export class EventBus {
     let waiting: ((r: IteratorResult<StoredEvent>) => void) | null = null;
     let done = false;
 
-    const matches = (e: StoredEvent) =>
-      e.topic === filter.topic &&
-      (!filter.entityId || e.entityId === filter.entityId) &&
-      (!filter.cpf || e.cpf === filter.cpf) &&
-      (!extra || extra(e));
+    const matches = (e: StoredEvent) => specMatches(spec, e);
 
     const listener: Listener = {
       matches,
@@ -208,7 +241,8 @@ export class EventBus {
       return { value: e, done: false };
     };
 
-    const iterator: AsyncIterableIterator<StoredEvent> = {
+    const iterator: BusSubscription = {
+      spec,
       next: async () => {
         while (!done) {
           while (page.length) {

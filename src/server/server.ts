@@ -14,6 +14,7 @@ import { createContext, type Context, type Services } from '../../resolvers/cont
 import { formatErrorFor } from './errors';
 import { createLimits } from './limits';
 import { attachGraphqlWs } from './ws';
+import type { Fanout } from './fanout';
 import { eventCursorPlugin } from './event-cursor';
 import type { Config } from '../config';
 import { graphqlSpanMiddleware, graphqlSpanPlugin } from '../tracing';
@@ -40,6 +41,8 @@ export interface RunningServer {
   httpServer: Server;
   /** The graphql-ws sockets (tests drop them server-side). */
   wsServer: WebSocketServer;
+  /** Shared subscription execution (groups and their members). */
+  fanout: Fanout;
   /** Stops accepting, lets in-flight requests finish, closes sockets (code 1001). */
   close(): Promise<void>;
 }
@@ -54,7 +57,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const limits = createLimits(opts.graphql.limits, { hideSuggestions: opts.graphql.hideSuggestions });
 
   // Apollo plugins do not run for graphql-ws: auth, limits, error masking, resume and keepalive live in ws.ts.
-  const wsCleanup = attachGraphqlWs(wsServer, { schema, services, jwt, graphql: opts.graphql, limits, formatError });
+  const wsCleanup = attachGraphqlWs(wsServer, { schema, services, jwt, graphql: opts.graphql, limits, formatError, logger });
 
   const apollo = new ApolloServer<Context>({
     schema,
@@ -216,6 +219,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     port,
     httpServer,
     wsServer,
+    fanout: wsCleanup.fanout,
     async close() {
       await apollo.stop();
     },

@@ -1,13 +1,15 @@
 import type { IncomingMessage } from 'node:http';
-import { GraphQLError, NoSchemaIntrospectionCustomRule, getOperationAST, validate, type ExecutionArgs, type ExecutionResult, type FormattedExecutionResult, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import { GraphQLError, NoSchemaIntrospectionCustomRule, getOperationAST, validate, type ExecutionResult, type FormattedExecutionResult, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import { getVariableValues } from 'graphql/execution/values';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { WebSocket, WebSocketServer } from 'ws';
+import type { Logger } from 'pino';
 import { bearerFrom, verifyToken, type AuthUser, type JwtSettings } from '../auth/jwt';
 import { createContext, type Services } from '../../resolvers/context';
 import type { Config } from '../config';
 import type { createLimits } from './limits';
+import { Fanout } from './fanout';
 
 export type WsExtra = {
   socket: WebSocket;
@@ -27,8 +29,7 @@ export interface GraphqlWsOptions {
   graphql: Config['graphql'];
   limits: ReturnType<typeof createLimits>;
   formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
-  /** Replaces graphql-js `subscribe` (shared execution, see fanout.ts). @default graphql-js subscribe, one execution per subscriber */
-  subscribe?: (args: ExecutionArgs) => Promise<AsyncGenerator<ExecutionResult> | ExecutionResult> | AsyncGenerator<ExecutionResult> | ExecutionResult;
+  logger?: Logger;
 }
 
 /** graphql-ws connection_init payload: `{ authorization: "Bearer …" }` or `{ token: "…" }`. */
@@ -64,7 +65,7 @@ export function tokenMsLeft(user: AuthUser, now = Date.now()): number | null {
  * document limits as HTTP (Apollo plugins do not run here), error masking,
  * `connectionParams.afterSeq` resume, and ws-level keepalive.
  */
-export function attachGraphqlWs(wsServer: WebSocketServer, opts: GraphqlWsOptions): { dispose(): Promise<void> } {
+export function attachGraphqlWs(wsServer: WebSocketServer, opts: GraphqlWsOptions): { fanout: Fanout; dispose(): Promise<void> } {
   const { schema, services, jwt, limits, formatError } = opts;
   const maskResult = (result: ExecutionResult): FormattedExecutionResult => {
     if (!result.errors?.length) return result as FormattedExecutionResult;
@@ -81,11 +82,19 @@ export function attachGraphqlWs(wsServer: WebSocketServer, opts: GraphqlWsOption
   };
 
   const keepalive = startKeepalive(wsServer, opts.graphql.ws.keepaliveMs);
+  const fanout = new Fanout({
+    bus: services.bus,
+    store: services.store,
+    maxMessages: opts.graphql.ws.queueMaxMessages,
+    maxBytes: opts.graphql.ws.queueMaxBytes,
+    format: maskResult,
+    logger: opts.logger,
+  });
 
   const cleanup = useServer<Record<string, unknown>, WsExtra>(
     {
       schema,
-      ...(opts.subscribe ? { subscribe: opts.subscribe } : {}),
+      subscribe: fanout.subscribe,
       onConnect: async (ctx) => {
         const token = tokenFromConnectionParams(ctx.connectionParams);
         if (!token) {
@@ -153,16 +162,18 @@ export function attachGraphqlWs(wsServer: WebSocketServer, opts: GraphqlWsOption
           bump(subscriptionsByUser, sub, 1);
           ctx.extra.subscriptions?.add(id);
         }
+        const contextValue = createContext(ctx.extra.user ?? null, services, {
+          ip: ctx.extra.request.socket.remoteAddress ?? null,
+          idempotencyKey: null,
+          afterSeq: ctx.extra.afterSeq ?? null,
+        });
+        fanout.register(contextValue, { socket: ctx.extra.socket, id, query: payload.query });
         return {
           schema,
           document: checked.document,
           variableValues: payload.variables ?? undefined,
           operationName: payload.operationName ?? undefined,
-          contextValue: createContext(ctx.extra.user ?? null, services, {
-            ip: ctx.extra.request.socket.remoteAddress ?? null,
-            idempotencyKey: null,
-            afterSeq: ctx.extra.afterSeq ?? null,
-          }),
+          contextValue,
         };
       },
       onComplete: (ctx, id) => {
@@ -173,10 +184,14 @@ export function attachGraphqlWs(wsServer: WebSocketServer, opts: GraphqlWsOption
       onError: (_ctx, _id, _payload, errors) => errors.map((e) => formatError(e.toJSON(), e)),
     },
     wsServer,
+    // graphql-ws's own keepalive is a timer per socket; ours is one timer for all (startKeepalive).
+    0,
   );
   return {
+    fanout,
     async dispose() {
       keepalive.stop();
+      fanout.stop();
       await cleanup.dispose();
     },
   };
