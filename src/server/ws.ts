@@ -32,6 +32,9 @@ export interface GraphqlWsOptions {
   logger?: Logger;
 }
 
+/** Distinct subscription documents kept parsed and validated. */
+const DOCUMENT_CACHE_SIZE = 500;
+
 /** graphql-ws connection_init payload: `{ authorization: "Bearer …" }` or `{ token: "…" }`. */
 function tokenFromConnectionParams(params: Readonly<Record<string, unknown>> | undefined): string | null {
   if (!params) return null;
@@ -79,6 +82,31 @@ export function attachGraphqlWs(wsServer: WebSocketServer, opts: GraphqlWsOption
     const n = (m.get(k) ?? 0) + by;
     if (n <= 0) m.delete(k);
     else m.set(k, n);
+  };
+
+  /**
+   * Parse + validation (armor rules included) cost ~0.6 ms per subscribe and
+   * was most of a connect burst's CPU (profiled: 1,000 dashboards reconnecting
+   * send the same few documents). The outcome depends only on the text — the
+   * schema and rules are fixed — so it is cached by text, errors included.
+   */
+  const documents = new Map<string, ReturnType<typeof limits.checkDocument>>();
+  const checkedDocument = (query: string): ReturnType<typeof limits.checkDocument> => {
+    const hit = documents.get(query);
+    if (hit) {
+      // Refresh its place: the map's order is least recently used first.
+      documents.delete(query);
+      documents.set(query, hit);
+      return hit;
+    }
+    let checked = limits.checkDocument(schema, query);
+    if (!('errors' in checked) && !opts.graphql.introspection) {
+      const errs = validate(schema, checked.document, [NoSchemaIntrospectionCustomRule]);
+      if (errs.length) checked = { errors: errs.map((e) => new GraphQLError(e.message, { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } })) };
+    }
+    documents.set(query, checked);
+    if (documents.size > DOCUMENT_CACHE_SIZE) documents.delete(documents.keys().next().value as string);
+    return checked;
   };
 
   const keepalive = startKeepalive(wsServer, opts.graphql.ws.keepaliveMs);
@@ -143,12 +171,8 @@ export function attachGraphqlWs(wsServer: WebSocketServer, opts: GraphqlWsOption
         if (sub && (subscriptionsByUser.get(sub) ?? 0) >= opts.graphql.maxSubscriptionsPerUser) {
           return [new GraphQLError(`At most ${opts.graphql.maxSubscriptionsPerUser} subscriptions per user`, { extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' } })];
         }
-        const checked = limits.checkDocument(schema, payload.query);
+        const checked = checkedDocument(payload.query);
         if ('errors' in checked) return checked.errors;
-        if (!opts.graphql.introspection) {
-          const errs = validate(schema, checked.document, [NoSchemaIntrospectionCustomRule]);
-          if (errs.length) return errs.map((e) => new GraphQLError(e.message, { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }));
-        }
         // Variables coerced here, as Apollo does on HTTP, so a bad value is BAD_USER_INPUT, not a masked 500.
         const operation = getOperationAST(checked.document, payload.operationName ?? undefined);
         if (!operation) return [new GraphQLError('Operation not found', { extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } })];
