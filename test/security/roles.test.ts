@@ -164,6 +164,7 @@ const MATRIX: Op[] = [
   q('stations', 'stations', 'query { stations { id online } }'),
   q('transaction', 'transaction', 'query($i: UUID!) { transaction(id: $i) { id cpf } }', () => ({ i: ids.tx })),
   q('transactions', 'transactions', 'query { transactions(first: 5) { edges { node { id cpf } } } }'),
+  q('eventCursor', 'eventCursor', 'query { eventCursor }'),
   { ...q('auditLog', 'auditLog', 'query { auditLog(first: 5) { nodes { id action } } }'), min: 'admin' },
   // Mutations.
   mu('cancelProofOfLife', 'cancelProofOfLife', 'admin', 'mutation($i: UUID!) { cancelProofOfLife(id: $i) { id status } }', () => ({ i: ids.tx })),
