@@ -7,9 +7,10 @@ export type WakeupPubSub = PubSub<{ 'events:wakeup': [seq: number] }>;
 
 export interface EventBusOptions {
   /**
-   * Per-subscription queue size before coalescing to the latest event per
-   * entity: a slow WebSocket consumer must not grow memory without bound.
-   * @default 1000
+   * Per-subscription queue size: a consumer further behind live is ended with
+   * `SubscriberTooSlowError` (the last seq it was given, to resume after),
+   * never grown. WebSocket subscribers are bounded per socket instead (see
+   * src/server/fanout.ts). @default 1000
    */
   bufferLimit?: number;
   /**
@@ -51,6 +52,14 @@ export function isBusSubscription(x: unknown): x is BusSubscription {
 export function specMatches(spec: Omit<SubscriptionSpec, 'afterSeq'>, e: StoredEvent): boolean {
   const f = spec.filter;
   return e.topic === f.topic && (!f.entityId || e.entityId === f.entityId) && (!f.cpf || e.cpf === f.cpf) && (!spec.extra || spec.extra(e));
+}
+
+/** A consumer fell more than `bufferLimit` events behind live; resume with `afterSeq: lastDeliveredSeq`. */
+export class SubscriberTooSlowError extends Error {
+  constructor(readonly lastDeliveredSeq: number) {
+    super(`Subscriber too slow; resume with afterSeq ${lastDeliveredSeq}`);
+    this.name = 'SubscriberTooSlowError';
+  }
 }
 
 const TAIL_PAGE = 500;
@@ -196,6 +205,7 @@ export class EventBus {
     let lastEmitted = afterSeq ?? 0;
     let waiting: ((r: IteratorResult<StoredEvent>) => void) | null = null;
     let done = false;
+    let tooSlow = false;
 
     const matches = (e: StoredEvent) => specMatches(spec, e);
 
@@ -217,7 +227,10 @@ export class EventBus {
           queue.length = 0;
           droppedWhileCatchingUp = true;
         } else {
-          coalesce(queue);
+          // Constant work, bounded memory: drop the queue and tell the consumer where to resume.
+          queue.length = 0;
+          tooSlow = true;
+          this.listeners.delete(listener);
         }
       },
       depth: () => queue.length,
@@ -244,6 +257,10 @@ export class EventBus {
     const iterator: BusSubscription = {
       spec,
       next: async () => {
+        if (tooSlow && !done) {
+          finish();
+          throw new SubscriberTooSlowError(lastEmitted);
+        }
         while (!done) {
           while (page.length) {
             const e = page.shift()!;
@@ -280,17 +297,4 @@ export class EventBus {
     };
     return iterator;
   }
-}
-
-/**
- * Keep only the latest event of each entity, in the order of those latest
- * events. A client that needs every intermediate step replays from its last
- * seq; a dashboard only needs the current state.
- */
-export function coalesce(queue: StoredEvent[]): void {
-  const lastIndex = new Map<string, number>();
-  queue.forEach((e, i) => lastIndex.set(`${e.topic}:${e.entityId}`, i));
-  const kept = queue.filter((e, i) => lastIndex.get(`${e.topic}:${e.entityId}`) === i);
-  queue.length = 0;
-  queue.push(...kept);
 }

@@ -236,7 +236,7 @@ class Group {
  */
 export class Fanout {
   private readonly groups = new Map<string, Group>();
-  private readonly sockets = new WeakMap<WebSocket, SocketQueue>();
+  private readonly sockets = new Map<WebSocket, SocketQueue>();
   private readonly operations = new WeakMap<object, Operation>();
   private pipeline: StoredEvent[] = [];
   private head = 0;
@@ -291,7 +291,10 @@ export class Fanout {
       const q = new SocketQueue(op.socket, this);
       queue = q;
       this.sockets.set(op.socket, q);
-      op.socket.once('close', () => q.wake());
+      op.socket.once('close', () => {
+        this.sockets.delete(op.socket);
+        q.wake();
+      });
     }
     const m = new Member(op.id, group, queue, source.spec.afterSeq);
     group.members.add(m);
@@ -312,8 +315,14 @@ export class Fanout {
   private stats(): { subscriptions: number; max: number; total: number } {
     let subscriptions = 0;
     for (const g of this.groups.values()) subscriptions += g.members.size;
-    // Queued payloads live in the sockets' buffers, bounded per socket; reported as none here.
-    return { subscriptions, max: 0, total: 0 };
+    // Queued = frames waiting in a socket's buffer (per socket, the bounded queue).
+    let max = 0;
+    let total = 0;
+    for (const q of this.sockets.values()) {
+      total += q.pending;
+      if (q.pending > max) max = q.pending;
+    }
+    return { subscriptions, max, total };
   }
 
   private enqueue(e: StoredEvent): void {
