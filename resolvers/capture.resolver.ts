@@ -56,7 +56,7 @@ class RemoteArgs {
 }
 
 export function toCaptureEvent(e: StoredEvent): CaptureEvent {
-  const capture = Capture.from(captureFromJson(e.payload));
+  const capture = Capture.from({ ...captureFromJson(e.payload), version: e.seq });
   return Object.assign(new CaptureEvent(), {
     seq: e.seq,
     type: e.type as CaptureEventType,
@@ -188,7 +188,7 @@ export class CaptureResolver {
     subscribe: ({ args, context }: SubscribeResolverData<unknown, CaptureSubscriptionArgs, Context>) =>
       context.services.bus.subscribe(
         { topic: 'capture', entityId: args.captureId?.toLowerCase() ?? undefined, cpf: args.cpf ?? undefined },
-        args.afterSeq ?? null,
+        args.afterSeq ?? context.request.afterSeq ?? null,
         args.stationId ? (e) => e.payload['stationId'] === args.stationId : undefined,
       ),
   })

@@ -60,6 +60,10 @@ export class Capture {
   @Field(() => String, { nullable: true }) detail!: string | null;
   @Field(() => DateTimeScalar) createdAt!: Date;
   @Field(() => DateTimeScalar) updatedAt!: Date;
+  @Field(() => SafeIntScalar, {
+    description: 'Seq of the event that recorded this state. A cache keeps the higher version; a replayed older event must not overwrite a newer snapshot.',
+  })
+  version!: number;
   /** Internal: for the report field. */
   reportSize!: number | null;
   reportFetchedAt!: Date | null;
@@ -80,6 +84,7 @@ export class Capture {
       detail: r.detail,
       createdAt: r.createdAt,
       updatedAt: r.updatedAt,
+      version: r.version,
       reportSize: r.reportSize,
       reportFetchedAt: r.reportFetchedAt,
     });

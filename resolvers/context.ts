@@ -26,6 +26,8 @@ export interface Services {
 export interface RequestMeta {
   ip: string | null;
   idempotencyKey: string | null;
+  /** graphql-ws `connectionParams.afterSeq`: the resume point of this socket's subscriptions that give no `afterSeq` of their own. */
+  afterSeq?: number | null;
 }
 
 /** Built per HTTP request, and per subscription operation (whose loaders are renewed per event). */
@@ -34,6 +36,8 @@ export interface Context {
   loaders: Loaders;
   services: Services;
   request: RequestMeta;
+  /** The event-log head read before this request's resolvers ran (when it asks for `eventCursor`). */
+  eventCursor?: number;
   /**
    * Fresh DataLoaders. Subscription resolvers call it for every event: a
    * socket lives for hours and its cache would serve stale rows.

@@ -16,6 +16,7 @@ import {
 
 /** Codes a client may see; anything else is masked to INTERNAL_SERVER_ERROR by `formatError`. */
 export const PUBLIC_CODES = new Set([
+  'SUBSCRIBER_TOO_SLOW',
   'BAD_USER_INPUT',
   'UNAUTHENTICATED',
   'FORBIDDEN',

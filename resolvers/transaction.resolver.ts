@@ -25,7 +25,8 @@ export function toTransactionEvent(e: StoredEvent): TransactionEvent {
     seq: e.seq,
     type: e.type as TransactionEventType,
     at: e.createdAt,
-    transaction: Transaction.from(transactionFromJson(e.payload)),
+    // Events recorded before versions existed carry none in their payload: the state right after seq N has version N.
+    transaction: Transaction.from({ ...transactionFromJson(e.payload), version: e.seq }),
   });
 }
 
@@ -109,7 +110,7 @@ export class TransactionResolver {
     subscribe: ({ args, context }: SubscribeResolverData<unknown, TransactionSubscriptionArgs, Context>) =>
       context.services.bus.subscribe(
         { topic: 'transaction', entityId: args.transactionId?.toLowerCase() ?? undefined, cpf: args.cpf ?? undefined },
-        args.afterSeq ?? null,
+        args.afterSeq ?? context.request.afterSeq ?? null,
       ),
   })
   transactionResponseChanged(

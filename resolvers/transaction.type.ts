@@ -1,6 +1,6 @@
 import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
 import type { TransactionRow } from '../src/store/schema';
-import { CPFScalar, DateTimeScalar, UUIDScalar } from './scalars';
+import { CPFScalar, DateTimeScalar, SafeIntScalar, UUIDScalar } from './scalars';
 
 export enum TransactionStatus {
   REQUESTING = 'REQUESTING',
@@ -144,6 +144,10 @@ export class Transaction {
   @Field(() => DateTimeScalar) createdAt!: Date;
   @Field(() => DateTimeScalar) expiresAt!: Date;
   @Field(() => DateTimeScalar) updatedAt!: Date;
+  @Field(() => SafeIntScalar, {
+    description: 'Seq of the event that recorded this state. A cache keeps the higher version; a replayed older event must not overwrite a newer snapshot.',
+  })
+  version!: number;
 
   static from(r: TransactionRow): Transaction {
     const date = (s: string | null) => (s ? new Date(s) : null);
@@ -186,6 +190,7 @@ export class Transaction {
       createdAt: r.createdAt,
       expiresAt: r.expiresAt,
       updatedAt: r.updatedAt,
+      version: r.version,
     });
   }
 }

@@ -77,6 +77,12 @@ const schema = z.object({
   WS_MAX_CONNECTIONS_PER_USER: int(1, 10_000).default(20),
   /** Live subscriptions one user may hold across their sockets; more get TOO_MANY_SUBSCRIPTIONS. @default 100 */
   WS_MAX_SUBSCRIPTIONS_PER_USER: int(1, 100_000).default(100),
+  /** WebSocket ping interval; a socket that has not answered the previous ping is terminated, so a dead peer is dropped within 2× this. 0 = off. @default 30000 */
+  WS_KEEPALIVE_MS: int(0, 3_600_000).default(30_000),
+  /** Messages waiting on one WebSocket before its subscriptions are ended with SUBSCRIBER_TOO_SLOW (and the seq to resume after). @default 1000 */
+  WS_QUEUE_MAX_MESSAGES: int(1, 1_000_000).default(1000),
+  /** Bytes waiting on one WebSocket before its subscriptions are ended with SUBSCRIBER_TOO_SLOW. @default 4194304 (4 MiB) */
+  WS_QUEUE_MAX_BYTES: int(1024, 1_073_741_824).default(4 * 1024 * 1024),
   /** Mutations per user per minute (then RATE_LIMITED with retry-after). @default 60 */
   RATE_LIMIT_USER_PER_MINUTE: int(1, 1_000_000).default(60),
   /** Mutations per client IP per minute. @default 120 */
@@ -262,6 +268,8 @@ export interface Config {
     corsOrigins: string[];
     maxConnectionsPerUser: number;
     maxSubscriptionsPerUser: number;
+    /** graphql-ws sockets: ping interval (0 = off) and the bounds of each socket's send queue. */
+    ws: { keepaliveMs: number; queueMaxMessages: number; queueMaxBytes: number };
     rateLimit: { perUserPerMinute: number; perIpPerMinute: number; queryCostPerMinute: number };
   };
   poll: { intervalMs: number; factor: number; maxIntervalMs: number };
@@ -404,6 +412,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       corsOrigins: (e.CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
       maxConnectionsPerUser: e.WS_MAX_CONNECTIONS_PER_USER,
       maxSubscriptionsPerUser: e.WS_MAX_SUBSCRIPTIONS_PER_USER,
+      ws: { keepaliveMs: e.WS_KEEPALIVE_MS, queueMaxMessages: e.WS_QUEUE_MAX_MESSAGES, queueMaxBytes: e.WS_QUEUE_MAX_BYTES },
       rateLimit: {
         perUserPerMinute: e.RATE_LIMIT_USER_PER_MINUTE,
         perIpPerMinute: e.RATE_LIMIT_IP_PER_MINUTE,

@@ -7,9 +7,10 @@ export type WakeupPubSub = PubSub<{ 'events:wakeup': [seq: number] }>;
 
 export interface EventBusOptions {
   /**
-   * Per-subscription queue size before coalescing to the latest event per
-   * entity: a slow WebSocket consumer must not grow memory without bound.
-   * @default 1000
+   * Per-subscription queue size: a consumer further behind live is ended with
+   * `SubscriberTooSlowError` (the last seq it was given, to resume after),
+   * never grown. WebSocket subscribers are bounded per socket instead (see
+   * src/server/fanout.ts). @default 1000
    */
   bufferLimit?: number;
   /**
@@ -24,7 +25,7 @@ export interface EventBusOptions {
   onDispatch?: (e: StoredEvent) => void;
 }
 
-interface Listener {
+export interface Listener {
   matches(e: StoredEvent): boolean;
   push(e: StoredEvent): void;
   /** Events waiting for this subscriber to consume them. */
@@ -33,6 +34,36 @@ interface Listener {
   buffered(): StoredEvent[];
   /** Swap held events for their current version from the log (same seq). */
   refresh(fresh: ReadonlyMap<number, StoredEvent>): void;
+  /** A listener that serves many subscriptions (the WebSocket fan-out) reports them for metrics. */
+  stats?(): { subscriptions: number; max: number; total: number };
+}
+
+/** What a subscription asked for: enough for another component (the WebSocket fan-out) to serve it. */
+export interface SubscriptionSpec {
+  filter: EventFilter;
+  afterSeq: number | null;
+  extra?: ((e: StoredEvent) => boolean) | undefined;
+}
+
+/** The iterator `subscribe` returns, carrying its spec. */
+export type BusSubscription = AsyncIterableIterator<StoredEvent> & { readonly spec: SubscriptionSpec };
+
+export function isBusSubscription(x: unknown): x is BusSubscription {
+  return typeof x === 'object' && x !== null && 'spec' in x && Symbol.asyncIterator in x;
+}
+
+/** Whether an event belongs to a subscription (one definition for replay, live and fan-out). */
+export function specMatches(spec: Omit<SubscriptionSpec, 'afterSeq'>, e: StoredEvent): boolean {
+  const f = spec.filter;
+  return e.topic === f.topic && (!f.entityId || e.entityId === f.entityId) && (!f.cpf || e.cpf === f.cpf) && (!spec.extra || spec.extra(e));
+}
+
+/** A consumer fell more than `bufferLimit` events behind live; resume with `afterSeq: lastDeliveredSeq`. */
+export class SubscriberTooSlowError extends Error {
+  constructor(readonly lastDeliveredSeq: number) {
+    super(`Subscriber too slow; resume with afterSeq ${lastDeliveredSeq}`);
+    this.name = 'SubscriberTooSlowError';
+  }
 }
 
 /** Marker the privacy job appends after rewriting entities' events (see `PrivacyService`). */
@@ -135,6 +166,12 @@ export class EventBus {
     let max = 0;
     let total = 0;
     for (const l of this.listeners) {
+      if (l.stats) {
+        const s = l.stats();
+        total += s.total;
+        if (s.max > max) max = s.max;
+        continue;
+      }
       const d = l.depth();
       total += d;
       if (d > max) max = d;
@@ -161,7 +198,15 @@ export class EventBus {
 
   /** Number of live subscriptions on this instance (metrics, tests). */
   get subscriberCount(): number {
-    return this.listeners.size;
+    let n = 0;
+    for (const l of this.listeners) n += l.stats ? l.stats().subscriptions : 1;
+    return n;
+  }
+
+  /** Every dispatched event, in seq order, for a component that does its own per-subscription work (the WebSocket fan-out). */
+  listen(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   /**
@@ -175,7 +220,8 @@ export class EventBus {
     filter: EventFilter,
     afterSeq: number | null | undefined,
     extra?: (e: StoredEvent) => boolean,
-  ): AsyncIterableIterator<StoredEvent> {
+  ): BusSubscription {
+    const spec: SubscriptionSpec = { filter, afterSeq: afterSeq ?? null, extra };
     const limit = this.bufferLimit;
     const store = this.store;
     const erasures = () => this.erasures;
@@ -187,12 +233,9 @@ export class EventBus {
     let lastEmitted = afterSeq ?? 0;
     let waiting: ((r: IteratorResult<StoredEvent>) => void) | null = null;
     let done = false;
+    let tooSlow = false;
 
-    const matches = (e: StoredEvent) =>
-      e.topic === filter.topic &&
-      (!filter.entityId || e.entityId === filter.entityId) &&
-      (!filter.cpf || e.cpf === filter.cpf) &&
-      (!extra || extra(e));
+    const matches = (e: StoredEvent) => specMatches(spec, e);
 
     const listener: Listener = {
       matches,
@@ -212,7 +255,10 @@ export class EventBus {
           queue.length = 0;
           droppedWhileCatchingUp = true;
         } else {
-          coalesce(queue);
+          // Constant work, bounded memory: drop the queue and tell the consumer where to resume.
+          queue.length = 0;
+          tooSlow = true;
+          this.listeners.delete(listener);
         }
       },
       depth: () => queue.length,
@@ -243,8 +289,13 @@ export class EventBus {
       return { value: e, done: false };
     };
 
-    const iterator: AsyncIterableIterator<StoredEvent> = {
+    const iterator: BusSubscription = {
+      spec,
       next: async () => {
+        if (tooSlow && !done) {
+          finish();
+          throw new SubscriberTooSlowError(lastEmitted);
+        }
         while (!done) {
           while (page.length) {
             const e = page.shift()!;
@@ -284,17 +335,4 @@ export class EventBus {
     };
     return iterator;
   }
-}
-
-/**
- * Keep only the latest event of each entity, in the order of those latest
- * events. A client that needs every intermediate step replays from its last
- * seq; a dashboard only needs the current state.
- */
-export function coalesce(queue: StoredEvent[]): void {
-  const lastIndex = new Map<string, number>();
-  queue.forEach((e, i) => lastIndex.set(`${e.topic}:${e.entityId}`, i));
-  const kept = queue.filter((e, i) => lastIndex.get(`${e.topic}:${e.entityId}`) === i);
-  queue.length = 0;
-  queue.push(...kept);
 }

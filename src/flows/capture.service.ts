@@ -59,6 +59,7 @@ const spec = (store: FlowDeps['store']): EntitySpec<CaptureRow> => ({
   save: (tx, row) => store.saveCapture(tx, row),
   cpfOf: (row) => row.cpf,
   toJson: captureToJson,
+  withVersion: (row, version) => ({ ...row, version }),
 });
 
 /** Login statuses with which capture calls are allowed. */
@@ -461,6 +462,7 @@ export class CaptureService {
       startedBy,
       createdAt: at,
       updatedAt: at,
+      version: 0,
     };
     let busy: CaptureRow | null = null;
     const { store } = this.deps;

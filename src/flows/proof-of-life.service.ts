@@ -99,6 +99,7 @@ export class ProofOfLifeService {
       save: (tx, row) => deps.store.saveTransaction(tx, row),
       cpfOf: (row) => row.cpf,
       toJson: transactionToJson,
+      withVersion: (row, version) => ({ ...row, version }),
     };
     deps.scheduler.register(TRANSACTION_POLL_KIND, (id) => this.poll(id));
   }

@@ -34,6 +34,7 @@ export function intentRow(req: CreateProofOfLifeRequest, id: string, apiVersion:
   return {
     id,
     upstreamId: null,
+    version: 0,
     cpf: req.cpf,
     status: 'REQUESTING',
     apiVersion,
@@ -120,6 +121,7 @@ export function rowFromCreate(
     createdAt,
     expiresAt,
     updatedAt: now,
+    version: 0,
   };
 }
 

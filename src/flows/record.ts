@@ -8,6 +8,8 @@ export interface EntitySpec<Row> {
   save(tx: Db, row: Row): Promise<void>;
   cpfOf(row: Row): string | null;
   toJson(row: Row): Record<string, unknown>;
+  /** For entities with a `version`: the row as recorded by the event with this seq. */
+  withVersion?(row: Row, seq: number): Row;
 }
 
 export interface Decision<Row> {
@@ -46,11 +48,13 @@ export async function recordEntityChange<Row>(
       current = await spec.load(tx, id);
       const d = await decide(current, tx);
       if (!d) return null;
-      const cpf = spec.cpfOf(d.row);
+      const seq = spec.withVersion ? await deps.store.reserveSeq(tx) : undefined;
+      const row = spec.withVersion && seq !== undefined ? spec.withVersion(d.row, seq) : d.row;
+      const cpf = spec.cpfOf(row);
       if (cpf) await deps.store.ensurePerson(tx, cpf);
-      await spec.save(tx, d.row);
+      await spec.save(tx, row);
       if (d.also) await d.also(tx);
-      return { type: d.type, cpf, payload: spec.toJson(d.row), result: d.row };
+      return { seq, type: d.type, cpf, payload: spec.toJson(row), result: row };
     }),
   );
   if (!out) return { row: current, changed: false };

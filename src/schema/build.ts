@@ -15,8 +15,9 @@ import { PersonResolver } from '../../resolvers/person.resolver';
 import { PrivacyResolver } from '../../resolvers/privacy.resolver';
 import { StationResolver } from '../../resolvers/station.resolver';
 import { TransactionResolver } from '../../resolvers/transaction.resolver';
+import { EventCursorResolver } from '../../resolvers/event-cursor.resolver';
 
-export const RESOLVERS = [PersonResolver, PersonCapturesResolver, TransactionResolver, MessageResolver, CaptureResolver, StationResolver, AuditResolver, PrivacyResolver] as const;
+export const RESOLVERS = [PersonResolver, PersonCapturesResolver, TransactionResolver, MessageResolver, CaptureResolver, StationResolver, AuditResolver, PrivacyResolver, EventCursorResolver] as const;
 
 /**
  * The executable schema; `schema/schema.graphql` is emitted from exactly this.

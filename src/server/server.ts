@@ -1,23 +1,23 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
 import express from 'express';
-import { GraphQLError, NoSchemaIntrospectionCustomRule, getOperationAST, validate, type ExecutionResult, type FormattedExecutionResult, type GraphQLSchema } from 'graphql';
-import { getVariableValues } from 'graphql/execution/values';
-import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { GraphQLError, type GraphQLSchema } from 'graphql';
+import { WebSocketServer } from 'ws';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { AuthError, bearerFrom, verifyToken, type AuthUser, type JwtSettings } from '../auth/jwt';
 import { createContext, type Context, type Services } from '../../resolvers/context';
 import { formatErrorFor } from './errors';
 import { createLimits } from './limits';
-import { auditRefusedBody, chargeQuery, clientIpOf, guardPlugin } from './guard';
-import { auditRefusedOperation } from '../../resolvers/mutation-guard';
+import { auditRefusedBody, guardPlugin } from './guard';
 import { serveReport } from './reports';
+import { attachGraphqlWs } from './ws';
+import type { Fanout } from './fanout';
+import { eventCursorPlugin } from './event-cursor';
 import type { Config } from '../config';
 import { graphqlSpanMiddleware, graphqlSpanPlugin } from '../tracing';
 
@@ -45,6 +45,10 @@ export interface RunningServer {
   wsUrl: string;
   port: number;
   httpServer: Server;
+  /** The graphql-ws sockets (tests drop them server-side). */
+  wsServer: WebSocketServer;
+  /** Shared subscription execution (groups and their members). */
+  fanout: Fanout;
   /** Stops accepting, closes WebSockets (code 1001), lets in-flight requests finish, closes idle keep-alive sockets. Idempotent. */
   close(): Promise<void>;
   /** What `close()` may still be waiting for (logged when the shutdown bound is exceeded). */
@@ -53,23 +57,6 @@ export interface RunningServer {
 
 /** How long a WebSocket client gets to answer the 1001 close frame at shutdown. */
 const WS_CLOSE_GRACE_MS = 1000;
-
-type WsExtra = {
-  socket: WebSocket;
-  request: IncomingMessage;
-  user?: AuthUser;
-  expiryTimer?: NodeJS.Timeout;
-  /** Operation ids of this socket's live subscriptions. */
-  subscriptions?: Set<string>;
-};
-
-/** graphql-ws connection_init payload: `{ authorization: "Bearer …" }` or `{ token: "…" }`. */
-function tokenFromConnectionParams(params: Readonly<Record<string, unknown>> | undefined): string | null {
-  if (!params) return null;
-  const fromHeader = bearerFrom(params['authorization'] ?? params['Authorization']);
-  if (fromHeader) return fromHeader;
-  return typeof params['token'] === 'string' && params['token'] ? params['token'] : null;
-}
 
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const { schema, services, jwt, logger } = opts;
@@ -89,107 +76,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const formatError = formatErrorFor(logger);
   const limits = createLimits(opts.graphql.limits, { hideSuggestions: opts.graphql.hideSuggestions });
 
-  const maskResult = (result: ExecutionResult): FormattedExecutionResult => {
-    if (!result.errors?.length) return result as FormattedExecutionResult;
-    return { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) } as FormattedExecutionResult;
-  };
-
-  // Apollo plugins do not run for graphql-ws: auth, context and error masking are applied here again.
-  // Per-user caps: one client (or one leaked token) must not hold the whole server's memory in sockets and queues.
-  const connectionsByUser = new Map<string, number>();
-  const subscriptionsByUser = new Map<string, number>();
-  const bump = (m: Map<string, number>, k: string, by: number) => {
-    const n = (m.get(k) ?? 0) + by;
-    if (n <= 0) m.delete(k);
-    else m.set(k, n);
-  };
-
-  const wsCleanup = useServer<Record<string, unknown>, WsExtra>(
-    {
-      schema,
-      onConnect: async (ctx) => {
-        const token = tokenFromConnectionParams(ctx.connectionParams);
-        if (!token) {
-          ctx.extra.socket.close(4401, 'Unauthorized');
-          return false;
-        }
-        try {
-          const user = await verifyToken(token, jwt);
-          if ((connectionsByUser.get(user.sub) ?? 0) >= opts.graphql.maxConnectionsPerUser) {
-            // 4029, not 4429: graphql-ws uses 4429 for a repeated connection_init.
-            ctx.extra.socket.close(4029, 'Too many connections for this user');
-            return false;
-          }
-          bump(connectionsByUser, user.sub, 1);
-          ctx.extra.user = user;
-          ctx.extra.subscriptions = new Set();
-          if (user.exp !== null) {
-            // A socket lives for hours; the token that opened it does not. Close it when the token expires.
-            const ms = Math.max(0, user.exp * 1000 - Date.now());
-            ctx.extra.expiryTimer = setTimeout(() => ctx.extra.socket.close(4403, 'Forbidden: token expired'), Math.min(ms, 2 ** 31 - 1));
-          }
-          return true;
-        } catch {
-          return false; // graphql-ws closes with 4403 Forbidden
-        }
-      },
-      onClose: (ctx) => {
-        if (ctx.extra.expiryTimer) clearTimeout(ctx.extra.expiryTimer);
-        const sub = ctx.extra.user?.sub;
-        if (sub) {
-          bump(connectionsByUser, sub, -1);
-          bump(subscriptionsByUser, sub, -(ctx.extra.subscriptions?.size ?? 0));
-        }
-      },
-      // Apollo's parse/validate plugins do not run here: same token cap, armor rules and introspection switch.
-      onSubscribe: async (ctx, id, payload) => {
-        const sub = ctx.extra.user?.sub;
-        if (sub && (subscriptionsByUser.get(sub) ?? 0) >= opts.graphql.maxSubscriptionsPerUser) {
-          return [new GraphQLError(`At most ${opts.graphql.maxSubscriptionsPerUser} subscriptions per user`, { extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' } })];
-        }
-        const who = { user: ctx.extra.user ?? null, ip: clientIpOf(ctx.extra.request, trustFn) };
-        const checked = limits.checkDocument(schema, payload.query);
-        if ('errors' in checked) {
-          if (checked.document) await auditRefusedOperation(services, who, checked.document, payload.operationName, 'GRAPHQL_VALIDATION_FAILED');
-          return checked.errors;
-        }
-        if (!opts.graphql.introspection) {
-          const errs = validate(schema, checked.document, [NoSchemaIntrospectionCustomRule]);
-          if (errs.length) return errs.map((e) => new GraphQLError(e.message, { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }));
-        }
-        // Variables coerced here, as Apollo does on HTTP, so a bad value is BAD_USER_INPUT, not a masked 500.
-        const operation = getOperationAST(checked.document, payload.operationName ?? undefined);
-        if (!operation) return [new GraphQLError('Operation not found', { extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } })];
-        const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], payload.variables ?? {});
-        if (coerced.errors) {
-          await auditRefusedOperation(services, who, checked.document, payload.operationName, 'BAD_USER_INPUT');
-          return coerced.errors.map(
-            (e) => new GraphQLError(e.message, { extensions: { ...(e.originalError as { extensions?: object } | undefined)?.extensions, ...e.extensions, code: 'BAD_USER_INPUT' } }),
-          );
-        }
-        const overBudget = await chargeQuery(services, schema, who, checked.document, operation);
-        if (overBudget) return [overBudget];
-        if (sub) {
-          bump(subscriptionsByUser, sub, 1);
-          ctx.extra.subscriptions?.add(id);
-        }
-        return {
-          schema,
-          document: checked.document,
-          variableValues: payload.variables ?? undefined,
-          operationName: payload.operationName ?? undefined,
-          contextValue: createContext(ctx.extra.user ?? null, services, { ip: who.ip, idempotencyKey: null }),
-        };
-      },
-      onComplete: (ctx, id) => {
-        const sub = ctx.extra.user?.sub;
-        if (sub && ctx.extra.subscriptions?.delete(id)) bump(subscriptionsByUser, sub, -1);
-      },
-      onNext: (_ctx, _id, _payload, _args, result) => maskResult(result),
-      onError: (_ctx, _id, _payload, errors) => errors.map((e) => formatError(e.toJSON(), e)),
-    },
-    wsServer,
-  );
+  // Apollo plugins do not run for graphql-ws: auth, limits, budget, audit of refusals, error masking,
+  // resume and keepalive live in ws.ts.
+  const wsCleanup = attachGraphqlWs(wsServer, { schema, services, jwt, graphql: opts.graphql, limits, formatError, logger, trustFn });
 
   const apollo = new ApolloServer<Context>({
     schema,
@@ -204,6 +93,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     allowBatchedHttpRequests: false,
     plugins: [
       graphqlSpanPlugin<Context>(),
+      eventCursorPlugin(),
       ...limits.apollo.plugins,
       guardPlugin(services),
       // Subscriptions live on graphql-ws; over HTTP they would run a resolver without an event.
@@ -328,6 +218,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     wsUrl: `ws://${shownHost}:${port}/graphql`,
     port,
     httpServer,
+    wsServer,
+    fanout: wsCleanup.fanout,
     close() {
       closing ??= (async () => {
         // First the WebSockets, with 1001 "Going away" (clients reconnect elsewhere with afterSeq);

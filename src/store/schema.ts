@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigserial, boolean, customType, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, boolean, customType, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 /**
  * One schema for both adapters (PGlite and PostgreSQL): the migrations under
@@ -67,6 +67,8 @@ export const transactions = pgTable(
     createdAt: ts('created_at').notNull(),
     expiresAt: ts('expires_at').notNull(),
     updatedAt: ts('updated_at').notNull(),
+    /** Seq of the event that recorded this state: a client cache keeps the higher one (0 = before versions existed). */
+    version: bigint('version', { mode: 'number' }).notNull().default(0),
   },
   (t) => [
     index('transactions_cpf_idx').on(t.cpf, t.createdAt),
@@ -148,6 +150,8 @@ export const captures = pgTable(
     startedBy: text('started_by'),
     createdAt: ts('created_at').notNull(),
     updatedAt: ts('updated_at').notNull(),
+    /** Seq of the event that recorded this state (see transactions.version). */
+    version: bigint('version', { mode: 'number' }).notNull().default(0),
   },
   (t) => [
     index('captures_station_status_idx').on(t.stationId, t.status),

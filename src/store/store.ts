@@ -39,6 +39,8 @@ export interface StoredEvent {
 
 /** What a flow decides inside the transaction: the event to append, or null for "nothing changed". */
 export interface Change<R> {
+  /** A seq from `reserveSeq` in this transaction (the entity row already carries it as its version). */
+  seq?: number;
   type: string;
   cpf: string | null;
   payload: Record<string, unknown>;
@@ -141,7 +143,7 @@ export class Store {
       if (!change) return null;
       const [row] = await tx
         .insert(events)
-        .values({ topic, entityId, cpf: change.cpf, type: change.type, payload: change.payload })
+        .values({ ...(change.seq === undefined ? {} : { seq: change.seq }), topic, entityId, cpf: change.cpf, type: change.type, payload: change.payload })
         .returning();
       if (!row) throw new Error('event insert returned nothing');
       return { result: change.result, event: toEvent(row) };
@@ -156,6 +158,17 @@ export class Store {
   get reportCipher(): ReportCipher {
     if (!this.cipher) throw new Error('no report cipher configured (Store.useReportCipher)');
     return this.cipher;
+  }
+
+  /**
+   * The seq the event of this `recordChange` will get, so the entity row can
+   * store it as its version in the same write. Called under the event-log
+   * lock, so reserved order is commit order.
+   */
+  async reserveSeq(tx: Db): Promise<number> {
+    const res = await tx.execute<{ seq: string }>(sql`select nextval(pg_get_serial_sequence('events', 'seq')) as seq`);
+    const rows = (Array.isArray(res) ? res : (res as { rows: { seq: string }[] }).rows) as { seq: string }[];
+    return Number(rows[0]!.seq);
   }
 
   async ensurePerson(tx: Db, cpf: string): Promise<void> {

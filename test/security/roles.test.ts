@@ -193,6 +193,7 @@ const MATRIX: Op[] = [
   q('transactions', 'transactions', 'query { transactions(first: 50) { edges { node { id cpf } } } }', undefined, (w) =>
     data({ transactions: { edges: expect.arrayContaining([{ node: { id: ids.tx, cpf: cpfAs(w, TX_CPF_FMT) } }]) } }),
   ),
+  q('eventCursor', 'eventCursor', 'query { eventCursor }', undefined, () => data({ eventCursor: expect.any(Number) })),
   {
     ...q('auditLog', 'auditLog', 'query { auditLog(first: 5) { nodes { id action } } }', undefined, () =>
       data({ auditLog: { nodes: Array.from({ length: 5 }, () => ({ id: expect.stringMatching(/^\d+$/), action: expect.any(String) })) } }),

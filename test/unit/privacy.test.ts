@@ -221,12 +221,12 @@ describe.each(adapters)('event bus after an erasure (%s)', (_name, open) => {
     const open = withCheckDigits('611222333');
     const at = new Date();
     const tx = (id: string, cpf: string, status: string): TransactionRow => ({
-      id, cpf, upstreamId: null, status, apiVersion: 'vbeta4', kind: 'FACIAL_BIOMETRY', category: null, reason: 'r', requester: { cnpj: '1', name: 'n', service: 's' },
+      id, cpf, upstreamId: null, version: 0, status, apiVersion: 'vbeta4', kind: 'FACIAL_BIOMETRY', category: null, reason: 'r', requester: { cnpj: '1', name: 'n', service: 's' },
       sealReuseWindowMinutes: null, seal: null, response: null, cancellation: null, autoAuthorized: false, requestedBy: null, createdAt: at, expiresAt: at, updatedAt: at,
     });
     const capture: CaptureRow = {
       id: randomUUID(), stationId: 's1', cpf: done, mode: 'PRESENTIAL', kind: 'VERIFY', status: 'SEARCH_MATCH', autoAdvance: true, enrollIfNotFound: false, tguid: 'T1',
-      result: 'SEARCH_MATCH', sendOutcome: 'VERIFIED', remoteUrl: null, email: null, detail: null, reportSize: 4, reportFetchedAt: at, startedBy: null, sendClaimedAt: null, createdAt: at, updatedAt: at,
+      result: 'SEARCH_MATCH', sendOutcome: 'VERIFIED', remoteUrl: null, email: null, detail: null, reportSize: 4, reportFetchedAt: at, startedBy: null, sendClaimedAt: null, version: 0, createdAt: at, updatedAt: at,
     };
     const record = async (topic: 'transaction' | 'capture', id: string, cpf: string, save: (t: Parameters<Store['saveMessage']>[0]) => Promise<void>) =>
       store.recordChange(topic, id, async (t) => {

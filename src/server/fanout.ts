@@ -1,0 +1,424 @@
+import { GraphQLError, Kind, createSourceEventStream, execute, getOperationAST, subscribe as graphqlSubscribe, type ExecutionArgs, type ExecutionResult, type FormattedExecutionResult } from 'graphql';
+import type { Logger } from 'pino';
+import { WebSocket } from 'ws';
+import { isBusSubscription, specMatches, type EventBus, type SubscriptionSpec } from '../events/bus';
+import type { StoredEvent, Store } from '../store/store';
+import type { Context } from '../../resolvers/context';
+
+export interface FanoutOptions {
+  bus: EventBus;
+  store: Store;
+  /** Bounds of each socket's send queue (entries, bytes): past them the socket is told where to resume and closed. */
+  maxMessages: number;
+  maxBytes: number;
+  /** Error masking, applied once per group and event. */
+  format: (r: ExecutionResult) => FormattedExecutionResult;
+  logger?: Logger | undefined;
+}
+
+/** Close code for a socket whose consumer fell past its queue bound (graphql-ws clients retry it). */
+export const TOO_SLOW_CLOSE_CODE = 4009;
+const REPLAY_PAGE = 500;
+const YIELD_EVERY = 16;
+/** Rendered payloads kept per group, so replays that run together share executions too. */
+const RECENT_PER_GROUP = 256;
+const SUFFIX = Buffer.from('}');
+const TEXT = { binary: false } as const;
+
+interface Operation {
+  socket: WebSocket;
+  id: string;
+  /** The document as the client sent it: the cheapest exact identity of "the same document". */
+  query: string;
+}
+
+/**
+ * One socket's send queue is the WebSocket's own buffer: `bufferedAmount`
+ * (bytes not yet taken by the kernel) and a count of frames handed over while
+ * it was backed up and not yet written (entries; a frame the kernel takes at
+ * once is not queued). Both are O(1) per push, and nothing else is queued.
+ */
+class SocketQueue {
+  pending = 0;
+  readonly members = new Set<Member>();
+  private waiters: (() => void)[] = [];
+  constructor(
+    readonly socket: WebSocket,
+    private readonly fanout: Fanout,
+  ) {}
+
+  private readonly written = () => {
+    this.pending--;
+    if (this.waiters.length && this.roomy()) this.wake();
+  };
+
+  private roomy(): boolean {
+    const o = this.fanout.opts;
+    return this.pending <= o.maxMessages / 2 && this.socket.bufferedAmount <= o.maxBytes / 2;
+  }
+
+  wake(): void {
+    const w = this.waiters;
+    this.waiters = [];
+    for (const f of w) f();
+  }
+
+  /** Replays pace themselves on this: resolves when the queue is at most half full (or the socket is gone). */
+  room(): Promise<void> {
+    if (this.socket.readyState !== WebSocket.OPEN || this.roomy()) return Promise.resolve();
+    return new Promise((r) => this.waiters.push(r));
+  }
+
+  /** Sends one event to one member, or — past the bound — tells every member of this socket where to resume and closes it. */
+  offer(m: Member, seq: number, payload: Buffer): boolean {
+    if (m.done) return false;
+    const o = this.fanout.opts;
+    const size = m.prefix.length + payload.length + 1;
+    if (this.pending >= o.maxMessages || this.socket.bufferedAmount + size > o.maxBytes) {
+      this.overflow();
+      return false;
+    }
+    // A frame counts as queued only if the kernel did not take it at once (the socket is backed up).
+    const frame = { queued: false };
+    this.socket.send(Buffer.concat([m.prefix, payload, SUFFIX], size), TEXT, () => frame.queued && this.written());
+    if (this.socket.bufferedAmount > 0) {
+      frame.queued = true;
+      this.pending++;
+    }
+    m.lastSent = seq;
+    return true;
+  }
+
+  private overflow(): void {
+    let last = 0;
+    for (const m of this.members) {
+      last = Math.max(last, m.lastSent);
+      const err = new GraphQLError(`Subscriber too slow: more than the socket's queue bound was waiting. Resume with afterSeq: ${m.lastSent}.`, {
+        extensions: { code: 'SUBSCRIBER_TOO_SLOW', lastDeliveredSeq: m.lastSent },
+      });
+      // Written behind the queued events, so the client reads it right after the last one it will get.
+      this.socket.send(JSON.stringify({ id: m.id, type: 'next', payload: { errors: [err.toJSON()] } }), TEXT);
+      m.end();
+    }
+    this.fanout.logger?.warn({ lastDeliveredSeq: last, pending: this.pending, bytes: this.socket.bufferedAmount }, 'WebSocket consumer too slow; closed');
+    // graphql-ws clients reconnect after this code; with connectionParams.afterSeq they resume exactly.
+    this.socket.close(TOO_SLOW_CLOSE_CODE, `Subscriber too slow; resume after seq ${last}`);
+  }
+}
+
+/** One subscription (one graphql-ws operation id on one socket). */
+class Member {
+  lastSent: number;
+  catchingUp: boolean;
+  /** Live payloads that arrived during catch-up (bounded; on overflow the log is read again). */
+  buffer: { seq: number; payload: Buffer }[] = [];
+  dropped = false;
+  done = false;
+  readonly prefix: Buffer;
+  private waiting: ((r: IteratorResult<ExecutionResult>) => void) | null = null;
+
+  constructor(
+    readonly id: string,
+    readonly group: Group,
+    readonly queue: SocketQueue,
+    afterSeq: number | null,
+  ) {
+    this.lastSent = afterSeq ?? 0;
+    this.catchingUp = afterSeq !== null;
+    this.prefix = Buffer.from(`{"id":${JSON.stringify(id)},"type":"next","payload":`);
+  }
+
+  /** Leaves the group and the socket; graphql-ws sees the operation end. */
+  end(): void {
+    if (this.done) return;
+    this.done = true;
+    this.buffer = [];
+    this.group.leave(this);
+    this.queue.members.delete(this);
+    const w = this.waiting;
+    this.waiting = null;
+    w?.({ value: undefined, done: true });
+  }
+
+  /**
+   * What graphql-ws iterates: nothing. Payloads go straight to the socket as
+   * graphql-ws `next` frames (same protocol, bytes rendered once per group);
+   * this iterator only tells graphql-ws when the operation is over, and its
+   * `return()` (client `complete`, socket closed) ends it at once.
+   */
+  iterator(): AsyncGenerator<ExecutionResult> {
+    const it: AsyncGenerator<ExecutionResult> = {
+      next: () => (this.done ? Promise.resolve({ value: undefined, done: true }) : new Promise((r) => (this.waiting = r))),
+      return: async () => {
+        this.end();
+        return { value: undefined, done: true };
+      },
+      throw: async (err: unknown) => {
+        this.end();
+        throw err;
+      },
+      [Symbol.asyncIterator]: () => it,
+      [Symbol.asyncDispose]: async () => {
+        this.end();
+      },
+    };
+    return it;
+  }
+}
+
+/** Subscribers that would get identical bytes for every event: one execution and one serialization per event. */
+class Group {
+  readonly members = new Set<Member>();
+  private readonly recent = new Map<number, Promise<Buffer>>();
+
+  constructor(
+    readonly key: string,
+    readonly spec: SubscriptionSpec,
+    private readonly args: ExecutionArgs,
+    private readonly fanout: Fanout,
+  ) {}
+
+  matches(e: StoredEvent): boolean {
+    return specMatches(this.spec, e);
+  }
+
+  /** The event's payload for this group, executed and serialized once (memoized for replays running alongside). */
+  render(e: StoredEvent): Promise<Buffer> {
+    let p = this.recent.get(e.seq);
+    if (p) return p;
+    p = (async () => {
+      const result = await execute({ ...this.args, rootValue: e });
+      return Buffer.from(JSON.stringify(this.fanout.opts.format(result)));
+    })();
+    this.recent.set(e.seq, p);
+    if (this.recent.size > RECENT_PER_GROUP) this.recent.delete(this.recent.keys().next().value as number);
+    return p;
+  }
+
+  deliver(seq: number, payload: Buffer): void {
+    const limit = this.fanout.opts.maxMessages;
+    for (const m of this.members) {
+      if (m.catchingUp) {
+        m.buffer.push({ seq, payload });
+        if (m.buffer.length > limit) {
+          // All of it is in the log: drop it and let the catch-up read on.
+          m.buffer = [];
+          m.dropped = true;
+        }
+      } else if (seq > m.lastSent) {
+        m.queue.offer(m, seq, payload);
+      }
+    }
+  }
+
+  leave(m: Member): void {
+    this.members.delete(m);
+    if (this.members.size === 0) this.fanout.dropGroup(this);
+  }
+}
+
+/**
+ * Shared execution for graphql-ws subscriptions over the event bus.
+ *
+ * Subscribers whose document, operation name, variables (but `afterSeq`),
+ * role (masking, field auth) and station scope are equal form a group. One
+ * bus listener takes every dispatched event in seq order; for each, the
+ * groups it matches (filters stay exact: the resolver's own filter) execute
+ * it once and serialize it once, and the same payload bytes go to every
+ * socket of the group — after every group has rendered it, so each socket
+ * receives events in seq order across its subscriptions (one cursor per
+ * socket is enough to resume).
+ *
+ * A subscriber with `afterSeq` joins its group first (buffering live
+ * payloads), replays the log after it — paced by its socket's queue — then
+ * drains the buffer skipping what the replay sent: the DESIGN's gap-free
+ * replay, and afterwards it receives exactly what live-only members receive.
+ */
+export class Fanout {
+  private readonly groups = new Map<string, Group>();
+  private readonly sockets = new Map<WebSocket, SocketQueue>();
+  private readonly operations = new WeakMap<object, Operation>();
+  private pipeline: StoredEvent[] = [];
+  private head = 0;
+  private running = false;
+  private readonly unlisten: () => void;
+  members = 0;
+
+  constructor(readonly opts: FanoutOptions) {
+    this.unlisten = opts.bus.listen({
+      matches: () => this.groups.size > 0,
+      push: (e) => this.enqueue(e),
+      depth: () => 0,
+      // Erasure (privacy): events not yet rendered are swapped for their pseudonymised version.
+      buffered: () => this.pipeline.slice(this.head),
+      refresh: (fresh) => {
+        this.pipeline = this.pipeline.map((e, i) => (i >= this.head ? (fresh.get(e.seq) ?? e) : e));
+      },
+      stats: () => this.stats(),
+    });
+  }
+
+  get logger(): Logger | undefined {
+    return this.opts.logger;
+  }
+
+  stop(): void {
+    this.unlisten();
+  }
+
+  /** ws.ts registers each operation's transport facts under its context value (graphql-ws hands `subscribe` only the execution args). */
+  register(contextValue: object, op: Operation): void {
+    this.operations.set(contextValue, op);
+  }
+
+  /** Drop-in for graphql-js `subscribe` in graphql-ws's `useServer`. */
+  readonly subscribe = async (args: ExecutionArgs): Promise<AsyncGenerator<ExecutionResult> | ExecutionResult> => {
+    const op = args.contextValue ? this.operations.get(args.contextValue as object) : undefined;
+    if (!op) return graphqlSubscribe(args);
+    // The resolver's own `subscribe` runs (auth, argument checks, its filter); we keep its spec, not its iterator.
+    const source = await createSourceEventStream(args);
+    if (!(Symbol.asyncIterator in source)) return source;
+    if (!isBusSubscription(source)) {
+      await (source as AsyncIterableIterator<unknown>).return?.();
+      return graphqlSubscribe(args);
+    }
+    await source.return?.();
+    if (op.socket.readyState !== WebSocket.OPEN) return { data: null };
+
+    const key = groupKey(args, op.query);
+    let group = this.groups.get(key);
+    if (!group) {
+      group = new Group(key, source.spec, args, this);
+      this.groups.set(key, group);
+    }
+    let queue = this.sockets.get(op.socket);
+    if (!queue) {
+      const q = new SocketQueue(op.socket, this);
+      queue = q;
+      this.sockets.set(op.socket, q);
+      op.socket.once('close', () => {
+        this.sockets.delete(op.socket);
+        q.wake();
+      });
+    }
+    const m = new Member(op.id, group, queue, source.spec.afterSeq);
+    group.members.add(m);
+    queue.members.add(m);
+    if (m.catchingUp) void this.catchUp(m);
+    return m.iterator();
+  };
+
+  /** Members per group (tests, diagnostics): how much execution is shared. */
+  groupSizes(): number[] {
+    return [...this.groups.values()].map((g) => g.members.size).sort((a, b) => a - b);
+  }
+
+  dropGroup(g: Group): void {
+    if (this.groups.get(g.key) === g) this.groups.delete(g.key);
+  }
+
+  private stats(): { subscriptions: number; max: number; total: number } {
+    let subscriptions = 0;
+    for (const g of this.groups.values()) subscriptions += g.members.size;
+    // Queued = frames waiting in a socket's buffer (per socket, the bounded queue).
+    let max = 0;
+    let total = 0;
+    for (const q of this.sockets.values()) {
+      total += q.pending;
+      if (q.pending > max) max = q.pending;
+    }
+    return { subscriptions, max, total };
+  }
+
+  private enqueue(e: StoredEvent): void {
+    this.pipeline.push(e);
+    if (!this.running) void this.run();
+  }
+
+  /** Events in seq order; for each, every matching group renders, then every group delivers. */
+  private async run(): Promise<void> {
+    this.running = true;
+    try {
+      let sinceYield = 0;
+      while (this.head < this.pipeline.length) {
+        // A burst (a 500-row log page) must not hold the loop: sockets drain and clients' messages
+        // are read between slices, so a reader that keeps up is never mistaken for a slow one.
+        if (++sinceYield === YIELD_EVERY) {
+          sinceYield = 0;
+          await new Promise<void>((r) => setImmediate(r));
+        }
+        const e = this.pipeline[this.head++]!;
+        const groups: Group[] = [];
+        for (const g of this.groups.values()) if (g.matches(e)) groups.push(g);
+        if (!groups.length) continue;
+        const rendered = await Promise.all(
+          groups.map((g) =>
+            g.render(e).catch((err: unknown) => {
+              this.opts.logger?.error({ err, seq: e.seq }, 'subscription payload failed to render');
+              return null;
+            }),
+          ),
+        );
+        groups.forEach((g, i) => {
+          const payload = rendered[i];
+          if (payload) g.deliver(e.seq, payload);
+        });
+      }
+      this.pipeline = [];
+      this.head = 0;
+    } finally {
+      this.running = false;
+    }
+  }
+
+  /** Replay from the log after the member's afterSeq, paced by its socket, then go live without gap or duplicate. */
+  private async catchUp(m: Member): Promise<void> {
+    const g = m.group;
+    let cursor = m.lastSent;
+    try {
+      for (;;) {
+        m.dropped = false;
+        const rows = await this.opts.store.eventsMatching(g.spec.filter, cursor, REPLAY_PAGE);
+        for (const e of rows) {
+          cursor = e.seq;
+          if (m.done) return;
+          if (e.seq <= m.lastSent || !g.matches(e)) continue;
+          const payload = await g.render(e);
+          await m.queue.room();
+          if (!m.queue.offer(m, e.seq, payload)) return;
+        }
+        if (rows.length < REPLAY_PAGE && !m.dropped) break;
+      }
+      const buffered = m.buffer;
+      m.buffer = [];
+      m.catchingUp = false;
+      for (const b of buffered) if (b.seq > m.lastSent && !m.queue.offer(m, b.seq, b.payload)) return;
+    } catch (err) {
+      this.opts.logger?.error({ err }, 'subscription replay failed; closing the socket so the client resumes');
+      m.queue.socket.close(1011, 'Replay failed; resume with afterSeq');
+      m.end();
+    }
+  }
+}
+
+/**
+ * Equal keys ⇒ equal bytes for every event: the document text, operation
+ * name, variables except the one bound to the root field's `afterSeq` (it only
+ * chooses where replay starts), the role (CPF masking, field authorization)
+ * and the station scope.
+ */
+function groupKey(args: ExecutionArgs, query: string): string {
+  const op = getOperationAST(args.document, args.operationName);
+  const root = op?.selectionSet.selections[0];
+  let skip: string | null = null;
+  if (root?.kind === Kind.FIELD) {
+    const a = root.arguments?.find((x) => x.name.value === 'afterSeq');
+    if (a?.value.kind === Kind.VARIABLE) skip = a.value.name.value;
+  }
+  const vars = Object.entries(args.variableValues ?? {})
+    .filter(([k]) => k !== skip)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const user = (args.contextValue as Context).user;
+  const stations = user?.stations ? [...user.stations].sort() : null;
+  return JSON.stringify([query, args.operationName ?? null, vars, user?.role ?? null, stations]);
+}
