@@ -40,7 +40,8 @@ async function subscriber(role: Role, variables: Record<string, unknown> = {}, o
     {
       next: (m) => {
         raw.push(JSON.stringify(m));
-        if (m.data) events.push(m.data.transactionResponseChanged);
+        // The intent row's REQUESTING event precedes each REQUESTED one; the counts below are about REQUESTED and later.
+        if (m.data && m.data.transactionResponseChanged.type !== 'REQUESTING') events.push(m.data.transactionResponseChanged);
       },
       error: (e) => raw.push(`error ${JSON.stringify(e)}`),
       complete: () => undefined,

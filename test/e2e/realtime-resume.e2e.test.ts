@@ -102,7 +102,7 @@ describe.each(Object.entries(LIBS))('%s, automatic reconnect', (_name, feed) => 
 
       const last = client.events.at(-1)!.seq;
       const expected = (await gw.gw.store.eventsMatching({ topic: 'transaction' }, firstSeq - 1, 1000)).map((e) => e.seq).filter((s) => s <= last);
-      expect(expected).toHaveLength(8); // REQUESTED + AUTHORIZED of four transactions
+      expect(expected).toHaveLength(12); // REQUESTING (intent row) + REQUESTED + AUTHORIZED of four transactions
       expectExactlyOnceInOrder(client, expected);
     } finally {
       await client.stop();
@@ -140,7 +140,7 @@ describe.each(Object.entries(LIBS))('%s, automatic reconnect', (_name, feed) => 
 
       const last = client.events.at(-1)!.seq;
       const expected = await logSeqs(gp.wsUrl, viewer, firstSeq - 1, last);
-      expect(expected).toHaveLength(6);
+      expect(expected).toHaveLength(9); // three events (REQUESTING, REQUESTED, AUTHORIZED) of three transactions
       expectExactlyOnceInOrder(client, expected);
     } finally {
       await client.stop();
