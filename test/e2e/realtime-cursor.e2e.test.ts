@@ -31,8 +31,8 @@ async function gql<T>(query: string, variables: Record<string, unknown> = {}, ro
 }
 
 const request = () =>
-  gql<{ requestProofOfLife: { id: string; version: number } }>(
-    `mutation($cpf: CPF!) { requestProofOfLife(input: { cpf: $cpf, reason: "recadastramento" }) { id version } }`,
+  gql<{ requestProofOfLife: { id: string; upstreamId: string; version: number } }>(
+    `mutation($cpf: CPF!) { requestProofOfLife(input: { cpf: $cpf, reason: "recadastramento" }) { id upstreamId version } }`,
     { cpf: CPF.authorizes },
     'operator',
   ).then((d) => d.requestProofOfLife);
@@ -54,19 +54,20 @@ test('version is the seq of the event that recorded the state; eventCursor is th
   );
   try {
     const t2 = await request();
-    await sim.control('POST', `/transactions/${t1.id}/answer`, { authorized: true });
+    await sim.control('POST', `/transactions/${t1.upstreamId}/answer`, { authorized: true });
     await eventually(async () => got.some((e) => e.transaction.id === t1.id && e.type === 'AUTHORIZED'));
     // Exactly the events after the cursor: t1's REQUESTED (in the snapshot) is not repeated.
     expect(got.map((e) => [e.transaction.id, e.type])).toEqual([
+      [t2.id, 'REQUESTING'],
       [t2.id, 'REQUESTED'],
       [t1.id, 'AUTHORIZED'],
     ]);
     for (const e of got) expect(e.transaction.version).toBe(e.seq);
-    expect(got[0]!.seq).toBe(t2.version);
+    expect(got[1]!.seq).toBe(t2.version);
 
     const after = await gql<{ eventCursor: number; transaction: { version: number; status: string } }>(`query($id: UUID!) { transaction(id: $id) { version status } eventCursor }`, { id: t1.id });
-    expect(after.transaction).toEqual({ version: got[1]!.seq, status: 'AUTHORIZED' });
-    expect(after.eventCursor).toBe(got[1]!.seq);
+    expect(after.transaction).toEqual({ version: got[2]!.seq, status: 'AUTHORIZED' });
+    expect(after.eventCursor).toBe(got[2]!.seq);
   } finally {
     stop();
     await ws.dispose();
