@@ -3,24 +3,42 @@
  * Prova de Vida simulator; latency of each as the client sees it. Prints one
  * JSON line. `--postgres`: on a private database on the server of
  * `DATABASE_URL` (default the local one), dropped afterwards.
+ * `--simulators-apart`: the simulators in their own process (as in
+ * production, where the upstream is elsewhere), so `cpuMsPerMutation` is the
+ * gateway's alone.
  *
- *   npm run bench -- mutations [n=200] [--postgres]
+ *   npm run bench -- mutations [n=200] [--postgres] [--simulators-apart]
  */
 import { Pool } from 'undici';
 import { loadConfig } from '../src/config';
 import { signToken } from '../src/auth/jwt';
 import { withCheckDigits } from '../src/domain/cpf';
-import { box, percentile, round1, spawnGateway } from './lib/proc';
+import { box, percentile, round1, spawnGateway, spawnServer, type Child } from './lib/proc';
 import { privateDatabase } from './lib/pg';
 
 const n = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 200);
 const postgres = process.argv.includes('--postgres');
+const apart = process.argv.includes('--simulators-apart');
+
+/** `npm run simulators` on free ports; its banner prints the gateway's env. */
+async function simulatorsApart(): Promise<{ sims: Child; env: NodeJS.ProcessEnv }> {
+  const ports = { SIMULATOR_PDV_PORT: '0', SIMULATOR_PDV_CONTROL_PORT: '0', SIMULATOR_SPID_BASE_PORT: '0', SIMULATOR_SPID_CONTROL_PORT: '0', SIMULATOR_SPID_REMOTE_PORT: '0' };
+  let env: NodeJS.ProcessEnv = {};
+  const sims = await spawnServer('src/simulators/main.ts', ports, (line) => {
+    const m = /SIMULATORS=false PDV_BASE_URL=(\S+) SPID_STATIONS='(.*)' npm start/.exec(line);
+    if (!m) return null;
+    env = { SIMULATORS: 'false', PDV_BASE_URL: m[1], SPID_STATIONS: m[2] };
+    return m[1]!;
+  });
+  return { sims, env };
+}
 
 const MUTATION = 'mutation M($cpf: CPF!) { requestProofOfLife(input: { cpf: $cpf, reason: "Benefício previdenciário" }) { id status } }';
 
 async function main(): Promise<void> {
   const db = postgres ? await privateDatabase() : null;
-  const gw = await spawnGateway(db ? { DATABASE_URL: db.url } : {}, process.env['BENCH_CPU_PROF_DIR'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_CPU_PROF_DIR']}`] : undefined);
+  const apartSims = apart ? await simulatorsApart() : null;
+  const gw = await spawnGateway({ ...(db ? { DATABASE_URL: db.url } : {}), ...apartSims?.env }, process.env['BENCH_CPU_PROF_DIR'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_CPU_PROF_DIR']}`] : undefined);
   const url = new URL(gw.url);
   const pool = new Pool(url.origin, { connections: n });
   try {
@@ -52,6 +70,7 @@ async function main(): Promise<void> {
       JSON.stringify({
         bench: 'mutations',
         store: postgres ? 'postgres' : 'pglite',
+        simulators: apart ? 'own process' : 'in the gateway process',
         n,
         p50Ms: round1(percentile(sorted, 50)),
         p99Ms: round1(percentile(sorted, 99)),
@@ -65,6 +84,7 @@ async function main(): Promise<void> {
   } finally {
     await pool.close();
     await gw.stop();
+    await apartSims?.sims.stop();
     await db?.drop();
   }
 }
