@@ -8,6 +8,9 @@
  * gateway's alone.
  *
  *   npm run bench -- mutations [n=200] [--postgres] [--simulators-apart]
+ *
+ * BENCH_CPU_PROF_DIR=<dir> runs the gateway under `node --cpu-prof` (the
+ * profile is written when it exits).
  */
 import { Pool } from 'undici';
 import { loadConfig } from '../src/config';

@@ -55,6 +55,7 @@ export function spawnServer(
   const pgid = proc.pid!;
   let errText = '';
   proc.stderr!.on('data', (c: Buffer) => {
+    // BENCH_STDERR=1 passes the child's stderr through (ad-hoc timing while profiling).
     if (process.env['BENCH_STDERR']) process.stderr.write(c);
     if (errText.length < 4000) errText += c.toString();
   });
