@@ -22,6 +22,7 @@ import { startServer, type RunningServer } from './server/server';
 import type { ProvaDeVidaSimulator } from './simulators/provaDeVida';
 import type { SpidSimulator } from './simulators/spid';
 import { openPgliteStore } from './store/pglite';
+import { RowCache } from './store/row-cache';
 import type { Store } from './store/store';
 import { createProvaDeVidaClient } from './upstreams/provaDeVida';
 import type { ProvaDeVidaApi } from './upstreams/provaDeVida/types';
@@ -123,6 +124,7 @@ export async function startGateway(config: Config, logger: Logger, opts: Gateway
     ]);
     onClose('store', () => store.close());
     store.useReportCipher(new ReportCipher(config.privacy.reportKey, config.privacy.reportOldKeys));
+    store.useRowCache(new RowCache({ maxEntries: config.rowCacheEntries }));
 
     // Scale-out: Redis carries only wake-ups (at-most-once); the log stays the truth,
     // and a periodic tail bounds how late a lost wake-up can make an event.

@@ -43,6 +43,11 @@ const schema = z.object({
   JOB_LOCK_MS: int(500, 600_000).default(30_000),
   /** How often BullMQ looks for stalled polls. @default 30000 */
   JOB_STALLED_CHECK_MS: int(500, 600_000).default(30_000),
+  /**
+   * Current transaction and person rows kept in memory for reads (LRU; kept exact by the event log, never
+   * across restarts). Entries, not bytes: a row is ~1 KB. 0 = every read goes to the store. @default 10000
+   */
+  ROW_CACHE_ENTRIES: int(0, 10_000_000).default(10_000),
   /** Scale-out: read the event log this often even without a Redis wake-up (Redis pub/sub is at-most-once). @default 1000 */
   EVENT_SAFETY_TAIL_MS: int(50, 60_000).default(1000),
   /**
@@ -250,6 +255,8 @@ export interface Config {
   /** express `trust proxy`: false, a hop count, or proxy addresses/subnets. */
   trustProxy: false | number | string[];
   dataDir: string;
+  /** See `ROW_CACHE_ENTRIES`. */
+  rowCacheEntries: number;
   databaseUrl: string | undefined;
   redisUrl: string | undefined;
   redis: { prefix: string; jobLockMs: number; stalledCheckMs: number; safetyTailMs: number };
@@ -382,6 +389,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
     dataDir: e.DATA_DIR,
     databaseUrl: e.DATABASE_URL,
+    rowCacheEntries: e.ROW_CACHE_ENTRIES,
     redisUrl: e.REDIS_URL,
     redis: { prefix: e.REDIS_PREFIX, jobLockMs: e.JOB_LOCK_MS, stalledCheckMs: e.JOB_STALLED_CHECK_MS, safetyTailMs: e.EVENT_SAFETY_TAIL_MS },
     storeTimeoutMs: e.STORE_TIMEOUT_MS,

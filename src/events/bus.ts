@@ -100,6 +100,8 @@ export class EventBus {
 
   async start(): Promise<void> {
     this.lastSeq = await this.store.latestSeq();
+    // The store's row cache is kept exact by this tail: nothing it cached before the tail's start is covered.
+    this.store.forgetCachedRows();
     const it = this.wakeups.subscribe('events:wakeup')[Symbol.asyncIterator]();
     this.wakeupLoop = it;
     void (async () => {
@@ -140,6 +142,8 @@ export class EventBus {
             const rows = await this.store.eventsAfter(this.lastSeq, TAIL_PAGE);
             for (const e of rows) {
               this.lastSeq = e.seq;
+              // Another instance's change (or ours again): drop the cached rows it touched.
+              this.store.observeCommitted(e);
               this.opts.onDispatch?.(e);
               if (e.topic === 'privacy' && e.type === PSEUDONYMIZED_EVENT) await this.forgetErased(e);
               for (const l of this.listeners) if (l.matches(e)) l.push(e);

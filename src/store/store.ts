@@ -19,6 +19,7 @@ import {
   type TransactionRow,
 } from './schema';
 import { withSpan } from '../tracing';
+import { RowCache, type CommittedChange } from './row-cache';
 
 /** The drizzle database both adapters hand us (PGlite or node-postgres), or a transaction of it. */
 export type Db = PgDatabase<PgQueryResultHKT, Schema>;
@@ -104,6 +105,8 @@ export type AuditEntryInput = Pick<AuditRow, 'actor' | 'role' | 'action' | 'targ
 
 export class Store {
   private cipher: ReportCipher | null = null;
+  /** Current transaction and person rows (see RowCache); app wiring sizes it with `useRowCache`. */
+  private rows = new RowCache();
 
   constructor(
     readonly db: Db,
@@ -127,6 +130,8 @@ export class Store {
     // A child span of the mutation or poll; its `idgw.event.seq` joins a trace to the event log.
     return withSpan('store.recordChange', { 'idgw.event.topic': topic, 'idgw.entity.id': entityId }, async (span) => {
       const out = await this.recordChangeTx(topic, entityId, decide);
+      // Committed: drop the old rows before the caller (a mutation) returns, so no read here sees them again.
+      if (out) this.rows.invalidate(out.event);
       if (out) span.setAttributes({ 'idgw.event.seq': out.event.seq, 'idgw.event.type': out.event.type });
       return out;
     });
@@ -148,6 +153,20 @@ export class Store {
       if (!row) throw new Error('event insert returned nothing');
       return { result: change.result, event: toEvent(row) };
     });
+  }
+
+  useRowCache(cache: RowCache): void {
+    this.rows = cache;
+  }
+
+  /** A committed event read from the log (any instance's): forget the cached rows it touched. */
+  observeCommitted(change: CommittedChange): void {
+    this.rows.invalidate(change);
+  }
+
+  /** The log tail (re)starts at the current head: rows cached before are not covered by it. */
+  forgetCachedRows(): void {
+    this.rows.clear();
   }
 
   /** Report PDFs are sealed with it (app wiring); saving or reading a report without one is a programming error. */
@@ -211,9 +230,27 @@ export class Store {
   // ---- persons ---------------------------------------------------------
 
   async personsByCpf(cpfs: readonly string[]): Promise<Map<string, PersonRow>> {
-    if (cpfs.length === 0) return new Map();
-    const rows = await this.db.select().from(persons).where(inArray(persons.cpf, [...cpfs]));
-    return new Map(rows.map((r) => [r.cpf, r]));
+    const out = new Map<string, PersonRow>();
+    const missing = this.cachedInto(cpfs, out, (c) => this.rows.person(c));
+    if (missing.length === 0) return out;
+    const ticket = this.rows.ticket();
+    const rows = await this.db.select().from(persons).where(inArray(persons.cpf, missing));
+    for (const r of rows) {
+      this.rows.fillPerson(ticket, r);
+      out.set(r.cpf, r);
+    }
+    return out;
+  }
+
+  /** Copies cache hits into `out`; returns the keys still to read. */
+  private cachedInto<V>(keys: readonly string[], out: Map<string, V>, cached: (k: string) => V | undefined): string[] {
+    const missing: string[] = [];
+    for (const k of keys) {
+      const v = cached(k);
+      if (v === undefined) missing.push(k);
+      else out.set(k, v);
+    }
+    return missing;
   }
 
   async personsById(ids: readonly string[]): Promise<Map<string, PersonRow>> {
@@ -225,9 +262,16 @@ export class Store {
   // ---- transactions ----------------------------------------------------
 
   async transactionsById(ids: readonly string[]): Promise<Map<string, TransactionRow>> {
-    if (ids.length === 0) return new Map();
-    const rows = await this.db.select().from(transactions).where(inArray(transactions.id, [...ids]));
-    return new Map(rows.map((r) => [r.id, r]));
+    const out = new Map<string, TransactionRow>();
+    const missing = this.cachedInto(ids, out, (id) => this.rows.transaction(id));
+    if (missing.length === 0) return out;
+    const ticket = this.rows.ticket();
+    const rows = await this.db.select().from(transactions).where(inArray(transactions.id, missing));
+    for (const r of rows) {
+      this.rows.fillTransaction(ticket, r);
+      out.set(r.id, r);
+    }
+    return out;
   }
 
   async transactionForUpdate(tx: Db, id: string): Promise<TransactionRow | null> {
@@ -270,14 +314,21 @@ export class Store {
 
   /** For DataLoaders: every transaction of each CPF, newest first. */
   async transactionsByCpfs(cpfs: readonly string[]): Promise<Map<string, TransactionRow[]>> {
-    const out = new Map<string, TransactionRow[]>(cpfs.map((c) => [c, []]));
-    if (cpfs.length === 0) return out;
+    const out = new Map<string, TransactionRow[]>();
+    const missing = this.cachedInto(cpfs, out, (c) => {
+      const list = this.rows.transactionsOfCpf(c);
+      return list && [...list];
+    });
+    if (missing.length === 0) return out;
+    const ticket = this.rows.ticket();
+    for (const c of missing) out.set(c, []);
     const rows = await this.db
       .select()
       .from(transactions)
-      .where(inArray(transactions.cpf, [...cpfs]))
+      .where(inArray(transactions.cpf, missing))
       .orderBy(desc(transactions.createdAt), desc(transactions.id));
     for (const r of rows) out.get(r.cpf)?.push(r);
+    for (const c of missing) this.rows.fillTransactionsOfCpf(ticket, c, [...out.get(c)!]);
     return out;
   }
 

@@ -1,0 +1,45 @@
+/**
+ * The reference for the query bench: graphql-http on node:http with the same
+ * shape as the gateway's data query, served from memory (no auth, no store,
+ * no limits). Prints `bare ready <port>`.
+ */
+import { createServer } from 'node:http';
+import { buildSchema } from 'graphql';
+import { createHandler } from 'graphql-http/lib/use/http';
+
+const schema = buildSchema(`
+  scalar UUID
+  scalar CPF
+  scalar DateTime
+  enum TransactionStatus { PENDING AUTHORIZED DENIED EXPIRED CANCELLED }
+  type Person { cpf: CPF! transactions: [Transaction!]! }
+  type Transaction {
+    id: UUID! status: TransactionStatus! cpf: CPF! reason: String!
+    createdAt: DateTime! expiresAt: DateTime! person: Person!
+  }
+  type Query { transaction(id: UUID!): Transaction }
+`);
+
+const now = Date.now();
+const tx = (i: number) => ({
+  id: `00000000-0000-4000-8000-00000000000${i}`,
+  status: 'AUTHORIZED',
+  cpf: '10000000108',
+  reason: 'Benefício previdenciário',
+  createdAt: new Date(now - i * 1000).toISOString(),
+  expiresAt: new Date(now + 3_600_000).toISOString(),
+});
+const all = [0, 1, 2].map(tx);
+const person = { cpf: '10000000108', transactions: () => all };
+const rootValue = { transaction: ({ id }: { id: string }) => ({ ...(all.find((t) => t.id === id) ?? all[0]!), person }) };
+
+const handler = createHandler({ schema, rootValue });
+const server = createServer((req, res) => {
+  if (req.url?.startsWith('/graphql')) return void handler(req, res);
+  res.writeHead(404).end();
+});
+server.listen(0, '127.0.0.1', () => {
+  const a = server.address();
+  process.stdout.write(`bare ready ${typeof a === 'object' && a ? a.port : 0}\n`);
+});
+process.on('SIGTERM', () => server.close(() => process.exit(0)));
