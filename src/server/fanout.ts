@@ -147,21 +147,21 @@ class Member {
    * `return()` (client `complete`, socket closed) ends it at once.
    */
   iterator(): AsyncGenerator<ExecutionResult> {
-    const it: AsyncGenerator<ExecutionResult> = {
-      next: () => (this.done ? Promise.resolve({ value: undefined, done: true }) : new Promise((r) => (this.waiting = r))),
-      return: async () => {
+    // Only the iterator protocol graphql-ws uses (the cast: `AsyncGenerator`'s type also wants
+    // `Symbol.asyncDispose` where the disposable lib is loaded, and the production build does not load it).
+    const it = {
+      next: (): Promise<IteratorResult<ExecutionResult>> =>
+        this.done ? Promise.resolve({ value: undefined, done: true }) : new Promise<IteratorResult<ExecutionResult>>((r) => (this.waiting = r)),
+      return: async (): Promise<IteratorResult<ExecutionResult>> => {
         this.end();
         return { value: undefined, done: true };
       },
-      throw: async (err: unknown) => {
+      throw: async (err: unknown): Promise<IteratorResult<ExecutionResult>> => {
         this.end();
         throw err;
       },
       [Symbol.asyncIterator]: () => it,
-      [Symbol.asyncDispose]: async () => {
-        this.end();
-      },
-    };
+    } as unknown as AsyncGenerator<ExecutionResult>;
     return it;
   }
 }
