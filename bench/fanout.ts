@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- fanout N [--cpu-prof]`: the gateway vs a bare graphql-ws
+ * `npm run bench -- fanout N [--burst] [--cpu-prof]`: the gateway vs a bare graphql-ws
  * server with the same client harness (see bench/fanout/).
  */
 import { main } from './fanout/index';

@@ -70,7 +70,11 @@ function spawnReady(args: string[], env: Record<string, string>, ready: (j: Reco
  * per-subscriber memory = growth over the second half / its size. Sampling
  * "before any client" instead mixes in boot garbage the GC returns later.
  */
+/** `--burst`: every handshake at once (dashboards reconnecting after a restart); default 200 in flight. */
+let handshakesInFlight: number | undefined;
+
 async function connectMeasured(pid: number, opts: Parameters<typeof connectClients>[0]): Promise<{ h: HarnessResult; rssPerSubscriberKiB: number }> {
+  if (handshakesInFlight !== undefined) opts = { ...opts, concurrency: handshakesInFlight };
   const half = Math.floor(opts.n / 2);
   const a = await connectClients({ ...opts, n: half });
   await sleep(1500);
@@ -209,6 +213,7 @@ async function benchReference(n: number): Promise<Line> {
 export async function main(args: string[]): Promise<void> {
   const n = Number(args.find((a) => /^\d+$/.test(a)) ?? 1000);
   const cpuProf = args.includes('--cpu-prof');
+  if (args.includes('--burst')) handshakesInFlight = n;
   const ref = await benchReference(n);
   process.stdout.write(`${JSON.stringify(ref)}\n`);
   const gw = await benchGateway(n, cpuProf);
