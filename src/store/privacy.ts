@@ -169,14 +169,22 @@ export async function pseudonymizeEntities(tx: Db, cpf: string, pseudonym: strin
 }
 
 /**
+ * The audit table's trigger (migration audit-append-only) refuses every UPDATE
+ * but a target rewrite announced in the same transaction: the one place that
+ * announces it, for every pseudonymisation of audit targets.
+ */
+export async function allowAuditTargetRewrite(tx: Db): Promise<void> {
+  await tx.execute(sql`select set_config('idgw.audit_pseudonymise', 'on', true)`);
+}
+
+/**
  * THE one rewrite of the otherwise append-only audit log: a CPF inside an
  * audit target becomes its pseudonym. Nothing else of an audit record (who,
  * what, when, result) is ever changed, and no audit record is ever deleted.
  */
 export async function pseudonymizeAuditTargets(tx: Db, cpf: string, pseudonym: string): Promise<number> {
   const [digits, formatted] = cpfSpellings(cpf);
-  // The audit table's trigger refuses every UPDATE but this one, which must announce itself (migration audit-append-only).
-  await tx.execute(sql`select set_config('idgw.audit_pseudonymise', 'on', true)`);
+  await allowAuditTargetRewrite(tx);
   const r = await tx
     .update(auditLog)
     .set({ target: replaceCpf(auditLog.target, cpf, pseudonym) })

@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, gt, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { PgColumn, PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import type { ReportCipher } from '../privacy/report-cipher';
+import { allowAuditTargetRewrite } from './privacy';
 import { readReport, saveSealedReport } from './reports';
 import {
   auditLog,
@@ -565,7 +566,7 @@ export class Store {
    */
   async pseudonymiseAuditTargets(from: string, to: string): Promise<number> {
     return this.db.transaction(async (tx) => {
-      await tx.execute(sql`select set_config('idgw.audit_pseudonymise', 'on', true)`);
+      await allowAuditTargetRewrite(tx);
       const rows = await tx.update(auditLog).set({ target: to }).where(eq(auditLog.target, from)).returning({ id: auditLog.id });
       return rows.length;
     });
