@@ -5,13 +5,13 @@ import { CPFScalar } from './scalars';
 
 @InputType({ description: 'A proof-of-life request. Giving `sealReuseWindowMinutes` selects the transaction with the facial-biometry seal.' })
 export class RequestProofOfLifeInput {
-  @Field(() => CPFScalar) cpf!: string;
+  @Field(() => CPFScalar, { description: 'The citizen to ask; their gov.br app gets the notification.' }) cpf!: string;
 
   @Field(() => String, { description: 'Shown to the citizen, e.g. "Obter benefício previdenciário".' })
   @Length(1, 500)
   reason!: string;
 
-  @Field(() => ProofOfLifeKind, { defaultValue: ProofOfLifeKind.FACIAL_BIOMETRY })
+  @Field(() => ProofOfLifeKind, { defaultValue: ProofOfLifeKind.FACIAL_BIOMETRY, description: 'How the citizen answers (`tipo`).' })
   kind!: ProofOfLifeKind;
 
   @Field(() => Int, { defaultValue: 120, description: 'Minutes until the request expires (1 to 43200, 30 days).' })

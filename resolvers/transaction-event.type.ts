@@ -15,11 +15,17 @@ export enum TransactionEventType {
 }
 registerEnumType(TransactionEventType, {
   name: 'TransactionEventType',
+  description: 'What a TransactionEvent recorded.',
   valuesConfig: {
     REQUESTING: { description: 'Recorded before gov.br is asked (status REQUESTING).' },
     REQUESTED: { description: "gov.br's answer to the request arrived (status PENDING, or already final)." },
     UNCONFIRMED: { description: "The request's outcome is unknown (see TransactionStatus.UNCONFIRMED)." },
     FAILED: { description: 'The request never took effect at gov.br.' },
+    AUTHORIZED: { description: 'The citizen gave the proof of life (status AUTHORIZED).' },
+    DENIED: { description: 'The citizen refused or a check failed (status DENIED).' },
+    EXPIRED: { description: 'expiresAt passed without an answer (status EXPIRED).' },
+    CANCELLED: { description: 'The transaction was cancelled (status CANCELLED).' },
+    UPDATED: { description: 'Something visible changed without a new status: seal, response, cancellation, category or expiresAt.' },
   },
 });
 
@@ -28,7 +34,7 @@ registerEnumType(TransactionEventType, {
 })
 export class TransactionEvent {
   @Field(() => SafeIntScalar, { description: 'Position in the event log; increases with every change.' }) seq!: number;
-  @Field(() => TransactionEventType) type!: TransactionEventType;
-  @Field(() => DateTimeScalar) at!: Date;
+  @Field(() => TransactionEventType, { description: 'What changed.' }) type!: TransactionEventType;
+  @Field(() => DateTimeScalar, { description: 'When the gateway recorded the change.' }) at!: Date;
   @Field(() => Transaction, { description: 'The transaction as it was right after this change.' }) transaction!: Transaction;
 }

@@ -18,6 +18,10 @@ registerEnumType(TransactionStatus, {
   valuesConfig: {
     REQUESTING: { description: 'Recorded by the gateway; the request to gov.br is in flight (at most a few upstream timeouts).' },
     PENDING: { description: 'gov.br has it; waiting for the citizen.' },
+    AUTHORIZED: { description: 'The citizen gave the proof of life, or a fresh seal authorised it at creation (see autoAuthorized). Final.' },
+    DENIED: { description: 'The citizen refused or a check failed (see denialReason). Final.' },
+    EXPIRED: { description: 'No answer by expiresAt. gov.br never marks expiry: the gateway derives it from the clock. Final.' },
+    CANCELLED: { description: 'Cancelled by cancelProofOfLife, or by gov.br because the citizen has no biometry; see cancellation. Final.' },
     UNCONFIRMED: {
       description:
         'The request may have reached gov.br, but its answer never reached the gateway (timeout, upstream error, crash). It is never re-sent automatically. A person should check with gov.br / the citizen whether a notification arrived before asking again: a new request notifies the citizen again.',
@@ -30,13 +34,27 @@ export enum ProofOfLifeKind {
   FACIAL_BIOMETRY = 'B',
   CONFIRMATION = 'C',
 }
-registerEnumType(ProofOfLifeKind, { name: 'ProofOfLifeKind', description: 'How the citizen answers in the gov.br app.' });
+registerEnumType(ProofOfLifeKind, {
+  name: 'ProofOfLifeKind',
+  description: 'How the citizen answers in the gov.br app (upstream `tipo`).',
+  valuesConfig: {
+    FACIAL_BIOMETRY: { description: '`B`: the citizen passes a facial-biometry check in the app.' },
+    CONFIRMATION: { description: '`C`: the citizen only confirms in the app, without biometry.' },
+  },
+});
 
 export enum ProofOfLifeCategory {
   PROOF_OF_LIFE = 'PV',
   OTHER = 'OU',
 }
-registerEnumType(ProofOfLifeCategory, { name: 'ProofOfLifeCategory', description: 'vbeta4 only.' });
+registerEnumType(ProofOfLifeCategory, {
+  name: 'ProofOfLifeCategory',
+  description: 'What the request is for (upstream `categoria`, vbeta4 only).',
+  valuesConfig: {
+    PROOF_OF_LIFE: { description: '`PV`: a proof of life.' },
+    OTHER: { description: '`OU`: any other confirmation.' },
+  },
+});
 
 export enum DenialReason {
   /** A `motivo_negacao` the manual does not document (yet): see `denialReasonCode`. */
@@ -68,6 +86,7 @@ export enum CancellationCode {
 }
 registerEnumType(CancellationCode, {
   name: 'CancellationCode',
+  description: 'Why a transaction was cancelled (vbeta4 `cancelamento.codigo`).',
   valuesConfig: {
     CLIENT: { description: 'CLIENTE: cancelled by the requester.' },
     NO_BIOMETRY: { description: 'SEMBIOM: no biometric data exists for the CPF.' },
@@ -83,16 +102,18 @@ function denialReasonOf(known: number | null, raw: string | null | undefined): D
 
 @ObjectType({ description: 'Who asked for the proof of life.' })
 export class Requester {
-  @Field(() => String) cnpj!: string;
-  @Field(() => String) name!: string;
-  @Field(() => String) service!: string;
+  @Field(() => String, { description: "The requesting agency's CNPJ (`solicitante.cnpj`), as configured in PDV_REQUESTER_CNPJ when this gateway created it." })
+  cnpj!: string;
+  @Field(() => String, { description: 'The agency name the citizen sees (`solicitante.nome`).' }) name!: string;
+  @Field(() => String, { description: 'The service the request is for (`solicitante.servico`), e.g. AppGovBr.' }) service!: string;
 }
 
-@ObjectType()
+@ObjectType({ description: "The citizen's answer (upstream `resposta`)." })
 export class ProofOfLifeResponse {
-  @Field(() => Boolean) authorized!: boolean;
-  @Field(() => DateTimeScalar) answeredAt!: Date;
-  @Field(() => DenialReason, { nullable: true }) denialReason!: DenialReason | null;
+  @Field(() => Boolean, { description: 'True: proof of life given (status AUTHORIZED). False: denied (status DENIED).' }) authorized!: boolean;
+  @Field(() => DateTimeScalar, { description: 'When the citizen answered (`resposta.data`); the creation time for a seal authorisation.' }) answeredAt!: Date;
+  @Field(() => DenialReason, { nullable: true, description: 'Null when authorized, or when gov.br sent no `motivo_negacao` (before vbeta4).' })
+  denialReason!: DenialReason | null;
   @Field(() => String, { nullable: true, description: '`motivo_negacao` exactly as the upstream sent it (also when denialReason is UNKNOWN).' })
   denialReasonCode!: string | null;
 }
@@ -101,19 +122,21 @@ export class ProofOfLifeResponse {
 export class Seal {
   @Field(() => DateTimeScalar, { nullable: true, description: 'Validations at or after this moment count.' })
   reuseFrom!: Date | null;
-  @Field(() => Boolean) available!: boolean;
+  @Field(() => Boolean, { description: 'gov.br has a facial validation of the citizen on record (`selogovbr.disponivel`).' }) available!: boolean;
   @Field(() => DateTimeScalar, { nullable: true, description: "The citizen's last facial validation." })
   validatedAt!: Date | null;
-  @Field(() => Boolean) used!: boolean;
+  @Field(() => Boolean, { description: 'The seal authorised this transaction at creation (`selogovbr.usado`); see Transaction.autoAuthorized.' }) used!: boolean;
 }
 
-@ObjectType()
+@ObjectType({ description: 'How a transaction was cancelled (vbeta4 `cancelamento`).' })
 export class Cancellation {
   @Field(() => CancellationCode, { description: 'UNKNOWN for a code this gateway does not know (see rawCode).' })
   code!: CancellationCode;
-  @Field(() => String) rawCode!: string;
-  @Field(() => String, { nullable: true }) reason!: string | null;
-  @Field(() => DateTimeScalar, { nullable: true }) cancelledAt!: Date | null;
+  @Field(() => String, { description: '`cancelamento.codigo` exactly as gov.br sent it, e.g. CLIENTE or SEMBIOM.' }) rawCode!: string;
+  @Field(() => String, { nullable: true, description: "gov.br's free-text reason (`cancelamento.motivo`, usually Portuguese); null when it sent none." })
+  reason!: string | null;
+  @Field(() => DateTimeScalar, { nullable: true, description: 'When it was cancelled (`cancelamento.cancelada_em`); null when gov.br sent no time.' })
+  cancelledAt!: Date | null;
 }
 
 @ObjectType({ description: 'A gov.br proof-of-life request and what the citizen answered.' })
@@ -124,26 +147,31 @@ export class Transaction {
   id!: string;
   @Field(() => String, { nullable: true, description: "gov.br's id for it; null until gov.br's answer to the request arrives (REQUESTING, UNCONFIRMED, FAILED)." })
   upstreamId!: string | null;
-  @Field(() => CPFScalar) cpf!: string;
-  @Field(() => TransactionStatus) status!: TransactionStatus;
-  @Field(() => ProofOfLifeKind) kind!: ProofOfLifeKind;
-  @Field(() => ProofOfLifeCategory, { nullable: true }) category!: ProofOfLifeCategory | null;
-  @Field(() => String) reason!: string;
-  @Field(() => Requester) requester!: Requester;
+  @Field(() => CPFScalar, { description: 'The citizen asked (see the CPF scalar for masking and pseudonyms).' }) cpf!: string;
+  @Field(() => TransactionStatus, { description: 'Where the request is; derived by the gateway from what gov.br returns and the clock.' }) status!: TransactionStatus;
+  @Field(() => ProofOfLifeKind, { description: 'How the citizen is asked to answer (`tipo`).' }) kind!: ProofOfLifeKind;
+  @Field(() => ProofOfLifeCategory, { nullable: true, description: '`categoria` (vbeta4); null when the request had none and gov.br returned none.' })
+  category!: ProofOfLifeCategory | null;
+  @Field(() => String, { description: 'Why the citizen is asked (`motivo`), shown to them in the app.' }) reason!: string;
+  @Field(() => Requester, { description: 'The agency and service named in the request (`solicitante`).' }) requester!: Requester;
   @Field(() => String, { description: 'Upstream API version used to create it: vbeta1 (simple), vbeta2 or vbeta4 (seal).' })
   apiVersion!: string;
-  @Field(() => ProofOfLifeResponse, { nullable: true }) response!: ProofOfLifeResponse | null;
-  @Field(() => DenialReason, { nullable: true }) denialReason!: DenialReason | null;
+  @Field(() => ProofOfLifeResponse, { nullable: true, description: "The citizen's answer; null until there is one (also when it expired or was cancelled)." })
+  response!: ProofOfLifeResponse | null;
+  @Field(() => DenialReason, { nullable: true, description: 'Same as response.denialReason: null unless DENIED with a reason code.' }) denialReason!: DenialReason | null;
   @Field(() => String, { nullable: true, description: 'Raw `motivo_negacao` beside denialReason (UNKNOWN when not documented).' })
   denialReasonCode!: string | null;
-  @Field(() => Seal, { nullable: true }) seal!: Seal | null;
-  @Field(() => Int, { nullable: true }) sealReuseWindowMinutes!: number | null;
+  @Field(() => Seal, { nullable: true, description: 'The facial-biometry seal as gov.br reported it (`selogovbr`); null when it reported none (vbeta1, or no answer from gov.br yet).' })
+  seal!: Seal | null;
+  @Field(() => Int, { nullable: true, description: 'The seal window requested, in minutes (`selogovbr_reuso_em`); null for a transaction without a seal.' })
+  sealReuseWindowMinutes!: number | null;
   @Field(() => Boolean, { description: 'Authorised at creation by a fresh facial-biometry seal, without a citizen interaction.' })
   autoAuthorized!: boolean;
-  @Field(() => Cancellation, { nullable: true }) cancellation!: Cancellation | null;
-  @Field(() => DateTimeScalar) createdAt!: Date;
-  @Field(() => DateTimeScalar) expiresAt!: Date;
-  @Field(() => DateTimeScalar) updatedAt!: Date;
+  @Field(() => Cancellation, { nullable: true, description: 'Null unless the transaction was cancelled (status CANCELLED).' }) cancellation!: Cancellation | null;
+  @Field(() => DateTimeScalar, { description: "gov.br's creation time (`criado_em`); until gov.br answers the request, when the gateway recorded it." })
+  createdAt!: Date;
+  @Field(() => DateTimeScalar, { description: 'When the request expires unanswered (`expiracao_em`: creation + expiresInMinutes).' }) expiresAt!: Date;
+  @Field(() => DateTimeScalar, { description: 'When the gateway last recorded a change to it.' }) updatedAt!: Date;
   @Field(() => SafeIntScalar, {
     description: 'Seq of the event that recorded this state. A cache keeps the higher version; a replayed older event must not overwrite a newer snapshot.',
   })

@@ -4,6 +4,7 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+/** Why a transaction was cancelled (vbeta4 `cancelamento.codigo`). */
 export type CancellationCode =
   /** CLIENTE: cancelled by the requester. */
   | 'CLIENT'
@@ -95,20 +96,25 @@ export type OperatorLoginStatus =
   /** A status this gateway does not know; the raw value is in statusCode / loginStatusCode. */
   | 'UNKNOWN';
 
-/** vbeta4 only. */
+/** What the request is for (upstream `categoria`, vbeta4 only). */
 export type ProofOfLifeCategory =
+  /** `OU`: any other confirmation. */
   | 'OTHER'
+  /** `PV`: a proof of life. */
   | 'PROOF_OF_LIFE';
 
-/** How the citizen answers in the gov.br app. */
+/** How the citizen answers in the gov.br app (upstream `tipo`). */
 export type ProofOfLifeKind =
+  /** `C`: the citizen only confirms in the app, without biometry. */
   | 'CONFIRMATION'
+  /** `B`: the citizen passes a facial-biometry check in the app. */
   | 'FACIAL_BIOMETRY';
 
 /** A proof-of-life request. Giving `sealReuseWindowMinutes` selects the transaction with the facial-biometry seal. */
 export type RequestProofOfLifeInput = {
   /** Sent only with API version vbeta4. Default PROOF_OF_LIFE. */
   category?: ProofOfLifeCategory | null | undefined;
+  /** The citizen to ask; their gov.br app gets the notification. */
   cpf: string;
   /** Minutes until the request expires (1 to 43200, 30 days). */
   expiresInMinutes?: number;
@@ -116,6 +122,7 @@ export type RequestProofOfLifeInput = {
   failureMessage?: string | null | undefined;
   /** Retry-safe key (or the Idempotency-Key header): a retry returns the first result and the citizen is not notified twice. */
   idempotencyKey?: string | null | undefined;
+  /** How the citizen answers (`tipo`). */
   kind?: ProofOfLifeKind;
   /** Shown to the citizen, e.g. "Obter benefício previdenciário". */
   reason: string;
@@ -134,10 +141,15 @@ export type SendMessageInput = {
   title: string;
 };
 
+/** What a TransactionEvent recorded. */
 export type TransactionEventType =
+  /** The citizen gave the proof of life (status AUTHORIZED). */
   | 'AUTHORIZED'
+  /** The transaction was cancelled (status CANCELLED). */
   | 'CANCELLED'
+  /** The citizen refused or a check failed (status DENIED). */
   | 'DENIED'
+  /** expiresAt passed without an answer (status EXPIRED). */
   | 'EXPIRED'
   /** The request never took effect at gov.br. */
   | 'FAILED'
@@ -147,13 +159,18 @@ export type TransactionEventType =
   | 'REQUESTING'
   /** The request's outcome is unknown (see TransactionStatus.UNCONFIRMED). */
   | 'UNCONFIRMED'
+  /** Something visible changed without a new status: seal, response, cancellation, category or expiresAt. */
   | 'UPDATED';
 
 /** Derived: the upstream has no status field (answer → AUTHORIZED/DENIED, cancellation → CANCELLED, past expiry → EXPIRED). */
 export type TransactionStatus =
+  /** The citizen gave the proof of life, or a fresh seal authorised it at creation (see autoAuthorized). Final. */
   | 'AUTHORIZED'
+  /** Cancelled by cancelProofOfLife, or by gov.br because the citizen has no biometry; see cancellation. Final. */
   | 'CANCELLED'
+  /** The citizen refused or a check failed (see denialReason). Final. */
   | 'DENIED'
+  /** No answer by expiresAt. gov.br never marks expiry: the gateway derives it from the clock. Final. */
   | 'EXPIRED'
   /** The request provably never took effect at gov.br (refused or never sent); it is safe to ask again. */
   | 'FAILED'
