@@ -77,7 +77,7 @@ interface CaptureSubscriptionArgs {
 @Resolver(() => Capture)
 export class CaptureResolver {
   @Authorized('viewer')
-  @Query(() => Capture, { nullable: true })
+  @Query(() => Capture, { nullable: true, description: 'A capture by id; null if there is none.' })
   async capture(@Arg('id', () => UUIDScalar) id: string, @Ctx() ctx: Context): Promise<Capture | null> {
     const row = await ctx.loaders.capture.load(id.toLowerCase());
     return row ? Capture.from(row) : null;
@@ -103,7 +103,7 @@ export class CaptureResolver {
   }
 
   @Authorized('viewer')
-  @FieldResolver(() => Person)
+  @FieldResolver(() => Person, { description: 'The citizen captured.' })
   async person(@Root() c: Capture, @Ctx() ctx: Context): Promise<Person> {
     return personOf(ctx, c.cpf);
   }
@@ -115,7 +115,10 @@ export class CaptureResolver {
   }
 
   @Authorized('viewer')
-  @FieldResolver(() => CaptureReport, { nullable: true })
+  @FieldResolver(() => CaptureReport, {
+    nullable: true,
+    description: 'The station report, once the gateway has stored it (see REPORT_READY); null before, when the station has none, or after erasure deleted it.',
+  })
   report(@Root() c: Capture): CaptureReport | null {
     if (!c.reportFetchedAt || !c.reportSize) return null;
     return { size: c.reportSize, fetchedAt: c.reportFetchedAt, downloadUrl: `/reports/${c.id}` };

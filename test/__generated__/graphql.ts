@@ -13,39 +13,68 @@ export type CancellationCode =
   /** Not a documented code; see rawCode. */
   | 'UNKNOWN';
 
+/** What a CaptureEvent recorded. */
 export type CaptureEventType =
+  /** The station report (PDF) was stored; Capture.report is set. */
   | 'REPORT_READY'
+  /** The station has no report for this capture; Capture.report stays null and is not asked for again. */
   | 'REPORT_UNAVAILABLE'
+  /** A step: the status, result, send outcome or detail changed. */
   | 'STATUS_CHANGED';
 
+/** What the SPID server is asked to do with the fingerprints. */
 export type CaptureKind =
+  /** Register them for the CPF. */
   | 'ENROLL'
+  /** Match them against the CPF's record. */
   | 'VERIFY';
 
+/** Where the citizen is captured. */
 export type CaptureMode =
+  /** At the desk: the station captures the citizen, then the operator. */
   | 'PRESENTIAL'
+  /** On the citizen's phone, through a link (remoteUrl) given after the operator's capture at the desk. */
   | 'REMOTE';
 
 /** Where a capture is. Station steps: STARTING, CLIENT_CAPTURING, CLIENT_CAPTURE_DONE, OPERATOR_CAPTURING, OPERATOR_CAPTURE_DONE, SENDING. Waiting: CAPTURE_PENDING (send kept on the station for a resend), PROCESSING, WAITING_CLIENT (remote link handed out). Ends: SEARCH_MATCH, SEARCH_NOT_MATCH, ENROLLED, ENROLL_REJECTED, EXPIRED, PERSON_NOT_FOUND, CAPTURE_CANCELED, CAPTURE_FAILED (at the desk), SEND_UNCONFIRMED (the send answer was lost), FAILED (could not start, the station stayed idle past its timeout after the start, or it was reset under the capture). STARTING outlives a start whose station call failed without proof it never arrived: the gateway follows the station and never repeats the call. */
 export type CaptureStatus =
+  /** Cancelled at the desk. Final. */
   | 'CAPTURE_CANCELED'
+  /** The station gave up at the desk (capture quality still bad after its retries). Final. */
   | 'CAPTURE_FAILED'
+  /** The station could not reach the SPID server and keeps the capture; resendPendingCaptures (or the daily job) sends it again. */
   | 'CAPTURE_PENDING'
+  /** Citizen captured; the operator's capture comes next (automatic, or startOperatorCapture when autoAdvance is false). */
   | 'CLIENT_CAPTURE_DONE'
+  /** The station is capturing the citizen's fingerprints. */
   | 'CLIENT_CAPTURING'
+  /** Enroll: the SPID server registered the fingerprints for the CPF. Final. */
   | 'ENROLLED'
+  /** Enroll: the SPID server refused the enrolment. Final. */
   | 'ENROLL_REJECTED'
+  /** Remote: the citizen never used the link. Final. */
   | 'EXPIRED'
+  /** Could not start, the station stayed idle past its timeout after the start, or it was reset under the capture (see detail). Final. */
   | 'FAILED'
+  /** Operator captured; the send comes next (automatic, or sendCapture when autoAdvance is false). Remote: the link is requested next. */
   | 'OPERATOR_CAPTURE_DONE'
+  /** The station is capturing the operator's fingerprints (the operator vouches for the capture). */
   | 'OPERATOR_CAPTURING'
+  /** Verify: the SPID server has no record of the CPF. Final, unless enrollIfNotFound: then the enroll starts on the same reader. */
   | 'PERSON_NOT_FOUND'
+  /** Sent; the SPID server is matching or enrolling (an enroll can take long). The gateway polls for the result. */
   | 'PROCESSING'
+  /** Verify: the citizen's fingerprints match the CPF's record. Final. */
   | 'SEARCH_MATCH'
+  /** Verify: the fingerprints do not match the CPF's record. Final; an enroll may follow. */
   | 'SEARCH_NOT_MATCH'
+  /** The gateway is sending the capture through the station to the SPID server (remote: asking for the link). */
   | 'SENDING'
+  /** The station took the send but its answer (with the TGUID) was lost, so the result cannot be looked up. Final; a person must check at the station. */
   | 'SEND_UNCONFIRMED'
+  /** Recorded by the gateway; the start call to the station is in flight, or its answer was lost (the gateway then follows the station, never calling again). */
   | 'STARTING'
+  /** Remote: the link (remoteUrl) is out; waiting for the citizen to use it. */
   | 'WAITING_CLIENT';
 
 /** Why a proof of life was denied (vbeta4 `motivo_negacao`). UNKNOWN: a code this gateway does not know; the raw code is in `denialReasonCode`. */
