@@ -8,13 +8,21 @@ import { DateTimeScalar } from './scalars';
 @ObjectType({ description: 'One mutation: who, with which role, what, on what, with which result, when.' })
 export class AuditEntry {
   @Field(() => String) id!: string;
-  @Field(() => DateTimeScalar) at!: Date;
-  @Field(() => String, { nullable: true }) actor!: string | null;
-  @Field(() => String, { nullable: true }) role!: string | null;
-  @Field(() => String) action!: string;
+  @Field(() => DateTimeScalar, { description: 'When the attempt was recorded, before it ran.' }) at!: Date;
+  @Field(() => String, { nullable: true, description: "The token's subject (`sub`); null for a request without a valid token." }) actor!: string | null;
+  @Field(() => String, { nullable: true, description: "The token's role (viewer, operator or admin); null without a valid token." }) role!: string | null;
+  @Field(() => String, {
+    description:
+      'The mutation field name, or downloadReport / exportPersonData; for an operation refused before any field ran, its distinct root fields joined by commas.',
+  })
+  action!: string;
   @Field(() => String, { nullable: true, description: 'Entity type and id, or a masked CPF.' }) target!: string | null;
-  @Field(() => String, { description: 'OK, or the error code.' }) result!: string;
-  @Field(() => String, { nullable: true }) ip!: string | null;
+  @Field(() => String, {
+    description: 'OK, UNCONFIRMED (the upstream may have acted), or the error code; PENDING while it runs, or for good if the process died during it.',
+  })
+  result!: string;
+  @Field(() => String, { nullable: true, description: "The client's address (behind TRUST_PROXY, the first untrusted X-Forwarded-For hop); null if unknown." })
+  ip!: string | null;
 
   static from(r: AuditRow): AuditEntry {
     return Object.assign(new AuditEntry(), { ...r, id: String(r.id) });

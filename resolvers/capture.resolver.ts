@@ -117,7 +117,7 @@ export class CaptureResolver {
   @Authorized('viewer')
   @FieldResolver(() => CaptureReport, {
     nullable: true,
-    description: 'The station report, once the gateway has stored it (see REPORT_READY); null before, when the station has none, or after erasure deleted it.',
+    description: 'The station report, once the gateway has stored it (see REPORT_READY); null before, when the station has none, or after retention or erasure deleted it.',
   })
   report(@Root() c: Capture): CaptureReport | null {
     if (!c.reportFetchedAt || !c.reportSize) return null;

@@ -2,17 +2,17 @@ import { IsOptional, Length } from 'class-validator';
 import { Field, InputType } from 'type-graphql';
 import { CPFScalar } from './scalars';
 
-@InputType()
+@InputType({ description: "A message to push to the gov.br app: to one citizen, or to everyone when cpf is omitted." })
 export class SendMessageInput {
   @Field(() => CPFScalar, { nullable: true, description: 'The citizen; omit to broadcast to everyone (admin only).' })
   @IsOptional()
   cpf?: string | null;
 
-  @Field(() => String)
+  @Field(() => String, { description: 'The title shown in the app, 1 to 200 characters.' })
   @Length(1, 200)
   title!: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: 'The text shown in the app, 1 to 4000 characters.' })
   @Length(1, 4000)
   content!: string;
 

@@ -10,14 +10,14 @@ import { idempotent } from './idempotency';
 @Resolver(() => Message)
 export class MessageResolver {
   @Authorized('viewer')
-  @Query(() => Message, { nullable: true })
+  @Query(() => Message, { nullable: true, description: 'A message by id; null if there is none.' })
   async message(@Arg('id', () => UUIDScalar) id: string, @Ctx() ctx: Context): Promise<Message | null> {
     const row = await ctx.loaders.message.load(id.toLowerCase());
     return row ? Message.from(row) : null;
   }
 
   @Authorized('viewer')
-  @FieldResolver(() => Person, { nullable: true })
+  @FieldResolver(() => Person, { nullable: true, description: 'The recipient; null for a broadcast.' })
   async person(@Root() m: Message, @Ctx() ctx: Context): Promise<Person | null> {
     return m.cpf ? await ctx.loaders.person.load(m.cpf) : null;
   }

@@ -9,5 +9,5 @@ export class Person {
   @Field(() => ID, { description: 'Stable id, not derived from the CPF; it survives pseudonymisation (erasePerson, exportPersonData).' })
   id!: string;
   @Field(() => CPFScalar, { description: 'The CPF, or its pseudonym `pseud:…` once `pseudonymized`.' }) cpf!: string;
-  @Field(() => DateTimeScalar) firstSeenAt!: Date;
+  @Field(() => DateTimeScalar, { description: 'When a flow or message first involved this CPF; kept through pseudonymisation.' }) firstSeenAt!: Date;
 }

@@ -13,18 +13,18 @@ export class PersonErasure {
   @Field(() => ID, { description: 'The person record, now under the pseudonym (an earlier pseudonymised record of the same CPF is kept instead, and its id given here).' })
   personId!: string;
   @Field(() => String, { description: 'The keyed pseudonym that replaced the CPF everywhere.' }) pseudonym!: string;
-  @Field(() => Int) transactions!: number;
-  @Field(() => Int) messages!: number;
-  @Field(() => Int) captures!: number;
-  @Field(() => Int) reportsDeleted!: number;
+  @Field(() => Int, { description: 'Transactions rewritten.' }) transactions!: number;
+  @Field(() => Int, { description: 'Direct messages rewritten.' }) messages!: number;
+  @Field(() => Int, { description: 'Captures rewritten.' }) captures!: number;
+  @Field(() => Int, { description: 'Capture report PDFs deleted (their captures then show report: null).' }) reportsDeleted!: number;
   @Field(() => Int, { description: 'Event snapshots rewritten.' }) events!: number;
   @Field(() => Int, { description: 'Audit targets rewritten.' }) auditEntries!: number;
 }
 
 @ObjectType({ description: 'Everything this gateway holds about one person (LGPD art. 18 II), including records already pseudonymised.' })
 export class PersonDataExport {
-  @Field(() => Person) person!: Person;
-  @Field(() => DateTimeScalar) exportedAt!: Date;
+  @Field(() => Person, { description: 'The person record the export is about.' }) person!: Person;
+  @Field(() => DateTimeScalar, { description: 'When this export was made.' }) exportedAt!: Date;
   @Field(() => [Transaction], { description: 'Newest first.' }) transactions!: Transaction[];
   @Field(() => [Message], { description: 'Direct messages, newest first.' }) messages!: Message[];
   @Field(() => [Capture], { description: 'Newest first; each with its `history` of recorded steps.' }) captures!: Capture[];

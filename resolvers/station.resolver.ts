@@ -13,7 +13,7 @@ export class StationResolver {
   }
 
   @Authorized('viewer')
-  @Query(() => Station, { nullable: true })
+  @Query(() => Station, { nullable: true, description: 'A configured station by id; null if there is none.' })
   async station(@Arg('id', () => String) id: string, @Ctx() ctx: Context): Promise<Station | null> {
     return ctx.services.captures.stationList().find((s) => s.id === id) ?? null;
   }
@@ -25,7 +25,7 @@ export class StationResolver {
   }
 
   @Authorized('viewer')
-  @FieldResolver(() => OperatorLoginStatus, { nullable: true })
+  @FieldResolver(() => OperatorLoginStatus, { nullable: true, description: "The station's Login Status, asked when selected; null when the station did not answer." })
   async loginStatus(@Root() s: Station, @Ctx() ctx: Context): Promise<OperatorLoginStatus | null> {
     return ((await ctx.loaders.stationState.load(s.id)).login?.status as OperatorLoginStatus | undefined) ?? null;
   }

@@ -31,22 +31,24 @@ registerEnumType(OperatorLoginStatus, {
 @ObjectType({ description: 'A SPID Client capture station (one reader, one capture at a time).' })
 export class Station {
   @Field(() => String) id!: string;
-  @Field(() => String) name!: string;
+  @Field(() => String, { description: 'Display name from the gateway configuration (SPID_STATIONS).' }) name!: string;
 }
 
-@ObjectType()
+@ObjectType({ description: "A station's answer to an operator login." })
 export class OperatorLoginResult {
-  @Field(() => String) stationId!: string;
-  @Field(() => OperatorLoginStatus) status!: OperatorLoginStatus;
+  @Field(() => String, { description: 'The station asked.' }) stationId!: string;
+  @Field(() => OperatorLoginStatus, { description: "The login's answer; after a successful login, the Login Status that confirmed it." })
+  status!: OperatorLoginStatus;
   @Field(() => String, { description: 'The status exactly as the station sent it (differs from status only when that is UNKNOWN).' })
   statusCode!: string;
   @Field(() => Boolean, { description: 'OPERATOR_OK or OPERATOR_OFFLINE_OK.' }) loggedIn!: boolean;
-  @Field(() => CPFScalar, { nullable: true }) operatorCpf!: string | null;
+  @Field(() => CPFScalar, { nullable: true, description: 'The operator Login Status reports as logged in; null unless the login succeeded.' })
+  operatorCpf!: string | null;
 }
 
-@ObjectType()
+@ObjectType({ description: 'What Capture Resend All did on one station.' })
 export class ResendResult {
-  @Field(() => String) stationId!: string;
+  @Field(() => String, { description: 'The station asked.' }) stationId!: string;
   @Field(() => [Capture], { description: 'Captures whose send went through now; they are back to result polling.' }) resent!: Capture[];
   @Field(() => [String], { description: 'TGUIDs still pending on the station (tried again at the next resend).' }) failed!: string[];
 }

@@ -33,7 +33,7 @@ export function toTransactionEvent(e: StoredEvent): TransactionEvent {
 @Resolver(() => Transaction)
 export class TransactionResolver {
   @Authorized('viewer')
-  @Query(() => Transaction, { nullable: true })
+  @Query(() => Transaction, { nullable: true, description: 'A proof-of-life transaction by id; null if there is none.' })
   async transaction(@Arg('id', () => UUIDScalar) id: string, @Ctx() ctx: Context): Promise<Transaction | null> {
     const row = await ctx.loaders.transaction.load(id.toLowerCase());
     return row ? Transaction.from(row) : null;
@@ -60,7 +60,7 @@ export class TransactionResolver {
   }
 
   @Authorized('viewer')
-  @FieldResolver(() => Person)
+  @FieldResolver(() => Person, { description: 'The citizen asked.' })
   async person(@Root() t: Transaction, @Ctx() ctx: Context): Promise<Person> {
     return personOf(ctx, t.cpf);
   }

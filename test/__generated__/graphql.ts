@@ -90,16 +90,22 @@ export type DenialReason =
   /** Not one of the documented codes 1–4; see denialReasonCode. */
   | 'UNKNOWN';
 
+/** Who a message goes to (upstream `tipo`). */
 export type MessageKind =
+  /** `B`: every citizen with the gov.br app (admin only). */
   | 'BROADCAST'
+  /** `D`: one citizen, by CPF. */
   | 'DIRECT';
 
+/** Where a message is, as far as the gateway knows. */
 export type MessageStatus =
+  /** Removed from the citizen's app by deleteMessage (gov.br confirmed the delete). Final. */
   | 'DELETED'
   /** The send provably never took effect at gov.br; it is safe to send again. */
   | 'FAILED'
   /** Recorded by the gateway; the send to gov.br is in flight. */
   | 'SENDING'
+  /** gov.br accepted it (upstreamId is set); deleteMessage can still remove it. */
   | 'SENT'
   /** The send may have reached gov.br, but its answer never reached the gateway. It is never re-sent automatically; a person should check whether the citizen got it before sending again (a second send is a second notification). */
   | 'UNCONFIRMED';
@@ -161,12 +167,15 @@ export type RequestProofOfLifeInput = {
   successMessage?: string | null | undefined;
 };
 
+/** A message to push to the gov.br app: to one citizen, or to everyone when cpf is omitted. */
 export type SendMessageInput = {
+  /** The text shown in the app, 1 to 4000 characters. */
   content: string;
   /** The citizen; omit to broadcast to everyone (admin only). */
   cpf?: string | null | undefined;
   /** Retry-safe key (or the Idempotency-Key header): the citizen is not notified twice. */
   idempotencyKey?: string | null | undefined;
+  /** The title shown in the app, 1 to 200 characters. */
   title: string;
 };
 
