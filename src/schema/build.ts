@@ -7,6 +7,7 @@ import { CpfMasking } from '../../resolvers/cpf-masking';
 import { ErrorMapper } from '../../resolvers/errors';
 import { InputSanity } from '../../resolvers/input-sanity';
 import { guardMutations } from '../../resolvers/mutation-guard';
+import { describeRootTypes } from './root-descriptions';
 import { StationScope } from '../../resolvers/station-scope';
 import { AuditResolver } from '../../resolvers/audit.resolver';
 import { CaptureResolver, PersonCapturesResolver } from '../../resolvers/capture.resolver';
@@ -35,5 +36,5 @@ export async function buildGatewaySchema(): Promise<GraphQLSchema> {
     // type-graphql still insists on a PubSub being present, so it gets an unused one.
     pubSub: createPubSub(),
   });
-  return guardMutations(schema);
+  return describeRootTypes(guardMutations(schema));
 }
