@@ -8,7 +8,7 @@ import { DateTimeScalar } from './scalars';
 @ObjectType({ description: 'One mutation: who, with which role, what, on what, with which result, when.' })
 export class AuditEntry {
   @Field(() => String) id!: string;
-  @Field(() => DateTimeScalar, { description: 'When the attempt was recorded, before it ran.' }) at!: Date;
+  @Field(() => DateTimeScalar, { description: 'When the attempt was recorded; for a mutation, before it ran.' }) at!: Date;
   @Field(() => String, { nullable: true, description: "The token's subject (`sub`); null for a request without a valid token." }) actor!: string | null;
   @Field(() => String, { nullable: true, description: "The token's role (viewer, operator or admin); null without a valid token." }) role!: string | null;
   @Field(() => String, {

@@ -17,7 +17,7 @@ registerEnumType(CaptureStatus, {
     PERSON_NOT_FOUND: { description: 'Verify: the SPID server has no record of the CPF. Final, unless enrollIfNotFound: then the enroll starts on the same reader.' },
     CLIENT_CAPTURING: { description: "The station is capturing the citizen's fingerprints." },
     CLIENT_CAPTURE_DONE: { description: "Citizen captured; the operator's capture comes next (automatic, or startOperatorCapture when autoAdvance is false)." },
-    OPERATOR_CAPTURING: { description: "The station is capturing the operator's fingerprints (the operator vouches for the capture)." },
+    OPERATOR_CAPTURING: { description: "The station is capturing the operator's fingerprints, which authenticates the operator." },
     OPERATOR_CAPTURE_DONE: {
       description: 'Operator captured; the send comes next (automatic, or sendCapture when autoAdvance is false). Remote: the link is requested next.',
     },

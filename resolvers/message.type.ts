@@ -39,8 +39,8 @@ registerEnumType(MessageStatus, {
 
 @ObjectType({ description: 'The agency a message comes from (upstream `remetente`).' })
 export class MessageSender {
-  @Field(() => String, { description: "The agency's CNPJ, as configured in PDV_REQUESTER_CNPJ when the message was sent." }) cnpj!: string;
-  @Field(() => String, { description: 'The agency name the citizen sees as sender.' }) name!: string;
+  @Field(() => String, { description: "The agency's CNPJ (this gateway sends PDV_REQUESTER_CNPJ)." }) cnpj!: string;
+  @Field(() => String, { description: 'The agency name the citizen sees as sender (PDV_REQUESTER_NAME).' }) name!: string;
 }
 
 @ObjectType({ description: "A push message to a citizen's gov.br app, or to everyone." })

@@ -102,7 +102,7 @@ function denialReasonOf(known: number | null, raw: string | null | undefined): D
 
 @ObjectType({ description: 'Who asked for the proof of life.' })
 export class Requester {
-  @Field(() => String, { description: "The requesting agency's CNPJ (`solicitante.cnpj`), as configured in PDV_REQUESTER_CNPJ when this gateway created it." })
+  @Field(() => String, { description: "The requesting agency's CNPJ (`solicitante.cnpj`; this gateway sends PDV_REQUESTER_CNPJ)." })
   cnpj!: string;
   @Field(() => String, { description: 'The agency name the citizen sees (`solicitante.nome`).' }) name!: string;
   @Field(() => String, { description: 'The service the request is for (`solicitante.servico`), e.g. AppGovBr.' }) service!: string;
@@ -168,7 +168,7 @@ export class Transaction {
   @Field(() => Boolean, { description: 'Authorised at creation by a fresh facial-biometry seal, without a citizen interaction.' })
   autoAuthorized!: boolean;
   @Field(() => Cancellation, { nullable: true, description: 'Null unless the transaction was cancelled (status CANCELLED).' }) cancellation!: Cancellation | null;
-  @Field(() => DateTimeScalar, { description: "gov.br's creation time (`criado_em`); until gov.br answers the request, when the gateway recorded it." })
+  @Field(() => DateTimeScalar, { description: "gov.br's creation time (`criado_em`), or the gateway's clock when gov.br sent none (vbeta1, or no answer yet)." })
   createdAt!: Date;
   @Field(() => DateTimeScalar, { description: 'When the request expires unanswered (`expiracao_em`: creation + expiresInMinutes).' }) expiresAt!: Date;
   @Field(() => DateTimeScalar, { description: 'When the gateway last recorded a change to it.' }) updatedAt!: Date;

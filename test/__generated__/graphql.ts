@@ -58,7 +58,7 @@ export type CaptureStatus =
   | 'FAILED'
   /** Operator captured; the send comes next (automatic, or sendCapture when autoAdvance is false). Remote: the link is requested next. */
   | 'OPERATOR_CAPTURE_DONE'
-  /** The station is capturing the operator's fingerprints (the operator vouches for the capture). */
+  /** The station is capturing the operator's fingerprints, which authenticates the operator. */
   | 'OPERATOR_CAPTURING'
   /** Verify: the SPID server has no record of the CPF. Final, unless enrollIfNotFound: then the enroll starts on the same reader. */
   | 'PERSON_NOT_FOUND'
