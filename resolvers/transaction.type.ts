@@ -156,7 +156,7 @@ export class Transaction {
   @Field(() => Requester, { description: 'The agency and service named in the request (`solicitante`).' }) requester!: Requester;
   @Field(() => String, { description: 'Upstream API version used to create it: vbeta1 (simple), vbeta2 or vbeta4 (seal).' })
   apiVersion!: string;
-  @Field(() => ProofOfLifeResponse, { nullable: true, description: "The citizen's answer; null until there is one (also when it expired or was cancelled)." })
+  @Field(() => ProofOfLifeResponse, { nullable: true, description: "The citizen's answer; null unless they answered (AUTHORIZED or DENIED)." })
   response!: ProofOfLifeResponse | null;
   @Field(() => DenialReason, { nullable: true, description: 'Same as response.denialReason: null unless DENIED with a reason code.' }) denialReason!: DenialReason | null;
   @Field(() => String, { nullable: true, description: 'Raw `motivo_negacao` beside denialReason (UNKNOWN when not documented).' })
