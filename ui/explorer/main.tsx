@@ -30,9 +30,14 @@ function Hint({ devToken }: ExplorerConfig) {
   return (
     <p className="explorer-hint">
       Auth: the <strong>Headers</strong> tab below holds <code>{'{ "Authorization": "Bearer <token>" }'}</code>
-      {devToken
-        ? ' — pre-filled with a dev viewer token; `npm run -s token -- operator` prints an operator or admin one.'
-        : ' — paste your token there; subscriptions send it too.'}
+      {devToken ? (
+        <>
+          {' '}
+          — pre-filled with a dev viewer token; <code>npm run -s token -- operator</code> prints an operator or admin one.
+        </>
+      ) : (
+        ' — paste your token there; subscriptions send it too.'
+      )}
     </p>
   );
 }
