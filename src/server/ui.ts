@@ -7,6 +7,9 @@
  * Where the bundles come from: the built gateway (dist/, plain node) reads what `npm run build` wrote to
  * dist/ui/<page>/ and never loads esbuild; from the TypeScript sources (`npm start`, tests) each page is
  * bundled once, on first use, and kept in memory.
+ *
+ * A new page: ui/<page>/main.tsx (helpers in ui/shared/), its name in `UI_PAGES` (ui-bundle.ts), and a
+ * `PageRoute` in `mountUi` (its path, title and settings).
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -111,28 +114,47 @@ export interface UiOptions {
   logger: Logger;
 }
 
+/** One page: where its HTML is served, and the settings its script fetches from `/_ui/<page>/config.json`. */
+interface PageRoute {
+  page: UiPage;
+  title: string;
+  path: string;
+  /** The path is also an API endpoint (the explorer's `/graphql`): HTML only for a browser's navigation. */
+  sharesApiPath: boolean;
+  settings: (req: Request) => Promise<Record<string, unknown>>;
+}
+
 /** Mounts the enabled pages; must come before the `/graphql` middleware (the explorer answers browsers there). */
 export function mountUi(app: Express, opts: UiOptions): void {
-  const pages = new Set<UiPage>();
-  if (opts.explorer.enabled) pages.add('explorer');
-  if (pages.size === 0) return;
+  // A dev token only for a loopback Host: a page on another origin that rebinds its name to 127.0.0.1 gets none.
+  const devViewerToken = async (req: Request, allowed: boolean): Promise<string | null> =>
+    allowed && isLoopback(req.hostname.replace(/^\[|\]$/g, '')) ? signToken(opts.jwt, { sub: 'dev-viewer', role: 'viewer' }) : null;
 
-  const sendPage = (req: Request, res: Response, page: UiPage, title: string): void => {
-    // Start bundling now (from sources) so the script is ready sooner.
-    void pageAssets(page).catch(() => undefined);
-    commonHeaders(res);
-    res.set({ 'content-security-policy': contentSecurityPolicy(req), 'cache-control': 'no-cache' });
-    res.type('html').send(pageHtml(page, title));
-  };
+  const routes: PageRoute[] = [];
+  if (opts.explorer.enabled) {
+    routes.push({
+      page: 'explorer',
+      title: 'GraphiQL · identity-flows gateway',
+      path: '/graphql',
+      sharesApiPath: true,
+      settings: async (req) => ({ devToken: await devViewerToken(req, opts.explorer.devToken) }),
+    });
+  }
+  if (routes.length === 0) return;
+  const pages = new Set(routes.map((r) => r.page));
 
-  if (pages.has('explorer')) {
-    app.get('/graphql', (req, res, next) => (prefersHtml(req) ? sendPage(req, res, 'explorer', 'GraphiQL · identity-flows gateway') : next()));
-    app.get('/_ui/explorer/config.json', async (req, res) => {
-      // Only for a loopback Host: a page on another origin that rebinds its name to 127.0.0.1 gets no token.
-      const host = req.hostname.replace(/^\[|\]$/g, '');
-      const devToken = opts.explorer.devToken && isLoopback(host) ? await signToken(opts.jwt, { sub: 'dev-viewer', role: 'viewer' }) : null;
+  for (const r of routes) {
+    app.get(r.path, (req, res, next) => {
+      if (r.sharesApiPath && !prefersHtml(req)) return next();
+      // Start bundling now (from sources) so the script is ready sooner.
+      void pageAssets(r.page).catch(() => undefined);
       commonHeaders(res);
-      res.set('cache-control', 'no-store').json({ devToken });
+      res.set({ 'content-security-policy': contentSecurityPolicy(req), 'cache-control': 'no-cache' });
+      res.type('html').send(pageHtml(r.page, r.title));
+    });
+    app.get(`/_ui/${r.page}/config.json`, async (req, res) => {
+      commonHeaders(res);
+      res.set('cache-control', 'no-store').json(await r.settings(req));
     });
   }
 
