@@ -4,6 +4,7 @@
  * run from the editor, and a subscription over graphql-ws showing an event caused by a mutation made over
  * HTTP by the test. Then production: no HTML unless EXPLORER_ENABLED=true, and never a dev token.
  */
+import { get } from 'node:http';
 import type { Locator, Page } from 'playwright-core';
 import { verifyToken } from '../../src/auth/jwt';
 import { PDV_MAGIC_CPFS as CPF } from '../../src/simulators/provaDeVida';
@@ -130,7 +131,7 @@ describeWithChromium()('explorer in headless Chromium (development)', () => {
     await page.close();
   }, 150_000);
 
-  test('the page runs under a CSP without inline scripts', async () => {
+  test('the page runs under a CSP without inline scripts; the dev token goes only to a loopback Host', async () => {
     const res = await fetch(gw.url, { headers: { accept: BROWSER_HTML_ACCEPT } });
     expect(res.headers.get('content-type')).toMatch(/^text\/html/);
     const csp = res.headers.get('content-security-policy') ?? '';
@@ -138,6 +139,18 @@ describeWithChromium()('explorer in headless Chromium (development)', () => {
     expect(csp).toContain(`connect-src 'self' ws://${new URL(gw.url).host}`);
     const html = await res.text();
     expect(html.match(/<script[^>]*>/g)).toEqual(['<script defer src="/_ui/explorer/main.js">']);
+    // The dev token goes only to a loopback Host: not to a page whose name was rebound to 127.0.0.1.
+    const settings = (host: string) =>
+      new Promise<unknown>((resolve, reject) => {
+        const u = new URL('/_ui/explorer/config.json', gw.url);
+        get({ hostname: u.hostname, port: u.port, path: u.pathname, headers: { host } }, (r) => {
+          let text = '';
+          r.on('data', (c: Buffer) => (text += c.toString()));
+          r.on('end', () => resolve(JSON.parse(text)));
+        }).on('error', reject);
+      });
+    expect(await settings(`evil.example:${new URL(gw.url).port}`)).toEqual({ devToken: null });
+    expect(await settings(`localhost:${new URL(gw.url).port}`)).toEqual({ devToken: expect.stringMatching(/^eyJ/) });
     // API clients still reach Apollo on the same path.
     const api = await fetch(gw.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' });
     expect(await api.json()).toEqual({ data: { __typename: 'Query' } });
