@@ -78,6 +78,13 @@ const schema = z.object({
   GRAPHQL_BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/i, 'a size like 100kb').default('100kb'),
   /** Schema introspection. @default true outside production, false in production */
   INTROSPECTION: bool.optional(),
+  /**
+   * The offline explorer (GraphiQL bundled from npm, served by the gateway): `GET /graphql` from a browser,
+   * assets under `/_ui/explorer/`. Outside production its headers pane is pre-filled with a dev viewer token
+   * (only where dev tokens exist). Off: a browser gets Apollo's plain answer, no HTML.
+   * @default true outside production, false in production
+   */
+  EXPLORER_ENABLED: bool.optional(),
   /** WebSocket connections one user (token `sub`) may hold at once; more are closed with 4429. @default 20 */
   WS_MAX_CONNECTIONS_PER_USER: int(1, 10_000).default(20),
   /** Live subscriptions one user may hold across their sockets; more get TOO_MANY_SUBSCRIPTIONS. @default 100 */
@@ -272,6 +279,8 @@ export interface Config {
     introspection: boolean;
     /** Hide "Did you mean …?" schema hints (production). */
     hideSuggestions: boolean;
+    /** The offline explorer (`EXPLORER_ENABLED`); `devToken`: pre-fill a dev viewer token (dev tokens on, never production). */
+    explorer: { enabled: boolean; devToken: boolean };
     corsOrigins: string[];
     maxConnectionsPerUser: number;
     maxSubscriptionsPerUser: number;
@@ -417,6 +426,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       bodyLimit: e.GRAPHQL_BODY_LIMIT,
       introspection: e.INTROSPECTION ?? !production,
       hideSuggestions: production,
+      explorer: {
+        enabled: e.EXPLORER_ENABLED ?? !production,
+        devToken: (e.EXPLORER_ENABLED ?? !production) && !production && !e.JWT_JWKS_URL && loopback,
+      },
       corsOrigins: (e.CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
       maxConnectionsPerUser: e.WS_MAX_CONNECTIONS_PER_USER,
       maxSubscriptionsPerUser: e.WS_MAX_SUBSCRIPTIONS_PER_USER,

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
@@ -15,6 +16,7 @@ import { formatErrorFor } from './errors';
 import { createLimits } from './limits';
 import { auditRefusedBody, guardPlugin } from './guard';
 import { serveReport } from './reports';
+import { mountUi } from './ui';
 import { attachGraphqlWs } from './ws';
 import type { Fanout } from './fanout';
 import { eventCursorPlugin } from './event-cursor';
@@ -92,6 +94,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     validationRules: limits.apollo.validationRules,
     allowBatchedHttpRequests: false,
     plugins: [
+      // Apollo's own landing page (Sandbox) loads from a CDN with web fonts and telemetry: a blank page on
+      // a closed network. The explorer is ours (./ui.ts), mounted before this middleware.
+      ApolloServerPluginLandingPageDisabled(),
       graphqlSpanPlugin<Context>(),
       eventCursorPlugin(),
       ...limits.apollo.plugins,
@@ -162,6 +167,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       res.status(503).json({ status: 'not ready' });
     }
   });
+
+  // Browser pages (the explorer at GET /graphql for a browser): same-origin only, so before CORS.
+  mountUi(app, { explorer: opts.graphql.explorer, jwt, logger });
 
   // Report PDFs: operator and admin only, an operator within the stations of their token; every download audited.
   app.get('/reports/:captureId', (req, res) => serveReport(req, res, { services, jwt }));

@@ -35,7 +35,8 @@ function newestMtime(dir: string): number {
 
 /** `npm test` builds before jest; a direct jest run rebuilds a missing or stale dist/. */
 function ensureBuilt(): void {
-  const stale = !existsSync(MAIN) || Math.max(newestMtime(resolve(ROOT, 'src')), newestMtime(resolve(ROOT, 'resolvers'))) > statSync(MAIN).mtimeMs;
+  const stale =
+    !existsSync(MAIN) || Math.max(newestMtime(resolve(ROOT, 'src')), newestMtime(resolve(ROOT, 'resolvers')), newestMtime(resolve(ROOT, 'ui'))) > statSync(MAIN).mtimeMs;
   if (stale) execFileSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: 'inherit', timeout: 300_000 });
 }
 
@@ -67,6 +68,15 @@ async function proofOfLifeRoundTrip(gw: GatewayProcess, secret?: string): Promis
   } finally {
     await ws.dispose();
   }
+}
+
+/** The explorer (on outside production) is served from the bundle `npm run build` wrote to dist/ui/. */
+async function explorerFromDist(gw: GatewayProcess): Promise<void> {
+  const page = await fetch(gw.url, { headers: { accept: 'text/html' } });
+  expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+  const js = await fetch(new URL('/_ui/explorer/main.js', gw.url));
+  expect(js.status).toBe(200);
+  expect(Buffer.from(await js.arrayBuffer()).equals(readFileSync(resolve(ROOT, 'dist/ui/explorer/main.js')))).toBe(true);
 }
 
 /** Runs the built gateway to completion and returns the modules it loaded, relative to the repository. */
@@ -113,13 +123,18 @@ describe('production build (node dist/src/main.js)', () => {
         SIMULATOR_SPID_CONTROL_PORT: '0',
         SIMULATOR_SPID_REMOTE_PORT: '0',
       },
-      (gw) => proofOfLifeRoundTrip(gw),
+      async (gw) => {
+        await proofOfLifeRoundTrip(gw);
+        await explorerFromDist(gw);
+      },
     );
     // Plain JavaScript from dist/, and the hook sees dynamically imported modules.
     expect(loaded).toContain(join('dist', 'src', 'main.js'));
     expect(loaded).toContain(join('dist', 'src', 'simulators', 'provaDeVida', 'index.js'));
     expect(loaded).toContain(join('dist', 'src', 'simulators', 'spid', 'index.js'));
     expect(loaded.filter((p) => p.endsWith('.ts'))).toEqual([]);
+    // The bundler stays a build tool: serving the explorer loads neither it nor esbuild.
+    expect(loaded.filter((p) => /^node_modules[\\/]esbuild[\\/]/.test(p) || p.endsWith('ui-bundle.js'))).toEqual([]);
   }, 180_000);
 
   test('NODE_ENV=production, SIMULATORS=false: the same flow against external simulators, no simulator (nor Redis/pg) module loaded', async () => {

@@ -36,6 +36,14 @@ describe('config', () => {
     expect(c.host).toBe('0.0.0.0');
     expect(c.modeSummary).toBe('mode: production (NODE_ENV set), bound to 0.0.0.0 (network) (HOST unset)');
   });
+  test('explorer: on outside production with a dev token only where dev tokens exist; production: off unless EXPLORER_ENABLED, never a dev token', () => {
+    expect(loadConfig({}).graphql.explorer).toEqual({ enabled: true, devToken: true });
+    expect(loadConfig({ EXPLORER_ENABLED: 'false' }).graphql.explorer).toEqual({ enabled: false, devToken: false });
+    expect(loadConfig({ HOST: '0.0.0.0', JWT_SECRET: 'x'.repeat(32) }).graphql.explorer).toEqual({ enabled: true, devToken: false });
+    expect(loadConfig({ JWT_JWKS_URL: 'https://idp.example/jwks' }).graphql.explorer).toEqual({ enabled: true, devToken: false });
+    expect(loadConfig(PROD).graphql.explorer).toEqual({ enabled: false, devToken: false });
+    expect(loadConfig({ ...PROD, EXPLORER_ENABLED: 'true', HOST: '127.0.0.1' }).graphql.explorer).toEqual({ enabled: true, devToken: false });
+  });
   test('production refuses a missing JWT_SECRET, and the public dev secret', () => {
     expect(() => loadConfig(without('JWT_SECRET'))).toThrow(/^Invalid configuration:\n {2}JWT_SECRET: required in production/);
     expect(() => loadConfig({ ...PROD, JWT_SECRET: DEV_JWT_SECRET })).toThrow(/^Invalid configuration:\n {2}JWT_SECRET: required in production/);
