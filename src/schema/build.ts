@@ -16,8 +16,9 @@ import { PrivacyResolver } from '../../resolvers/privacy.resolver';
 import { StationResolver } from '../../resolvers/station.resolver';
 import { TransactionResolver } from '../../resolvers/transaction.resolver';
 import { EventCursorResolver } from '../../resolvers/event-cursor.resolver';
+import { FeedResolver } from '../../resolvers/feed.resolver';
 
-export const RESOLVERS = [PersonResolver, PersonCapturesResolver, TransactionResolver, MessageResolver, CaptureResolver, StationResolver, AuditResolver, PrivacyResolver, EventCursorResolver] as const;
+export const RESOLVERS = [PersonResolver, PersonCapturesResolver, TransactionResolver, MessageResolver, CaptureResolver, StationResolver, AuditResolver, PrivacyResolver, EventCursorResolver, FeedResolver] as const;
 
 /**
  * The executable schema; `schema/schema.graphql` is emitted from exactly this.
