@@ -17,8 +17,9 @@ import { StationResolver } from '../../resolvers/station.resolver';
 import { TransactionResolver } from '../../resolvers/transaction.resolver';
 import { EventCursorResolver } from '../../resolvers/event-cursor.resolver';
 import { FeedResolver } from '../../resolvers/feed.resolver';
+import { StatsResolver } from '../../resolvers/stats.resolver';
 
-export const RESOLVERS = [PersonResolver, PersonCapturesResolver, TransactionResolver, MessageResolver, CaptureResolver, StationResolver, AuditResolver, PrivacyResolver, EventCursorResolver, FeedResolver] as const;
+export const RESOLVERS = [PersonResolver, PersonCapturesResolver, TransactionResolver, MessageResolver, CaptureResolver, StationResolver, AuditResolver, PrivacyResolver, EventCursorResolver, FeedResolver, StatsResolver] as const;
 
 /**
  * The executable schema; `schema/schema.graphql` is emitted from exactly this.
