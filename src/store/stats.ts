@@ -30,68 +30,44 @@ export interface StatusCountRow {
 const inRange = (col: PgColumn, r: Range): SQL => and(gte(col, r.from), lt(col, r.to))!;
 
 /**
- * Counts by (station, status) of the rows of `kind` created in the planned
- * window, read in one read-only snapshot: whole buckets are a primary-key
- * range scan of `stat_counts`, the edges a `created_at` index range scan of
- * under an hour of rows each. Every row is in exactly one bucket or edge, so
- * the sum is exact.
+ * Counts by (kind, station, status) of the rows created in the planned
+ * window, in one statement (so one snapshot): whole buckets are a
+ * primary-key range scan of `stat_counts`, the edges a `created_at` index
+ * range scan of under an hour of rows each. Every row falls in exactly one
+ * bucket or edge, so the sum is exact. A station filter matches no
+ * transaction (they have none; in `stat_counts` their station is '').
  */
 export async function statusCounts(db: Db, plan: WindowPlan, stationId: string | null): Promise<Record<StatKind, StatusCountRow[]>> {
-  return db.transaction(
-    async (tx) => {
-      const [t, c] = await Promise.all([countKind(tx, 'transaction', plan, stationId), countKind(tx, 'capture', plan, stationId)]);
-      return { transaction: t, capture: c };
-    },
-    { isolationLevel: 'repeatable read', accessMode: 'read only' },
-  );
-}
-
-async function countKind(tx: Db, kind: StatKind, plan: WindowPlan, stationId: string | null): Promise<StatusCountRow[]> {
-  const out = new Map<string, StatusCountRow>();
-  const add = (rows: { stationId: string; status: string; n: string | number }[]) => {
-    for (const r of rows) {
-      const key = `${r.stationId}\u0000${r.status}`;
-      const hit = out.get(key) ?? { stationId: r.stationId, status: r.status, count: 0 };
-      hit.count += Number(r.n);
-      out.set(key, hit);
-    }
-  };
-  // Transactions have no station: a station filter matches none of them (as in the `events` feed).
-  if (kind === 'transaction' && stationId !== null) return [];
+  const parts: SQL[] = [];
   if (plan.buckets.length) {
     const arms = plan.buckets.map((b) => and(eq(statCounts.grain, b.grain), gte(statCounts.bucket, b.from), lt(statCounts.bucket, b.to))!);
-    const conds: SQL[] = [eq(statCounts.kind, kind), or(...arms)!];
+    const conds: SQL[] = [or(...arms)!];
     if (stationId !== null) conds.push(eq(statCounts.stationId, stationId));
-    add(
-      await tx
-        .select({ stationId: statCounts.stationId, status: statCounts.status, n: sql<string>`sum(${statCounts.count})` })
-        .from(statCounts)
-        .where(and(...conds))
-        .groupBy(statCounts.stationId, statCounts.status),
-    );
+    parts.push(sql`select ${statCounts.kind} as kind, ${statCounts.stationId} as station_id, ${statCounts.status} as status, ${statCounts.count} as n from ${statCounts} where ${and(...conds)}`);
   }
   if (plan.edges.length) {
-    if (kind === 'transaction') {
-      add(
-        await tx
-          .select({ stationId: sql<string>`''`, status: transactions.status, n: sql<string>`count(*)` })
-          .from(transactions)
-          .where(or(...plan.edges.map((r) => inRange(transactions.createdAt, r))))
-          .groupBy(transactions.status),
-      );
-    } else {
-      const conds: SQL[] = [or(...plan.edges.map((r) => inRange(captures.createdAt, r)))!];
-      if (stationId !== null) conds.push(eq(captures.stationId, stationId));
-      add(
-        await tx
-          .select({ stationId: captures.stationId, status: captures.status, n: sql<string>`count(*)` })
-          .from(captures)
-          .where(and(...conds))
-          .groupBy(captures.stationId, captures.status),
-      );
+    if (stationId === null) {
+      const where = or(...plan.edges.map((r) => inRange(transactions.createdAt, r)));
+      parts.push(sql`select 'transaction' as kind, '' as station_id, ${transactions.status} as status, count(*) as n from ${transactions} where ${where} group by ${transactions.status}`);
     }
+    const conds: SQL[] = [or(...plan.edges.map((r) => inRange(captures.createdAt, r)))!];
+    if (stationId !== null) conds.push(eq(captures.stationId, stationId));
+    parts.push(
+      sql`select 'capture' as kind, ${captures.stationId} as station_id, ${captures.status} as status, count(*) as n from ${captures} where ${and(...conds)} group by ${captures.stationId}, ${captures.status}`,
+    );
   }
-  return [...out.values()].filter((r) => r.count !== 0);
+  const out: Record<StatKind, StatusCountRow[]> = { transaction: [], capture: [] };
+  if (!parts.length) return out;
+  const res = await db.execute<{ kind: StatKind; station_id: string; status: string; n: string | number }>(
+    sql`select kind, station_id, status, sum(n) as n from (${sql.join(parts, sql` union all `)}) as parts group by kind, station_id, status`,
+  );
+  const rows = (Array.isArray(res) ? res : (res as { rows: unknown[] }).rows) as { kind: StatKind; station_id: string; status: string; n: string | number }[];
+  for (const r of rows) {
+    const count = Number(r.n);
+    // A bucket whose rows all moved to another status keeps a 0.
+    if (count !== 0 && (r.kind === 'transaction' || r.kind === 'capture')) out[r.kind].push({ stationId: r.station_id, status: r.status, count });
+  }
+  return out;
 }
 
 /** Recomputes `stat_counts` from the rows (migration 0008's function; under the event-log lock). */
