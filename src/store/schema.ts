@@ -249,7 +249,8 @@ export const statCounts = pgTable(
     status: text('status').notNull(),
     count: bigint('count', { mode: 'number' }).notNull(),
   },
-  (t) => [primaryKey({ columns: [t.kind, t.grain, t.bucket, t.stationId, t.status] })],
+  // Grain and bucket first: a window is one range scan per grain, for every kind and station at once.
+  (t) => [primaryKey({ columns: [t.grain, t.bucket, t.kind, t.stationId, t.status] })],
 );
 
 export type CaptureRow = typeof captures.$inferSelect;

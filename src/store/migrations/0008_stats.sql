@@ -5,9 +5,10 @@ CREATE TABLE "stat_counts" (
 	"station_id" text NOT NULL,
 	"status" text NOT NULL,
 	"count" bigint NOT NULL,
-	CONSTRAINT "stat_counts_kind_grain_bucket_station_id_status_pk" PRIMARY KEY("kind","grain","bucket","station_id","status")
+	CONSTRAINT "stat_counts_grain_bucket_kind_station_id_status_pk" PRIMARY KEY("grain","bucket","kind","station_id","status")
 );
 --> statement-breakpoint
+
 -- Counts per (kind, grain, bucket, station, status), kept by the database in the
 -- transaction of every write to an entity row — inserts, status changes, deletes —
 -- whatever code path makes it (flows, privacy jobs, a manual fix). Rows count by
