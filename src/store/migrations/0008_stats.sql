@@ -14,7 +14,11 @@ CREATE TABLE "stat_counts" (
 -- whatever code path makes it (flows, privacy jobs, a manual fix). Rows count by
 -- creation time (bucket) and current status: a status change moves one row's count
 -- from its old status to the new one in the same buckets.
-CREATE OR REPLACE FUNCTION "stat_counts_add"(p_kind text, p_created timestamptz, p_station text, p_status text, p_delta bigint) RETURNS void LANGUAGE sql AS $$
+-- SECURITY DEFINER: runs as the migrating owner, so the app role needs no write grant on
+-- stat_counts (only SELECT) — a missing grant cannot fail a state change, nor can the app
+-- role edit the counts by hand.
+CREATE OR REPLACE FUNCTION "stat_counts_add"(p_kind text, p_created timestamptz, p_station text, p_status text, p_delta bigint) RETURNS void
+LANGUAGE sql SECURITY DEFINER SET search_path = public, pg_temp AS $$
   INSERT INTO "stat_counts" AS c ("kind", "grain", "bucket", "station_id", "status", "count")
   SELECT p_kind, g, date_trunc(g, p_created, 'UTC'), p_station, p_status, p_delta FROM unnest(ARRAY['hour', 'day', 'month']) AS g
   ON CONFLICT ("kind", "grain", "bucket", "station_id", "status") DO UPDATE SET "count" = c."count" + EXCLUDED."count";
