@@ -55,7 +55,8 @@ export function isBusSubscription(x: unknown): x is BusSubscription {
 /** Whether an event belongs to a subscription (one definition for replay, live and fan-out). */
 export function specMatches(spec: Omit<SubscriptionSpec, 'afterSeq'>, e: StoredEvent): boolean {
   const f = spec.filter;
-  return e.topic === f.topic && (!f.entityId || e.entityId === f.entityId) && (!f.cpf || e.cpf === f.cpf) && (!spec.extra || spec.extra(e));
+  const topicOk = typeof f.topic === 'string' ? e.topic === f.topic : f.topic.includes(e.topic);
+  return topicOk && (!f.entityId || e.entityId === f.entityId) && (!f.cpf || e.cpf === f.cpf) && (!spec.extra || spec.extra(e));
 }
 
 /** A consumer fell more than `bufferLimit` events behind live; resume with `afterSeq: lastDeliveredSeq`. */

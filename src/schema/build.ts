@@ -17,8 +17,10 @@ import { PrivacyResolver } from '../../resolvers/privacy.resolver';
 import { StationResolver } from '../../resolvers/station.resolver';
 import { TransactionResolver } from '../../resolvers/transaction.resolver';
 import { EventCursorResolver } from '../../resolvers/event-cursor.resolver';
+import { FeedResolver } from '../../resolvers/feed.resolver';
+import { StatsResolver } from '../../resolvers/stats.resolver';
 
-export const RESOLVERS = [PersonResolver, PersonCapturesResolver, TransactionResolver, MessageResolver, CaptureResolver, StationResolver, AuditResolver, PrivacyResolver, EventCursorResolver] as const;
+export const RESOLVERS = [PersonResolver, PersonCapturesResolver, TransactionResolver, MessageResolver, CaptureResolver, StationResolver, AuditResolver, PrivacyResolver, EventCursorResolver, FeedResolver, StatsResolver] as const;
 
 /**
  * The executable schema; `schema/schema.graphql` is emitted from exactly this.

@@ -227,7 +227,33 @@ export const auditLog = pgTable(
   (t) => [index('audit_at_idx').on(t.at), index('audit_actor_idx').on(t.actor, t.at)],
 );
 
+/**
+ * Counts of transactions and captures per (kind, station, current status) by
+ * creation time, at three grains (hour, day, month buckets, UTC): `stats`
+ * adds whole buckets and scans only the sub-hour edges of a window. Kept by
+ * the `stat_counts_track` triggers of migration 0008 in the transaction of
+ * every insert, status change or delete of an entity row — whichever code
+ * path writes it — so it cannot drift from the rows.
+ */
+export const statCounts = pgTable(
+  'stat_counts',
+  {
+    /** transaction | capture */
+    kind: text('kind').notNull(),
+    /** hour | day | month */
+    grain: text('grain').notNull(),
+    /** Start of the bucket: date_trunc(grain, created_at, 'UTC'). */
+    bucket: ts('bucket').notNull(),
+    /** The capture's station; '' for transactions (they have none). */
+    stationId: text('station_id').notNull(),
+    status: text('status').notNull(),
+    count: bigint('count', { mode: 'number' }).notNull(),
+  },
+  // Grain and bucket first: a window is one range scan per grain, for every kind and station at once.
+  (t) => [primaryKey({ columns: [t.grain, t.bucket, t.kind, t.stationId, t.status] })],
+);
+
 export type CaptureRow = typeof captures.$inferSelect;
 export type AuditRow = typeof auditLog.$inferSelect;
-export const schema = { persons, transactions, messages, events, captures, captureReports, idempotencyKeys, auditLog };
+export const schema = { persons, transactions, messages, events, captures, captureReports, idempotencyKeys, auditLog, statCounts };
 export type Schema = typeof schema;

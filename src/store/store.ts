@@ -50,7 +50,8 @@ export interface Change<R> {
 }
 
 export interface EventFilter {
-  topic: Topic;
+  /** One topic, or several (the combined `events` feed); an empty list matches nothing. */
+  topic: Topic | readonly Topic[];
   entityId?: string | undefined;
   cpf?: string | undefined;
 }
@@ -210,7 +211,10 @@ export class Store {
 
   /** Events after `afterSeq` that match a subscription filter (the replay read). */
   async eventsMatching(filter: EventFilter, afterSeq: number, limit: number): Promise<StoredEvent[]> {
-    const conds: SQL[] = [eq(events.topic, filter.topic), gt(events.seq, afterSeq)];
+    const topics = typeof filter.topic === 'string' ? [filter.topic] : filter.topic;
+    if (topics.length === 0) return [];
+    // The seq order across topics is the log's: a multi-topic replay reads the primary key in order and keeps the chosen topics.
+    const conds: SQL[] = [topics.length === 1 ? eq(events.topic, topics[0]!) : inArray(events.topic, [...topics]), gt(events.seq, afterSeq)];
     if (filter.entityId) conds.push(eq(events.entityId, filter.entityId));
     if (filter.cpf) conds.push(eq(events.cpf, filter.cpf));
     const rows = await this.db.select().from(events).where(and(...conds)).orderBy(asc(events.seq)).limit(limit);

@@ -194,6 +194,7 @@ const MATRIX: Op[] = [
     data({ transactions: { edges: expect.arrayContaining([{ node: { id: ids.tx, cpf: cpfAs(w, TX_CPF_FMT) } }]) } }),
   ),
   q('eventCursor', 'eventCursor', 'query { eventCursor }', undefined, () => data({ eventCursor: expect.any(Number) })),
+  q('stats', 'stats', 'query { stats(since: "2000-01-01T00:00:00Z") { transactions { total } } }', undefined, () => data({ stats: { transactions: { total: expect.any(Number) } } })),
   {
     ...q('auditLog', 'auditLog', 'query { auditLog(first: 5) { nodes { id action } } }', undefined, () =>
       data({ auditLog: { nodes: Array.from({ length: 5 }, () => ({ id: expect.stringMatching(/^\d+$/), action: expect.any(String) })) } }),
@@ -234,6 +235,14 @@ const MATRIX: Op[] = [
     min: 'viewer',
     doc: () => ({ query: 'subscription($i: UUID) { captureStatusChanged(captureId: $i, afterSeq: 0) { seq capture { cpf } } }', variables: { i: ids.cap } }),
     ok: (w) => data({ captureStatusChanged: { seq: expect.any(Number), capture: { cpf: cpfAs(w, CAP_CPF_FMT) } } }),
+  },
+  {
+    field: 'events',
+    kind: 'subscription',
+    label: 'events',
+    min: 'viewer',
+    doc: () => ({ query: 'subscription($c: CPF) { events(cpf: $c, kinds: [TRANSACTION], afterSeq: 0) { ... on TransactionEvent { seq transaction { cpf } } } }', variables: { c: TX_CPF } }),
+    ok: (w) => data({ events: { seq: expect.any(Number), transaction: { cpf: cpfAs(w, TX_CPF_FMT) } } }),
   },
   {
     field: 'transactionResponseChanged',
