@@ -116,9 +116,9 @@ export class CaptureResolver {
 
   @Authorized('viewer')
   @FieldResolver(() => CaptureReport, { nullable: true })
-  report(@Root() c: Capture): CaptureReport | null {
+  report(@Root() c: Capture, @Ctx() ctx: Context): CaptureReport | null {
     if (!c.reportFetchedAt || !c.reportSize) return null;
-    return { size: c.reportSize, fetchedAt: c.reportFetchedAt, downloadUrl: `/reports/${c.id}` };
+    return { size: c.reportSize, fetchedAt: c.reportFetchedAt, downloadUrl: ctx.request.reportUrl?.(c.id, c.stationId) ?? null };
   }
 
   @Authorized('viewer')

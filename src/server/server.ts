@@ -14,7 +14,7 @@ import { createContext, type Context, type Services } from '../../resolvers/cont
 import { formatErrorFor } from './errors';
 import { createLimits } from './limits';
 import { auditRefusedBody, guardPlugin } from './guard';
-import { serveReport } from './reports';
+import { originOf, ReportLinks, serveReport } from './reports';
 import { attachGraphqlWs } from './ws';
 import type { Fanout } from './fanout';
 import { eventCursorPlugin } from './event-cursor';
@@ -38,6 +38,8 @@ export interface ServerOptions {
   drainGraceMs?: number;
   /** express `trust proxy` (see `Config['trustProxy']`). @default false */
   trustProxy?: Config['trustProxy'];
+  /** Signed report links and the public origin (see `Config['reports']`). */
+  reports: Config['reports'];
 }
 
 export interface RunningServer {
@@ -75,10 +77,12 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
   const formatError = formatErrorFor(logger);
   const limits = createLimits(opts.graphql.limits, { hideSuggestions: opts.graphql.hideSuggestions });
+  const links = new ReportLinks(opts.reports);
+  const persisted = opts.graphql.persistedDocuments;
 
   // Apollo plugins do not run for graphql-ws: auth, limits, budget, audit of refusals, error masking,
   // resume and keepalive live in ws.ts.
-  const wsCleanup = attachGraphqlWs(wsServer, { schema, services, jwt, graphql: opts.graphql, limits, formatError, logger, trustFn });
+  const wsCleanup = attachGraphqlWs(wsServer, { schema, services, jwt, graphql: opts.graphql, limits, formatError, logger, trustFn, links });
 
   const apollo = new ApolloServer<Context>({
     schema,
@@ -91,6 +95,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     parseOptions: limits.parseOptions,
     validationRules: limits.apollo.validationRules,
     allowBatchedHttpRequests: false,
+    // Apollo's APQ lets any client register a document under its hash: with PERSISTED_DOCUMENTS_ONLY
+    // only the manifests may name documents (persisted-documents.ts swaps their text in before Apollo).
+    ...(persisted.only ? { persistedQueries: false as const } : {}),
     plugins: [
       graphqlSpanPlugin<Context>(),
       eventCursorPlugin(),
@@ -163,17 +170,19 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     }
   });
 
-  // Report PDFs: operator and admin only, an operator within the stations of their token; every download audited.
-  app.get('/reports/:captureId', (req, res) => serveReport(req, res, { services, jwt }));
-
+  // Before the routes it serves: a browser app reads reports (signed links) as it reads /graphql.
   const origins = opts.graphql.corsOrigins;
   if (origins.length) {
-    app.use(cors({ origin: origins.includes('*') ? true : origins, credentials: false, maxAge: 600 }));
+    app.use(['/graphql', '/reports'], cors({ origin: origins.includes('*') ? true : origins, credentials: false, maxAge: 600 }));
   }
+
+  // Report PDFs: operator and admin only, an operator within the stations of their token; every download audited.
+  app.get('/reports/:captureId', (req, res) => serveReport(req, res, { services, jwt, links }));
 
   app.use(
     '/graphql',
     express.json({ limit: opts.graphql.bodyLimit }),
+    persisted.middleware(),
     graphqlSpanMiddleware(),
     expressMiddleware(apollo, {
       context: async ({ req }): Promise<Context> => {
@@ -191,7 +200,12 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
           }
         }
         const key = req.headers['idempotency-key'];
-        return createContext(user, services, { ip: req.ip ?? null, idempotencyKey: typeof key === 'string' ? key : null });
+        const origin = originOf(req, trustFn);
+        return createContext(user, services, {
+          ip: req.ip ?? null,
+          idempotencyKey: typeof key === 'string' ? key : null,
+          reportUrl: (captureId, stationId) => links.urlFor(user, captureId, stationId, origin),
+        });
       },
     }),
   );
