@@ -208,11 +208,15 @@ export class Collector<T> {
 
   /** Subscribes by the document's persisted id when it has one (graphql-ws wants a `query` string: empty), else by its text. */
   static subscribe<R, V extends Record<string, unknown>>(client: Client, doc: TypedDocumentNode<R, V>, variables: V): Collector<R> {
-    const c = new Collector<R>();
     const hash = documentHash(doc);
+    return Collector.subscribePayload<R>(client, hash ? { query: '', documentId: hash, variables } : { query: print(doc), variables });
+  }
+
+  /** Any subscribe payload, e.g. `documentId` or `extensions.persistedQuery` (not in graphql-ws's payload type, read by the gateway). */
+  static subscribePayload<R>(client: Client, payload: { query: string } & Record<string, unknown>): Collector<R> {
+    const c = new Collector<R>();
     c.unsubscribe = client.subscribe<R>(
-      // `documentId` is not in graphql-ws's payload type, but the gateway reads it (GraphQL-over-HTTP Appendix A).
-      (hash ? { query: '', documentId: hash, variables } : { query: print(doc), variables }) as { query: string; variables: V },
+      payload,
       {
         next: (msg) => {
           if (msg.errors) c.errors.push(msg.errors);
