@@ -26,6 +26,11 @@ export type Resolution =
   | { kind: 'refused'; code: PersistedRefusal; message: string };
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
+const REQUIRED = {
+  kind: 'refused',
+  code: 'PERSISTED_DOCUMENT_REQUIRED',
+  message: 'This gateway runs only persisted documents: send documentId (or extensions.persistedQuery) instead of a query',
+} as const satisfies Resolution;
 
 /** The manifest key for an id as clients send it: sha256 ids by their lowercase hex, other ids as they are. */
 function keyOf(id: string): string {
@@ -91,9 +96,7 @@ export class PersistedDocuments {
       }
       return { kind: 'refused', code: 'PERSISTED_DOCUMENT_NOT_FOUND', message: `No persisted document "${id.slice(0, 80)}" on this gateway` };
     }
-    if (this.only) {
-      return { kind: 'refused', code: 'PERSISTED_DOCUMENT_REQUIRED', message: 'This gateway runs only persisted documents: send documentId (or extensions.persistedQuery) instead of a query' };
-    }
+    if (this.only) return REQUIRED;
     return { kind: 'raw' };
   }
 
@@ -106,8 +109,9 @@ export class PersistedDocuments {
     return (req, res, next) => {
       if (req.method === 'POST') {
         const body = req.body as unknown;
-        // Not an object (batch, garbage): Apollo refuses it with its own message.
-        if (!body || typeof body !== 'object' || Array.isArray(body)) return next();
+        // Not an object (a batch, no JSON body): Apollo refuses it with its own message; with ONLY, so do we
+        // (a safelist must not depend on another layer's refusal).
+        if (!body || typeof body !== 'object' || Array.isArray(body)) return this.only ? refuse(res, REQUIRED) : next();
         const b = body as Record<string, unknown>;
         const r = this.resolve(b, apq);
         if (r.kind === 'refused') return refuse(res, r);
@@ -127,7 +131,7 @@ export class PersistedDocuments {
         try {
           extensions = params.has('extensions') ? JSON.parse(params.get('extensions')!) : undefined;
         } catch {
-          return next(); // Apollo answers malformed extensions
+          return this.only ? refuse(res, REQUIRED) : next(); // Apollo answers malformed extensions
         }
         const r = this.resolve({ query: params.get('query') ?? undefined, documentId: params.get('documentId') ?? undefined, extensions }, apq);
         if (r.kind === 'refused') return refuse(res, r);

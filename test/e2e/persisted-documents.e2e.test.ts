@@ -127,6 +127,9 @@ describe('PERSISTED_DOCUMENTS_ONLY=true', () => {
     expect(codeOf(g)).toEqual(['PERSISTED_DOCUMENT_REQUIRED']);
     // The manifest's own text, sent as text, is still not a persisted request.
     expect(codeOf(await post(only, { query: manifest[TX_HASH] }))).toEqual(['PERSISTED_DOCUMENT_REQUIRED']);
+    // Shapes another layer would refuse anyway are refused here too: a batch, malformed GET extensions.
+    expect(codeOf(await post(only, [{ query: raw }]))).toEqual(['PERSISTED_DOCUMENT_REQUIRED']);
+    expect(codeOf(await get(only, { query: raw, extensions: '{not json' }))).toEqual(['PERSISTED_DOCUMENT_REQUIRED']);
   });
 
   test('an unknown hash is refused with 400 PERSISTED_DOCUMENT_NOT_FOUND; Apollo APQ cannot register one', async () => {
