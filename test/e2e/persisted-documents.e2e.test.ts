@@ -5,8 +5,10 @@
  * With PERSISTED_DOCUMENTS_ONLY the manifest is a safelist on both transports.
  */
 import { readFileSync } from 'node:fs';
+import { ApolloClient, HttpLink, InMemoryCache } from '@apollo/client';
+import { PersistedQueryLink } from '@apollo/client/link/persisted-queries';
 import { createClient, type Client } from 'graphql-ws';
-import { print } from 'graphql';
+import { getOperationAST, parse, print } from 'graphql';
 import WebSocket from 'ws';
 import { RequestProofOfLifeDocument, TransactionResponseChangedDocument, TransactionsDocument, type TransactionResponseChangedSubscription } from '../__generated__/graphql';
 import { PDV_MAGIC_CPFS as CPF } from '../../src/simulators/provaDeVida';
@@ -101,6 +103,33 @@ describe('PERSISTED_DOCUMENTS_ONLY=true', () => {
       expect(r.status).toBe(200);
       expect(r.body.data?.['transactions']).toEqual({ edges: [], pageInfo: expect.objectContaining({ hasNextPage: false }) });
     }
+  });
+
+  test("Apollo Client's PersistedQueryLink, hashing from the manifest by operation name, runs documents by hash only", async () => {
+    // The manifest as a client bundles it: operation name → hash (the text never leaves the client).
+    const byName = new Map(Object.entries(manifest).map(([hash, text]) => [getOperationAST(parse(text))?.name?.value, hash.slice('sha256:'.length)]));
+    const sent: unknown[] = [];
+    const token = await only.token('viewer');
+    const client = new ApolloClient({
+      cache: new InMemoryCache(),
+      link: new PersistedQueryLink({ generateHash: (doc) => byName.get(getOperationAST(doc)?.name?.value)! }).concat(
+        new HttpLink({
+          uri: only.url,
+          headers: { authorization: `Bearer ${token}` },
+          fetch: (input, init) => {
+            sent.push(JSON.parse(String(init?.body)));
+            return fetch(input, init);
+          },
+        }),
+      ),
+    });
+    const r = await client.query({ query: TransactionsDocument, variables: { first: 1 }, fetchPolicy: 'no-cache' });
+    expect(r.error).toBeUndefined();
+    expect(r.data?.transactions.edges).toEqual([]);
+    expect(sent).toEqual([
+      expect.objectContaining({ operationName: 'Transactions', variables: { first: 1 }, extensions: expect.objectContaining({ persistedQuery: { version: 1, sha256Hash: TX_HASH.slice(7) } }) }),
+    ]);
+    expect(sent[0]).not.toHaveProperty('query');
   });
 
   test('HTTP GET with documentId runs it too', async () => {
