@@ -119,9 +119,9 @@ export class CaptureResolver {
     nullable: true,
     description: 'The station report, once the gateway has stored it (see REPORT_READY); null before, when the station has none, or after retention or erasure deleted it.',
   })
-  report(@Root() c: Capture): CaptureReport | null {
+  report(@Root() c: Capture, @Ctx() ctx: Context): CaptureReport | null {
     if (!c.reportFetchedAt || !c.reportSize) return null;
-    return { size: c.reportSize, fetchedAt: c.reportFetchedAt, downloadUrl: `/reports/${c.id}` };
+    return { size: c.reportSize, fetchedAt: c.reportFetchedAt, downloadUrl: ctx.request.reportUrl?.(c.id, c.stationId) ?? null };
   }
 
   @Authorized('viewer')

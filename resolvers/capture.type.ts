@@ -88,7 +88,12 @@ registerEnumType(CaptureEventType, {
 export class CaptureReport {
   @Field(() => Int, { description: 'Size of the PDF in bytes.' }) size!: number;
   @Field(() => DateTimeScalar, { description: 'When the gateway fetched it from the station.' }) fetchedAt!: Date;
-  @Field(() => String, { description: "GET it with the same bearer token as GraphQL: operators allowed on the capture's station, and admins (every download is audited)." }) downloadUrl!: string;
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "An absolute link to the PDF, signed for you and this capture, usable without headers (`<a href>`) until it expires (REPORT_LINK_TTL_SECONDS, 5 minutes by default); read the field again for a fresh one. Null unless you may download it: admins and operators allowed on the capture's station. Every download is audited.",
+  })
+  downloadUrl!: string | null;
 }
 
 @ObjectType({ description: 'A biometric capture at a SPID station: presential (at the desk) or remote (a link to the citizen).' })

@@ -28,6 +28,8 @@ export interface RequestMeta {
   idempotencyKey: string | null;
   /** graphql-ws `connectionParams.afterSeq`: the resume point of this socket's subscriptions that give no `afterSeq` of their own. */
   afterSeq?: number | null;
+  /** `CaptureReport.downloadUrl` for this caller: a signed link, or null when they may not download it (src/server/reports.ts). */
+  reportUrl?: (captureId: string, stationId: string) => string | null;
 }
 
 /** Built per HTTP request, and per subscription operation (whose loaders are renewed per event). */

@@ -17,6 +17,7 @@ import {
 /** Codes a client may see; anything else is masked to INTERNAL_SERVER_ERROR by `formatError`. */
 export const PUBLIC_CODES = new Set([
   'SUBSCRIBER_TOO_SLOW',
+  'PERSISTED_DOCUMENT_REQUIRED', 'PERSISTED_DOCUMENT_NOT_FOUND',
   'BAD_USER_INPUT',
   'UNAUTHENTICATED',
   'FORBIDDEN',

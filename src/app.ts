@@ -273,6 +273,7 @@ export async function startGateway(config: Config, logger: Logger, opts: Gateway
       // The shutdown bound (main.ts) decides when to give up; the HTTP drain does not cut requests sooner.
       drainGraceMs: config.shutdownTimeoutMs,
       trustProxy: config.trustProxy,
+      reports: config.reports,
       readiness: async () => {
         const [storeOk, redisOk, queueOk] = await Promise.all([
           store.ping().then(() => true, () => false),

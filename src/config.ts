@@ -1,5 +1,7 @@
 import { join } from 'node:path';
+import { createHmac } from 'node:crypto';
 import { z } from 'zod';
+import { PersistedDocuments } from './server/persisted-documents';
 
 /**
  * Every setting is an environment variable, parsed and validated once at boot.
@@ -119,6 +121,31 @@ const schema = z.object({
     .optional(),
   /** Browser origins allowed by CORS, comma-separated (`*` for any). @default unset: no CORS headers (same-origin only) */
   CORS_ORIGINS: z.string().optional(),
+  /**
+   * Persisted-document manifests, comma-separated paths of JSON files `{ "sha256:<hex>": "<document>" }`
+   * (graphql-codegen client-preset `persistedDocuments` output), read at boot; a request may then send
+   * `documentId` (or Apollo's `extensions.persistedQuery`) instead of the document. @default unset
+   */
+  PERSISTED_DOCUMENTS: z.string().optional(),
+  /**
+   * Run only documents from `PERSISTED_DOCUMENTS` (a safelist; recommended in production): a raw `query`
+   * is refused with PERSISTED_DOCUMENT_REQUIRED, an unknown hash with PERSISTED_DOCUMENT_NOT_FOUND,
+   * over HTTP and WebSocket, and Apollo's APQ registry is off. @default false
+   */
+  PERSISTED_DOCUMENTS_ONLY: bool.default(false),
+  /**
+   * This gateway's public origin as browsers reach it (`https://gw.example.gov.br`), used for absolute
+   * links such as `CaptureReport.downloadUrl`. @default unset: the request's own origin (scheme and host,
+   * from X-Forwarded-Proto/-Host only when `TRUST_PROXY` trusts the sender)
+   */
+  PUBLIC_URL: z.string().url().optional(),
+  /**
+   * HMAC key of signed report links (`CaptureReport.downloadUrl`), min 32 characters; required in
+   * production. Every instance must share it. @default derived from `JWT_SECRET` outside production
+   */
+  REPORT_LINK_KEY: z.string().min(32).optional(),
+  /** Lifetime of a signed report link, in seconds. @default 300 */
+  REPORT_LINK_TTL_SECONDS: int(10, 86_400).default(300),
   /** HS256 secret for bearer tokens; required in production (min 32 chars). @default a fixed dev secret outside production */
   JWT_SECRET: z.string().min(32).optional(),
   /** JWKS URL of an OIDC provider (e.g. gov.br Login Único); when set, tokens are verified against it, not `JWT_SECRET`. @default unset */
@@ -287,7 +314,11 @@ export interface Config {
     /** graphql-ws sockets: ping interval (0 = off) and the bounds of each socket's send queue. */
     ws: { keepaliveMs: number; queueMaxMessages: number; queueMaxBytes: number };
     rateLimit: { perUserPerMinute: number; perIpPerMinute: number; queryCostPerMinute: number };
+    /** The manifests of `PERSISTED_DOCUMENTS` (empty when unset) and `PERSISTED_DOCUMENTS_ONLY`. */
+    persistedDocuments: PersistedDocuments;
   };
+  /** Signed report links (`REPORT_LINK_KEY`, `REPORT_LINK_TTL_SECONDS`) and `PUBLIC_URL`. */
+  reports: { linkKey: string; linkTtlSeconds: number; publicUrl: string | undefined };
   poll: { intervalMs: number; factor: number; maxIntervalMs: number };
   simulators: {
     enabled: boolean;
@@ -381,6 +412,19 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (production && (!cleaned['REPORT_ENCRYPTION_KEY'] || cleaned['REPORT_ENCRYPTION_KEY'] === DEV_REPORT_ENCRYPTION_KEY)) {
     problems.push('  REPORT_ENCRYPTION_KEY: required in production (base64 of 32 bytes, not the dev key)');
   }
+  if (production && !cleaned['REPORT_LINK_KEY']) {
+    problems.push('  REPORT_LINK_KEY: required in production (min 32 characters)');
+  }
+  let persisted = new PersistedDocuments(new Map(), false);
+  if (parsed.success) {
+    const paths = (parsed.data.PERSISTED_DOCUMENTS ?? '').split(',').map((p) => p.trim()).filter(Boolean);
+    if (parsed.data.PERSISTED_DOCUMENTS_ONLY && !paths.length) problems.push('  PERSISTED_DOCUMENTS_ONLY: needs PERSISTED_DOCUMENTS (the manifests to run)');
+    try {
+      persisted = PersistedDocuments.load(paths, parsed.data.PERSISTED_DOCUMENTS_ONLY);
+    } catch (err) {
+      problems.push(`  PERSISTED_DOCUMENTS: ${(err as Error).message}`);
+    }
+  }
   if (parsed.success && parsed.data.POLL_MAX_INTERVAL_MS < parsed.data.POLL_INTERVAL_MS) {
     problems.push('  POLL_MAX_INTERVAL_MS: must be >= POLL_INTERVAL_MS');
   }
@@ -439,6 +483,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         perIpPerMinute: e.RATE_LIMIT_IP_PER_MINUTE,
         queryCostPerMinute: e.RATE_LIMIT_QUERY_COST_PER_MINUTE,
       },
+      persistedDocuments: persisted,
+    },
+    reports: {
+      // Outside production a key derived from the JWT secret: stable across restarts and shared by
+      // instances that share the secret, and (like the dev secret itself) worthless elsewhere.
+      linkKey: e.REPORT_LINK_KEY ?? createHmac('sha256', e.JWT_SECRET ?? DEV_JWT_SECRET).update('report-link-key').digest('base64'),
+      linkTtlSeconds: e.REPORT_LINK_TTL_SECONDS,
+      publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''),
     },
     poll: { intervalMs: e.POLL_INTERVAL_MS, factor: e.POLL_BACKOFF_FACTOR, maxIntervalMs: e.POLL_MAX_INTERVAL_MS },
     simulators: {

@@ -15,7 +15,7 @@ import { createContext, type Context, type Services } from '../../resolvers/cont
 import { formatErrorFor } from './errors';
 import { createLimits } from './limits';
 import { auditRefusedBody, guardPlugin } from './guard';
-import { serveReport } from './reports';
+import { originOf, ReportLinks, serveReport } from './reports';
 import { mountUi } from './ui';
 import { attachGraphqlWs } from './ws';
 import type { Fanout } from './fanout';
@@ -40,6 +40,8 @@ export interface ServerOptions {
   drainGraceMs?: number;
   /** express `trust proxy` (see `Config['trustProxy']`). @default false */
   trustProxy?: Config['trustProxy'];
+  /** Signed report links and the public origin (see `Config['reports']`). */
+  reports: Config['reports'];
 }
 
 export interface RunningServer {
@@ -77,10 +79,12 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const wsServer = new WebSocketServer({ server: httpServer, path: '/graphql' });
   const formatError = formatErrorFor(logger);
   const limits = createLimits(opts.graphql.limits, { hideSuggestions: opts.graphql.hideSuggestions });
+  const links = new ReportLinks(opts.reports);
+  const persisted = opts.graphql.persistedDocuments;
 
   // Apollo plugins do not run for graphql-ws: auth, limits, budget, audit of refusals, error masking,
   // resume and keepalive live in ws.ts.
-  const wsCleanup = attachGraphqlWs(wsServer, { schema, services, jwt, graphql: opts.graphql, limits, formatError, logger, trustFn });
+  const wsCleanup = attachGraphqlWs(wsServer, { schema, services, jwt, graphql: opts.graphql, limits, formatError, logger, trustFn, links });
 
   const apollo = new ApolloServer<Context>({
     schema,
@@ -93,6 +97,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     parseOptions: limits.parseOptions,
     validationRules: limits.apollo.validationRules,
     allowBatchedHttpRequests: false,
+    // Apollo's APQ lets any client register a document under its hash: with PERSISTED_DOCUMENTS_ONLY
+    // only the manifests may name documents (persisted-documents.ts swaps their text in before Apollo).
+    ...(persisted.only ? { persistedQueries: false as const } : {}),
     plugins: [
       // Apollo's own landing page (Sandbox) loads from a CDN with web fonts and telemetry: a blank page on
       // a closed network. The explorer is ours (./ui.ts), mounted before this middleware.
@@ -171,17 +178,19 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   // Browser pages (the explorer at GET /graphql for a browser): same-origin only, so before CORS.
   mountUi(app, { explorer: opts.graphql.explorer, jwt, logger });
 
-  // Report PDFs: operator and admin only, an operator within the stations of their token; every download audited.
-  app.get('/reports/:captureId', (req, res) => serveReport(req, res, { services, jwt }));
-
+  // Before the routes it serves: a browser app reads reports (signed links) as it reads /graphql.
   const origins = opts.graphql.corsOrigins;
   if (origins.length) {
-    app.use(cors({ origin: origins.includes('*') ? true : origins, credentials: false, maxAge: 600 }));
+    app.use(['/graphql', '/reports'], cors({ origin: origins.includes('*') ? true : origins, credentials: false, maxAge: 600 }));
   }
+
+  // Report PDFs: operator and admin only, an operator within the stations of their token; every download audited.
+  app.get('/reports/:captureId', (req, res) => serveReport(req, res, { services, jwt, links }));
 
   app.use(
     '/graphql',
     express.json({ limit: opts.graphql.bodyLimit }),
+    persisted.middleware(),
     graphqlSpanMiddleware(),
     expressMiddleware(apollo, {
       context: async ({ req }): Promise<Context> => {
@@ -199,7 +208,12 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
           }
         }
         const key = req.headers['idempotency-key'];
-        return createContext(user, services, { ip: req.ip ?? null, idempotencyKey: typeof key === 'string' ? key : null });
+        const origin = originOf(req, trustFn);
+        return createContext(user, services, {
+          ip: req.ip ?? null,
+          idempotencyKey: typeof key === 'string' ? key : null,
+          reportUrl: (captureId, stationId) => links.urlFor(user, captureId, stationId, origin),
+        });
       },
     }),
   );

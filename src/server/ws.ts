@@ -12,6 +12,7 @@ import type { createLimits } from './limits';
 import { Fanout } from './fanout';
 import { chargeQuery, clientIpOf } from './guard';
 import { auditRefusedOperation } from '../../resolvers/mutation-guard';
+import { originOf, type ReportLinks } from './reports';
 
 export type WsExtra = {
   socket: WebSocket;
@@ -34,6 +35,8 @@ export interface GraphqlWsOptions {
   logger?: Logger;
   /** express's compiled `trust proxy` function: the client address of an upgrade, as for HTTP. */
   trustFn: (addr: string, hop: number) => boolean;
+  /** Mints `CaptureReport.downloadUrl` for the socket's user. */
+  links: ReportLinks;
 }
 
 /** Distinct subscription documents kept parsed and validated. */
@@ -127,6 +130,16 @@ export function attachGraphqlWs(wsServer: WebSocketServer, opts: GraphqlWsOption
     {
       schema,
       subscribe: fanout.subscribe,
+      // graphql-ws refuses a subscribe without a `query` string (closing the socket with 4400); a
+      // persisted-document payload may carry only `documentId` or `extensions.persistedQuery`.
+      jsonMessageReviver: (key, value: unknown) => {
+        if (key !== '' || !value || typeof value !== 'object') return value;
+        const payload = (value as { type?: unknown; payload?: Record<string, unknown> }).payload;
+        if ((value as { type?: unknown }).type === 'subscribe' && payload && typeof payload === 'object' && payload['query'] === undefined) {
+          if (payload['documentId'] !== undefined || payload['extensions'] !== undefined) payload['query'] = '';
+        }
+        return value;
+      },
       onConnect: async (ctx) => {
         const token = tokenFromConnectionParams(ctx.connectionParams);
         if (!token) {
@@ -175,8 +188,12 @@ export function attachGraphqlWs(wsServer: WebSocketServer, opts: GraphqlWsOption
         if (sub && (subscriptionsByUser.get(sub) ?? 0) >= opts.graphql.maxSubscriptionsPerUser) {
           return [new GraphQLError(`At most ${opts.graphql.maxSubscriptionsPerUser} subscriptions per user`, { extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' } })];
         }
+        // A persisted document runs as the manifest's text: one text per document, so its subscribers share one execution.
+        const resolved = opts.graphql.persistedDocuments.resolve(payload as typeof payload & { documentId?: unknown }, false);
+        if (resolved.kind === 'refused') return [new GraphQLError(resolved.message, { extensions: { code: resolved.code } })];
+        const query = resolved.kind === 'persisted' ? resolved.query : payload.query;
         const who = { user: ctx.extra.user ?? null, ip: clientIpOf(ctx.extra.request, opts.trustFn) };
-        const checked = checkedDocument(payload.query);
+        const checked = checkedDocument(query);
         if ('errors' in checked) {
           if (checked.document) await auditRefusedOperation(services, who, checked.document, payload.operationName, 'GRAPHQL_VALIDATION_FAILED');
           return checked.errors;
@@ -197,12 +214,14 @@ export function attachGraphqlWs(wsServer: WebSocketServer, opts: GraphqlWsOption
           bump(subscriptionsByUser, sub, 1);
           ctx.extra.subscriptions?.add(id);
         }
+        const origin = originOf(ctx.extra.request, opts.trustFn);
         const contextValue = createContext(ctx.extra.user ?? null, services, {
           ip: who.ip,
           idempotencyKey: null,
           afterSeq: ctx.extra.afterSeq ?? null,
+          reportUrl: (captureId, stationId) => opts.links.urlFor(ctx.extra.user ?? null, captureId, stationId, origin),
         });
-        fanout.register(contextValue, { socket: ctx.extra.socket, id, query: payload.query });
+        fanout.register(contextValue, { socket: ctx.extra.socket, id, query });
         return {
           schema,
           document: checked.document,

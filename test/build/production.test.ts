@@ -152,6 +152,7 @@ describe('production build (node dist/src/main.js)', () => {
           PDV_CLIENT_SECRET: 'issued-by-govbr-build-test',
           PSEUDONYM_KEY: 'k'.repeat(40),
           REPORT_ENCRYPTION_KEY: Buffer.alloc(32, 5).toString('base64'),
+          REPORT_LINK_KEY: 'l'.repeat(40),
           SPID_STATIONS: spid.stationsEnv,
           POLL_INTERVAL_MS: '200',
         },

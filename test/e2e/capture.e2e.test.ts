@@ -186,9 +186,13 @@ async function expectFlow(name: string, sub: Collector<Msg>, id: string, expecte
   return { capture: q, ms, calls };
 }
 
-async function expectReportDownload(captureId: string, downloadUrl: string | undefined): Promise<void> {
-  expect(downloadUrl).toBe(`/reports/${captureId}`);
-  const url = origin + downloadUrl!;
+/** `downloadUrl` is a signed absolute link that works without headers; the bare route still takes the bearer header. */
+async function expectReportDownload(captureId: string, downloadUrl: string | null | undefined): Promise<void> {
+  expect(downloadUrl).toMatch(new RegExp(`^${origin}/reports/${captureId}\\?expires=\\d+&by=[\\w-]+&sig=[\\w-]+$`));
+  const byLink = await fetch(downloadUrl!);
+  expect(byLink.status).toBe(200);
+  expect(Buffer.from(await byLink.arrayBuffer()).subarray(0, 5).toString('latin1')).toBe('%PDF-');
+  const url = `${origin}/reports/${captureId}`;
   const ok = await fetch(url, { headers: { authorization: `Bearer ${await gw.token('operator')}` } });
   expect(ok.status).toBe(200);
   expect(ok.headers.get('content-type')).toMatch(/^application\/pdf/);
@@ -259,7 +263,7 @@ describe('presential capture', () => {
     expect(q.report?.size).toBeGreaterThan(0);
     const ready = sub.items.filter(of(c.id)).find((m) => m.captureStatusChanged.type === 'REPORT_READY')!;
     expect(ready.captureStatusChanged.status).toBe('SEARCH_MATCH');
-    expect(ready.captureStatusChanged.capture.report?.downloadUrl).toBe(`/reports/${c.id}`);
+    expect(ready.captureStatusChanged.capture.report?.downloadUrl).toMatch(new RegExp(`^${origin}/reports/${c.id}\\?expires=`));
     await expectReportDownload(c.id, q.report?.downloadUrl);
     expect(gw.gw.scheduler.watchedCount('capture')).toBe(0);
     unsubscribe(sub);

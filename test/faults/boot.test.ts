@@ -63,7 +63,7 @@ describe('config errors', () => {
       .slice(1)
       .map((l) => l.trim().split(':')[0]);
     expect(named.sort()).toEqual(
-      ['JWT_SECRET', 'PDV_BASE_URL', 'PDV_CLIENT_ID/PDV_CLIENT_SECRET', 'POLL_INTERVAL_MS', 'PORT', 'PSEUDONYM_KEY', 'REDIS_URL', 'REPORT_ENCRYPTION_KEY', 'SPID_STATIONS'].sort(),
+      ['JWT_SECRET', 'PDV_BASE_URL', 'PDV_CLIENT_ID/PDV_CLIENT_SECRET', 'POLL_INTERVAL_MS', 'PORT', 'PSEUDONYM_KEY', 'REDIS_URL', 'REPORT_ENCRYPTION_KEY', 'REPORT_LINK_KEY', 'SPID_STATIONS'].sort(),
     );
   }, 30_000);
 });

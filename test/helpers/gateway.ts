@@ -1,6 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import type { SpanExporter } from '@opentelemetry/sdk-trace';
 import { print } from 'graphql';
@@ -86,6 +86,24 @@ export class SpidSim {
   }
 }
 
+/** The manifest codegen writes next to the typed documents (codegen.yml `persistedDocuments`). */
+export const PERSISTED_DOCUMENTS_MANIFEST = resolve(__dirname, '../__generated__/persisted-documents.json');
+
+/** The hash codegen embedded in a typed document (`__meta__.hash`), if any. */
+export function documentHash(doc: unknown): string | null {
+  const hash = (doc as { __meta__?: { hash?: unknown } } | null)?.__meta__?.hash;
+  return typeof hash === 'string' ? hash : null;
+}
+
+/**
+ * What a client sends for a typed document: its persisted id when codegen gave it one (the way
+ * the gateway is meant to be used in production), else the document's text.
+ */
+export function operationBody(doc: TypedDocumentNode<unknown, unknown>): { documentId: string } | { query: string } {
+  const hash = documentHash(doc);
+  return hash ? { documentId: hash } : { query: print(doc) };
+}
+
 /** For gateways whose test does not touch SPID: a station nobody listens on. */
 const NO_STATIONS = JSON.stringify([{ id: 'unused', name: 'unused', baseUrl: 'http://127.0.0.1:9/gbs-spid-services/api' }]);
 
@@ -130,6 +148,8 @@ export class TestGateway {
       POLL_BACKOFF_FACTOR: '1.5',
       POLL_MAX_INTERVAL_MS: '1000',
       LOG_LEVEL: 'silent',
+      // Typed documents go by hash (see `request`); raw strings still work (ONLY stays off unless a test sets it).
+      PERSISTED_DOCUMENTS: PERSISTED_DOCUMENTS_MANIFEST,
       ...opts.env,
     });
     const sink = opts.logSink;
@@ -146,11 +166,11 @@ export class TestGateway {
     return signToken(this.config.jwt, { sub, role, stations });
   }
 
-  /** POST a typed document over real HTTP. */
+  /** POST a typed document over real HTTP: by its persisted id when it has one (codegen's hash), else its text. */
   async request<R, V>(doc: TypedDocumentNode<R, V>, variables: V, role: Role | null = 'operator'): Promise<GraphQLResponse<R>> {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (role) headers['authorization'] = `Bearer ${await this.token(role)}`;
-    const res = await fetch(this.url, { method: 'POST', headers, body: JSON.stringify({ query: print(doc), variables }) });
+    const res = await fetch(this.url, { method: 'POST', headers, body: JSON.stringify({ ...operationBody(doc as TypedDocumentNode<unknown, unknown>), variables }) });
     return (await res.json()) as GraphQLResponse<R>;
   }
 
@@ -186,10 +206,17 @@ export class Collector<T> {
   private waiters: { pred: (t: T) => boolean; resolve: (t: T) => void }[] = [];
   private unsubscribe: () => void = () => undefined;
 
+  /** Subscribes by the document's persisted id when it has one (graphql-ws wants a `query` string: empty), else by its text. */
   static subscribe<R, V extends Record<string, unknown>>(client: Client, doc: TypedDocumentNode<R, V>, variables: V): Collector<R> {
+    const hash = documentHash(doc);
+    return Collector.subscribePayload<R>(client, hash ? { query: '', documentId: hash, variables } : { query: print(doc), variables });
+  }
+
+  /** Any subscribe payload, e.g. `documentId` or `extensions.persistedQuery` (not in graphql-ws's payload type, read by the gateway). */
+  static subscribePayload<R>(client: Client, payload: { query: string } & Record<string, unknown>): Collector<R> {
     const c = new Collector<R>();
     c.unsubscribe = client.subscribe<R>(
-      { query: print(doc), variables },
+      payload,
       {
         next: (msg) => {
           if (msg.errors) c.errors.push(msg.errors);

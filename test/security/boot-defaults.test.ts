@@ -54,6 +54,7 @@ const PROD = {
   SPID_STATIONS: STATIONS,
   PSEUDONYM_KEY: 'k'.repeat(40),
   REPORT_ENCRYPTION_KEY: Buffer.alloc(32, 9).toString('base64'),
+  REPORT_LINK_KEY: 'l'.repeat(40),
 };
 
 test('production without JWT_SECRET refuses to boot: exit 2, names the variable', async () => {

@@ -11,6 +11,7 @@ import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { CaptureDocument, CaptureStatusChangedDocument, LoginOperatorDocument, StartPresentialCaptureDocument, StartRemoteVerifyDocument } from '../__generated__/graphql';
 import { SPID_MAGIC_CPFS as CPF } from '../../src/simulators/spid';
+import { ReportLinks } from '../../src/server/reports';
 import { Collector, PdvSim, SpidSim, TestGateway, eventually, type GraphQLResponse } from '../helpers/gateway';
 
 let pdv: PdvSim;
@@ -19,6 +20,8 @@ let gw: TestGateway;
 let remoteId: string;
 let remoteUrl: string;
 let reportId: string;
+/** A browser app allowed by CORS_ORIGINS. */
+const APP_ORIGIN = 'https://painel.example.gov.br';
 
 async function as<R, V>(token: string, doc: TypedDocumentNode<R, V>, variables: V): Promise<GraphQLResponse<R>> {
   const res = await fetch(gw.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query: print(doc), variables }) });
@@ -28,7 +31,7 @@ async function as<R, V>(token: string, doc: TypedDocumentNode<R, V>, variables: 
 beforeAll(async () => {
   pdv = await PdvSim.start();
   spid = await SpidSim.start({ timings: { clientCaptureMs: 100, operatorCaptureMs: 100, verifyProcessingMs: 100, loginSettleMs: 10, remoteLinkTtlMs: 600_000 } });
-  gw = await TestGateway.start({ pdvUrl: pdv.url, spidStations: spid.stationsEnv });
+  gw = await TestGateway.start({ pdvUrl: pdv.url, spidStations: spid.stationsEnv, env: { CORS_ORIGINS: APP_ORIGIN } });
   await gw.ok(LoginOperatorDocument, { stationId: 'station-1', operatorCpf: CPF.operatorOk });
   await gw.ok(LoginOperatorDocument, { stationId: 'station-2', operatorCpf: CPF.operatorOk });
   // A remote verify whose link the citizen never uses: it waits with its link for the whole test.
@@ -37,7 +40,7 @@ beforeAll(async () => {
   // A presential verify that ends with a report.
   reportId = (await gw.ok(StartPresentialCaptureDocument, { stationId: 'station-1', cpf: CPF.noMatch })).startPresentialCapture.id;
   await eventually(async () => (await gw.ok(CaptureDocument, { id: reportId }, 'admin')).capture?.report != null, 20_000, 100);
-}, 60_000);
+}, 180_000);
 afterAll(async () => {
   await gw?.close();
   await pdv?.close();
@@ -127,5 +130,77 @@ describe('GET /reports/:captureId', () => {
       expect.objectContaining({ actor: 'rep-missing', target: `Capture:${unknown}`, result: 'NOT_FOUND' }),
       expect.objectContaining({ actor: null, target: `Capture:${reportId}`, result: 'UNAUTHENTICATED' }),
     ]);
+  });
+});
+
+describe('signed report links (CaptureReport.downloadUrl)', () => {
+  const linkFor = async (token: string) => (await as(token, CaptureDocument, { id: reportId })).data?.capture?.report?.downloadUrl;
+  const audits = async (actor: string) => (await gw.gw.store.listAudit({ actor, action: 'downloadReport' }, 10, null)).items;
+  const origin = () => new URL(gw.url).origin;
+
+  test('an operator of the station gets an absolute link that downloads the PDF without any header; audited as that operator', async () => {
+    const url = await linkFor(await gw.token('operator', 'link-desk1', ['station-1']));
+    expect(url).toMatch(new RegExp(`^${origin()}/reports/${reportId}\\?expires=\\d+&by=[\\w-]+&sig=[\\w-]+$`));
+    // The actor is in the link, but not readable: a `sub` may be a CPF.
+    expect(url).not.toContain('link-desk1');
+    const res = await fetch(url!);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^application\/pdf/);
+    expect(Buffer.from(await res.arrayBuffer()).subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    expect(await audits('link-desk1')).toEqual([expect.objectContaining({ role: 'operator', target: `Capture:${reportId}`, result: 'OK' })]);
+  });
+
+  test('viewers and operators of another station get no link (null); the rest of the report is there', async () => {
+    for (const token of [await gw.token('viewer'), await gw.token('operator', 'link-desk3', ['station-3'])]) {
+      const r = await as(token, CaptureDocument, { id: reportId });
+      expect(r.errors).toBeUndefined();
+      expect(r.data?.capture?.report).toMatchObject({ size: expect.any(Number), downloadUrl: null });
+    }
+  });
+
+  test('past its expiry a genuinely signed link is refused with 401, audited with the actor it was minted for', async () => {
+    const links = new ReportLinks(gw.config.reports);
+    const user = { sub: 'link-expired', role: 'admin' as const, exp: null, stations: null };
+    const expired = links.urlFor(user, reportId, 'station-1', origin(), Date.now() - (gw.config.reports.linkTtlSeconds + 1) * 1000)!;
+    const res = await fetch(expired);
+    expect(res.status).toBe(401);
+    expect(((await res.json()) as { code: string }).code).toBe('UNAUTHENTICATED');
+    expect(await audits('link-expired')).toEqual([expect.objectContaining({ role: 'admin', result: 'UNAUTHENTICATED' })]);
+    // The same link minted now works: only the expiry differed.
+    expect((await fetch(links.urlFor(user, reportId, 'station-1', origin())!)).status).toBe(200);
+  });
+
+  test('a link does not open another capture, and a tampered signature or expiry is refused (403)', async () => {
+    const url = new URL((await linkFor(await gw.token('admin', 'link-admin')))!);
+    const other = new URL(url);
+    other.pathname = `/reports/${remoteId}`;
+    const tamperedSig = new URL(url);
+    const sig = url.searchParams.get('sig')!;
+    tamperedSig.searchParams.set('sig', (sig[0] === 'A' ? 'B' : 'A') + sig.slice(1));
+    const later = new URL(url);
+    later.searchParams.set('expires', String(Number(url.searchParams.get('expires')) + 3600));
+    for (const u of [other, tamperedSig, later]) {
+      const res = await fetch(u);
+      expect(res.status).toBe(403);
+      expect(await res.json()).toEqual({ error: 'This download link is not valid for this report', code: 'FORBIDDEN' });
+    }
+    expect((await fetch(url)).status).toBe(200);
+  });
+
+  test('from a browser origin in CORS_ORIGINS the download carries Access-Control-Allow-Origin; another origin gets none', async () => {
+    const url = (await linkFor(await gw.token('admin', 'link-cors')))!;
+    const allowed = await fetch(url, { headers: { origin: APP_ORIGIN } });
+    expect(allowed.status).toBe(200);
+    expect(allowed.headers.get('access-control-allow-origin')).toBe(APP_ORIGIN);
+    await allowed.arrayBuffer();
+    const preflight = await fetch(`${origin()}/reports/${reportId}`, {
+      method: 'OPTIONS',
+      headers: { origin: APP_ORIGIN, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe(APP_ORIGIN);
+    const other = await fetch(url, { headers: { origin: 'https://evil.example' } });
+    expect(other.headers.get('access-control-allow-origin')).toBeNull();
+    await other.arrayBuffer();
   });
 });

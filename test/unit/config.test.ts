@@ -25,6 +25,7 @@ describe('config', () => {
     SPID_STATIONS: JSON.stringify([{ id: 'desk-1', name: 'Desk 1', baseUrl: 'http://10.0.0.5:19980/gbs-spid-services/api' }]),
     PSEUDONYM_KEY: 'p'.repeat(32),
     REPORT_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
+    REPORT_LINK_KEY: 'l'.repeat(32),
   };
   const without = (k: keyof typeof PROD) => Object.fromEntries(Object.entries(PROD).filter(([key]) => key !== k));
 
@@ -94,7 +95,7 @@ describe('config: every problem in one report', () => {
       .slice(1)
       .map((l) => l.trim().split(':')[0]);
     expect(named.sort()).toEqual(
-      ['JWT_SECRET', 'PDV_BASE_URL', 'PDV_CLIENT_ID/PDV_CLIENT_SECRET', 'POLL_INTERVAL_MS', 'PORT', 'PSEUDONYM_KEY', 'REPORT_ENCRYPTION_KEY', 'SPID_STATIONS', 'STORE_TIMEOUT_MS'].sort(),
+      ['JWT_SECRET', 'PDV_BASE_URL', 'PDV_CLIENT_ID/PDV_CLIENT_SECRET', 'POLL_INTERVAL_MS', 'PORT', 'PSEUDONYM_KEY', 'REPORT_ENCRYPTION_KEY', 'REPORT_LINK_KEY', 'SPID_STATIONS', 'STORE_TIMEOUT_MS'].sort(),
     );
   });
 });

@@ -76,6 +76,7 @@ describe('config', () => {
     PDV_CLIENT_ID: 'orgao-123',
     PDV_CLIENT_SECRET: 'issued-by-govbr',
     SPID_STATIONS: JSON.stringify([{ id: 'desk-1', name: 'Desk 1', baseUrl: 'http://10.0.0.5:19980/gbs-spid-services/api' }]),
+    REPORT_LINK_KEY: 'l'.repeat(32),
   };
   const reportKey = randomBytes(32).toString('base64');
 
