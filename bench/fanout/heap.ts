@@ -15,7 +15,7 @@ import { gatewayEnv, QUERY, spawnReady } from './index';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-interface Mem { rss: number; heapUsed: number; external: number; arrayBuffers: number }
+interface Mem { rss: number; heapTotal: number; heapUsed: number; external: number }
 
 async function metrics(port: number): Promise<Mem & { subscriptions: number }> {
   const t = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
@@ -25,9 +25,9 @@ async function metrics(port: number): Promise<Mem & { subscriptions: number }> {
   };
   return {
     rss: g('idgw_process_resident_memory_bytes'),
+    heapTotal: g('idgw_nodejs_heap_size_total_bytes'),
     heapUsed: g('idgw_nodejs_heap_size_used_bytes'),
     external: g('idgw_nodejs_external_memory_bytes'),
-    arrayBuffers: NaN,
     subscriptions: g('idgw_subscriptions'),
   };
 }
@@ -89,7 +89,9 @@ export async function heapMain(args: string[]): Promise<void> {
     await sleep(500);
     warm.close();
     await sleep(1500);
-    const s0 = await snapshot(child.pid!, snapDir);
+    // `--no-snapshot`: only the RSS / heap / external split (a snapshot's own allocations inflate RSS).
+    const snap = !args.includes('--no-snapshot');
+    const s0 = snap ? await snapshot(child.pid!, snapDir) : '';
     const m0 = await metrics(port);
     const h = await connectClients({ url: `ws://127.0.0.1:${port}/graphql`, n, query: QUERY, init: (i) => ({ authorization: `Bearer ${tokens[i]}` }) });
     for (let i = 0; i < 600; i++) {
@@ -97,10 +99,16 @@ export async function heapMain(args: string[]): Promise<void> {
       await sleep(100);
     }
     await sleep(1500);
-    const s1 = await snapshot(child.pid!, snapDir);
+    const per = (a: Mem, b: Mem) => Object.fromEntries((['rss', 'heapTotal', 'heapUsed', 'external'] as const).map((k) => [k, Math.round((b[k] - a[k]) / n)]));
     const m1 = await metrics(port);
-    const per = (a: number, b: number) => Math.round(((b - a) / n) * 10) / 10;
-    process.stdout.write(`${JSON.stringify({ subscribers: n, connected: h.connected, perSubscriberBytes: { rss: per(m0.rss, m1.rss), heapUsed: per(m0.heapUsed, m1.heapUsed), external: per(m0.external, m1.external) }, m0, m1 })}\n`);
+    process.stdout.write(`${JSON.stringify({ subscribers: n, connected: h.connected, settledMs: 1500, perSubscriberBytes: per(m0, m1) })}\n`);
+    if (!snap) {
+      await sleep(10_000);
+      process.stdout.write(`${JSON.stringify({ subscribers: n, settledMs: 11_500, perSubscriberBytes: per(m0, await metrics(port)) })}\n`);
+      h.close();
+      return;
+    }
+    const s1 = await snapshot(child.pid!, snapDir);
     const a = byConstructor(s0);
     const b = byConstructor(s1);
     const rows = [...b.entries()].map(([k, v]) => {
