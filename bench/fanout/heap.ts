@@ -5,7 +5,7 @@
  * subscribers (the fan-out bench's clients and document), then prints the
  * per-subscriber difference by constructor (self size) and the RSS split.
  */
-import { readdirSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { signToken } from '../../src/auth/jwt';
@@ -65,7 +65,7 @@ async function snapshot(pid: number, dir: string): Promise<string> {
       // Written in one go; wait until its size stops changing.
       let last = -1;
       for (;;) {
-        const s = readFileSync(join(dir, f)).length;
+        const s = statSync(join(dir, f)).size;
         if (s === last) return join(dir, f);
         last = s;
         await sleep(1000);
