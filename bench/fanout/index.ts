@@ -19,7 +19,7 @@ import { PDV_MAGIC_CPFS } from '../../src/simulators/provaDeVida';
 import { connectClients, percentile, type HarnessResult } from './harness';
 
 const ROOT = resolve(__dirname, '../..');
-const QUERY = 'subscription { transactionResponseChanged { seq type at transaction { id cpf status kind reason autoAuthorized createdAt updatedAt version } } }';
+export const QUERY = 'subscription { transactionResponseChanged { seq type at transaction { id cpf status kind reason autoAuthorized createdAt updatedAt version } } }';
 
 interface Line {
   server: 'gateway' | 'reference';
@@ -40,7 +40,7 @@ function rssKiB(pid: number): number {
 }
 
 /** Spawns a node process and resolves with the first stdout JSON line matching `ready`. */
-function spawnReady(args: string[], env: Record<string, string>, ready: (j: Record<string, unknown>) => number | null): Promise<{ child: ChildProcess; port: number }> {
+export function spawnReady(args: string[], env: Record<string, string>, ready: (j: Record<string, unknown>) => number | null): Promise<{ child: ChildProcess; port: number }> {
   const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((res, rej) => {
     let buf = '';
@@ -131,10 +131,9 @@ async function waitDelivered(h: HarnessResult, expected: number, timeoutMs = 60_
   }
 }
 
-async function benchGateway(n: number, cpuProf: boolean): Promise<Line> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'fanout-bench-'));
-  // Port 0 everywhere: nothing to collide with the other gateways on this box.
-  const env = {
+/** The gateway as `npm start` runs it (embedded store, simulators), port 0 everywhere: nothing to collide with on this box. */
+export function gatewayEnv(dataDir: string): Record<string, string> {
+  return {
     DATA_DIR: dataDir,
     PORT: '0',
     HOST: '127.0.0.1',
@@ -148,6 +147,11 @@ async function benchGateway(n: number, cpuProf: boolean): Promise<Line> {
     WS_MAX_SUBSCRIPTIONS_PER_USER: '100000',
     RATE_LIMIT_USER_PER_MINUTE: '100000',
   };
+}
+
+async function benchGateway(n: number, cpuProf: boolean): Promise<Line> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'fanout-bench-'));
+  const env = gatewayEnv(dataDir);
   const profDir = resolve(ROOT, 'bench/profiles');
   if (cpuProf) mkdirSync(profDir, { recursive: true });
   const args = [...(cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), '--import', 'tsx', 'src/main.ts'];

@@ -16,7 +16,12 @@ import { originOf, type ReportLinks } from './reports';
 
 export type WsExtra = {
   socket: WebSocket;
-  request: IncomingMessage;
+  /** The upgrade request: read once at connect (client address), then dropped (see `onConnect`). */
+  request?: IncomingMessage;
+  /** Client address of the upgrade (express's `trust proxy` rules), kept instead of the request. */
+  ip?: string | null;
+  /** The origin report links are minted for (PUBLIC_URL or the upgrade's own), also kept instead of the request. */
+  origin?: string | null;
   user?: AuthUser;
   expiryTimer?: NodeJS.Timeout;
   /** Operation ids of this socket's live subscriptions. */
@@ -48,6 +53,15 @@ function tokenFromConnectionParams(params: Readonly<Record<string, unknown>> | u
   const fromHeader = bearerFrom(params['authorization'] ?? params['Authorization']);
   if (fromHeader) return fromHeader;
   return typeof params['token'] === 'string' && params['token'] ? params['token'] : null;
+}
+
+/** Removes the credentials from the connection_init payload graphql-ws keeps for the socket's life. */
+function dropToken(params: Readonly<Record<string, unknown>> | undefined): void {
+  if (!params) return;
+  const p = params as Record<string, unknown>;
+  delete p['authorization'];
+  delete p['Authorization'];
+  delete p['token'];
 }
 
 /** `connectionParams.afterSeq`: absent/null → none; a non-negative safe integer (or its decimal string) → it; anything else → invalid. */
@@ -97,8 +111,9 @@ export function attachGraphqlWs(wsServer: WebSocketServer, opts: GraphqlWsOption
    * send the same few documents). The outcome depends only on the text — the
    * schema and rules are fixed — so it is cached by text, errors included.
    */
-  const documents = new Map<string, ReturnType<typeof limits.checkDocument>>();
-  const checkedDocument = (query: string): ReturnType<typeof limits.checkDocument> => {
+  type Checked = ReturnType<typeof limits.checkDocument> & { text: string };
+  const documents = new Map<string, Checked>();
+  const checkedDocument = (query: string): Checked => {
     const hit = documents.get(query);
     if (hit) {
       // Refresh its place: the map's order is least recently used first.
@@ -111,9 +126,10 @@ export function attachGraphqlWs(wsServer: WebSocketServer, opts: GraphqlWsOption
       const errs = validate(schema, checked.document, [NoSchemaIntrospectionCustomRule]);
       if (errs.length) checked = { errors: errs.map((e) => new GraphQLError(e.message, { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } })) };
     }
-    documents.set(query, checked);
+    const entry: Checked = { ...checked, text: query };
+    documents.set(query, entry);
     if (documents.size > DOCUMENT_CACHE_SIZE) documents.delete(documents.keys().next().value as string);
-    return checked;
+    return entry;
   };
 
   const keepalive = startKeepalive(wsServer, opts.graphql.ws.keepaliveMs);
@@ -165,6 +181,14 @@ export function attachGraphqlWs(wsServer: WebSocketServer, opts: GraphqlWsOption
           return false;
         }
         bump(connectionsByUser, user.sub, 1);
+        ctx.extra.ip = ctx.extra.request ? clientIpOf(ctx.extra.request, opts.trustFn) : null;
+        ctx.extra.origin = ctx.extra.request ? originOf(ctx.extra.request, opts.trustFn) : null;
+        // Memory per idle socket (heap snapshots, bench/fanout/heap.ts): graphql-ws keeps `extra.request`
+        // (the upgrade's IncomingMessage, headers and all, ~1.3 KB) and `connectionParams` (the bearer
+        // token, ~300 B) for the socket's life. Only the client address and the verified user are needed
+        // from here on; dropping the token also keeps a secret out of the heap.
+        delete (ctx.extra as { request?: IncomingMessage }).request;
+        dropToken(ctx.connectionParams);
         ctx.extra.user = user;
         ctx.extra.subscriptions = new Set();
         ctx.extra.afterSeq = afterSeq;
@@ -192,8 +216,11 @@ export function attachGraphqlWs(wsServer: WebSocketServer, opts: GraphqlWsOption
         const resolved = opts.graphql.persistedDocuments.resolve(payload as typeof payload & { documentId?: unknown }, false);
         if (resolved.kind === 'refused') return [new GraphQLError(resolved.message, { extensions: { code: resolved.code } })];
         const query = resolved.kind === 'persisted' ? resolved.query : payload.query;
-        const who = { user: ctx.extra.user ?? null, ip: clientIpOf(ctx.extra.request, opts.trustFn) };
+        const who = { user: ctx.extra.user ?? null, ip: ctx.extra.ip ?? null };
         const checked = checkedDocument(query);
+        // graphql-ws keeps the subscribe message for the operation's life: share one copy of the text
+        // (each socket's message is its own string, ~200 B for a dashboard's document).
+        (payload as { query: string }).query = checked.text;
         if ('errors' in checked) {
           if (checked.document) await auditRefusedOperation(services, who, checked.document, payload.operationName, 'GRAPHQL_VALIDATION_FAILED');
           return checked.errors;
@@ -214,14 +241,14 @@ export function attachGraphqlWs(wsServer: WebSocketServer, opts: GraphqlWsOption
           bump(subscriptionsByUser, sub, 1);
           ctx.extra.subscriptions?.add(id);
         }
-        const origin = originOf(ctx.extra.request, opts.trustFn);
+        const origin = ctx.extra.origin ?? null;
         const contextValue = createContext(ctx.extra.user ?? null, services, {
           ip: who.ip,
           idempotencyKey: null,
           afterSeq: ctx.extra.afterSeq ?? null,
           reportUrl: (captureId, stationId) => opts.links.urlFor(ctx.extra.user ?? null, captureId, stationId, origin),
         });
-        fanout.register(contextValue, { socket: ctx.extra.socket, id, query });
+        fanout.register(contextValue, { socket: ctx.extra.socket, id, query: checked.text });
         return {
           schema,
           document: checked.document,
