@@ -209,6 +209,13 @@ const schema = z.object({
   /** Enroll results (which may take hours) and pending sends are polled no more often than this. @default 30000 */
   SPID_SLOW_POLL_MS: int(50, 86_400_000).default(30_000),
   /**
+   * Each station's Login Status is polled this often (one poll per station
+   * cluster-wide): online/offline and operator changes are recorded as
+   * station events at most this late (logins through the API at once).
+   * @default 5000
+   */
+  STATION_POLL_INTERVAL_MS: int(100, 3_600_000).default(5000),
+  /**
    * Days a finished flow (answered/expired/cancelled transaction, message,
    * final capture with its report) keeps its CPF and report PDF; after that the
    * privacy job deletes the PDF and replaces the CPF by a keyed pseudonym.
@@ -297,6 +304,7 @@ export interface Config {
     timeoutMs: number;
     resendCron: string;
     slowPollMs: number;
+    stationPollIntervalMs: number;
   };
   privacy: {
     retentionDays: number;
@@ -439,7 +447,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       spidControlPort: e.SIMULATOR_SPID_CONTROL_PORT,
       spidRemotePort: e.SIMULATOR_SPID_REMOTE_PORT,
     },
-    spid: { stations: e.SPID_STATIONS, timeoutMs: e.SPID_TIMEOUT_MS, resendCron: e.SPID_RESEND_CRON, slowPollMs: e.SPID_SLOW_POLL_MS },
+    spid: { stations: e.SPID_STATIONS, timeoutMs: e.SPID_TIMEOUT_MS, resendCron: e.SPID_RESEND_CRON, slowPollMs: e.SPID_SLOW_POLL_MS, stationPollIntervalMs: e.STATION_POLL_INTERVAL_MS },
     privacy: {
       retentionDays: e.RETENTION_DAYS,
       retentionCron: e.RETENTION_CRON,
