@@ -28,8 +28,13 @@ export interface StationObservation {
   login?: { status: string; statusCode: string; operatorCpf: string | null } | undefined;
   /** The capture holding the reader, or null when none does. */
   holder?: string | null | undefined;
-  /** The station was read (Login Status or Login answered, or failed): moves `lastCheckedAt`. */
-  checked?: boolean;
+  /**
+   * When the read that made this observation began (Login Status or Login
+   * answered, or failed): moves `lastCheckedAt`. A read older than the
+   * recorded one is stale (a poll that read before a login was recorded must
+   * not undo it): its online/login parts are ignored.
+   */
+  readAt?: Date | undefined;
 }
 
 export interface StationStep {
@@ -47,7 +52,9 @@ const loggedIn = (status: string | null): boolean => status !== null && (OPERATO
  */
 export function stationSteps(current: StationRow, obs: StationObservation, at: Date): StationStep[] {
   const steps: StationStep[] = [];
-  let row: StationRow = obs.checked ? { ...current, lastCheckedAt: at } : current;
+  const stale = obs.readAt !== undefined && current.lastCheckedAt !== null && obs.readAt < current.lastCheckedAt;
+  if (stale) obs = { holder: obs.holder };
+  let row: StationRow = obs.readAt ? { ...current, lastCheckedAt: obs.readAt } : current;
   const step = (type: StationEventType, patch: Partial<StationRow>) => {
     row = { ...row, ...patch, lastChangedAt: at };
     steps.push({ type, row });

@@ -64,16 +64,17 @@ export class StationsService {
     // No longer configured: stop polling it (its row and events stay).
     if (!station) return { done: true, changed: false };
     let obs: StationObservation;
+    const readAt = this.now();
     try {
       const login = await station.api.loginStatus();
-      obs = { checked: true, online: true, login: { status: login.status, statusCode: login.statusCode, operatorCpf: login.operatorCpf } };
+      obs = { readAt, online: true, login: { status: login.status, statusCode: login.statusCode, operatorCpf: login.operatorCpf } };
     } catch (err) {
       if (!(err instanceof UpstreamError)) throw err;
       // No usable answer after the client's own timeout and retries (or its breaker is open): offline.
-      obs = { checked: true, online: false };
+      obs = { readAt, online: false };
     }
     const changed = await this.record(id, obs, true);
-    if (!changed) await touchStation(this.deps.store.db, id, this.now());
+    if (!changed) await touchStation(this.deps.store.db, id, readAt);
     // A fixed interval (no backoff: a station is never "finished"), whichever instance runs the next poll.
     return { done: false, changed, dueAt: new Date(this.now().getTime() + this.intervalMs), minDelayMs: this.intervalMs, upstreamFailed: obs.online === false };
   }
@@ -86,7 +87,8 @@ export class StationsService {
   async loginObserved(stationId: string, state: LoginState): Promise<void> {
     if (!this.stations.has(stationId)) return;
     try {
-      await this.record(stationId, { checked: true, online: true, login: { status: state.status, statusCode: state.statusCode, operatorCpf: state.operatorCpf } }, false);
+      // readAt = now, after the login's own Login Status: any poll that read before this is stale.
+      await this.record(stationId, { readAt: this.now(), online: true, login: { status: state.status, statusCode: state.statusCode, operatorCpf: state.operatorCpf } }, false);
     } catch (err) {
       this.deps.logger.warn({ stationId, err: err instanceof Error ? err.message : String(err) }, 'station login not recorded; the next poll will');
     }
