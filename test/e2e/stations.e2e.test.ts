@@ -133,8 +133,8 @@ describe('station events', () => {
     await gw.ok(LoginOperatorDocument, { stationId: S1, operatorCpf: CPF.operatorOk });
     const from = lastSeq(all);
     const operatorWs = await gw.wsClient('operator');
-    const caps = Collector.subscribe(operatorWs, CaptureHoldingDocument, { stationId: S1 });
-    await eventually(async () => gw.gw.bus.subscriberCount === 2, 5_000, 10);
+    // afterSeq 0: replay then live, so nothing is missed however late the subscription registers.
+    const caps = Collector.subscribe(operatorWs, CaptureHoldingDocument, { stationId: S1, afterSeq: 0 });
     try {
       const c = (await gw.ok(StartPresentialCaptureDocument, { stationId: S1, cpf: CPF.matches })).startPresentialCapture;
       const done = await caps.waitFor((m) => m.captureStatusChanged.capture.id === c.id && m.captureStatusChanged.type === 'REPORT_READY', 20_000, 'REPORT_READY');
@@ -172,8 +172,8 @@ describe('station events', () => {
 
   test('PERSON_NOT_FOUND is final only with enrollIfNotFound off; on the way to an enroll it holds the station', async () => {
     const operatorWs = await gw.wsClient('operator');
-    const caps = Collector.subscribe(operatorWs, CaptureHoldingDocument, { stationId: S1 });
-    await eventually(async () => gw.gw.bus.subscriberCount === 2, 5_000, 10);
+    // afterSeq 0: replay then live, so nothing is missed however late the subscription registers.
+    const caps = Collector.subscribe(operatorWs, CaptureHoldingDocument, { stationId: S1, afterSeq: 0 });
     try {
       const stop = (await gw.ok(StartPresentialCaptureDocument, { stationId: S1, cpf: CPF.notRegistered, enrollIfNotFound: false })).startPresentialCapture;
       const nf = await caps.waitFor((m) => m.captureStatusChanged.capture.id === stop.id && m.captureStatusChanged.status === 'PERSON_NOT_FOUND', 10_000);
