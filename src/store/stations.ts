@@ -62,3 +62,31 @@ export async function appendStationEvent(tx: Db, seq: number, stationId: string,
   // `cpf` stays null: that column names the citizen an event is about; an operator's CPF lives in the payload only.
   await tx.insert(events).values({ seq, topic: 'station', entityId: stationId, cpf: null, type, payload });
 }
+
+/**
+ * Retention of operators' CPFs in station event snapshots (LGPD: same
+ * period as citizens' data): every station event older than `before` whose
+ * snapshot names an operator gets the pseudonym instead. The current
+ * `stations` row is live state (who is at the desk now) and is not touched.
+ * Returns the station ids whose events changed (for the PSEUDONYMIZED marker).
+ */
+export async function pseudonymizeOperatorCpfs(tx: Db, before: Date, pseudonymOf: (cpf: string) => string): Promise<{ stationIds: string[]; events: number }> {
+  const found = await tx.execute<{ cpf: string }>(
+    sql`select distinct payload->>'operatorCpf' as cpf from ${events}
+        where ${events.topic} = 'station' and ${events.createdAt} < ${before.toISOString()}
+          and payload->>'operatorCpf' is not null and payload->>'operatorCpf' not like 'pseud:%'`,
+  );
+  const cpfs = ((Array.isArray(found) ? found : (found as { rows: { cpf: string }[] }).rows) as { cpf: string }[]).map((r) => r.cpf);
+  const stationIds = new Set<string>();
+  let n = 0;
+  for (const cpf of cpfs) {
+    const rows = await tx
+      .update(events)
+      .set({ payload: sql`jsonb_set(${events.payload}, '{operatorCpf}', to_jsonb(${pseudonymOf(cpf)}::text))` })
+      .where(sql`${events.topic} = 'station' and ${events.createdAt} < ${before.toISOString()} and ${events.payload}->>'operatorCpf' = ${cpf}`)
+      .returning({ entityId: events.entityId });
+    for (const r of rows) stationIds.add(r.entityId);
+    n += rows.length;
+  }
+  return { stationIds: [...stationIds], events: n };
+}

@@ -6,6 +6,7 @@
  * request), and `stationStatusChanged` replays by afterSeq without gap or
  * duplicate.
  */
+import { sql } from 'drizzle-orm';
 import type { Client } from 'graphql-ws';
 import {
   CaptureFinalityDocument,
@@ -212,6 +213,30 @@ describe('station events', () => {
       expect(all.errors).toEqual([]);
     } finally {
       replay.stop();
+    }
+  });
+});
+
+describe('privacy', () => {
+  test('retention: operator CPFs in station event snapshots past RETENTION_DAYS become pseudonyms; the live row keeps who is at the desk', async () => {
+    await gw.gw.store.db.execute(sql`update events set created_at = now() - interval '400 days' where topic = 'station'`);
+    const r = await gw.gw.privacy.runRetention();
+    expect(r.events).toBeGreaterThanOrEqual(2);
+    const adminWs = await gw.wsClient('admin');
+    const replay = Collector.subscribe(adminWs, StationStatusChangedDocument, { afterSeq: 0 });
+    try {
+      await eventually(async () => replay.items.length >= all.items.length, 10_000);
+      const named = replay.items.map(ev).filter((e) => e.station.operatorCpf !== null);
+      expect(named.length).toBeGreaterThanOrEqual(2);
+      for (const e of named) expect(e.station.operatorCpf).toMatch(/^pseud:[a-z2-7]{26}$/);
+      expect(JSON.stringify(replay.items)).not.toContain(OPERATOR_FMT);
+      // S2's operator is still logged in: the current state is operational data, not history.
+      expect((await gw.ok(StationStateDocument, { id: S2 }, 'admin')).station!.operatorCpf).toBe(OPERATOR_FMT);
+      // A second run finds nothing left.
+      expect((await gw.gw.privacy.runRetention()).events).toBe(0);
+    } finally {
+      replay.stop();
+      await adminWs.dispose();
     }
   });
 });
