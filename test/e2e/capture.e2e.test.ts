@@ -203,7 +203,7 @@ async function startPresential(stationId: string, cpf: string, extra: { enrollIf
   return (await gw.ok(StartPresentialCaptureDocument, { stationId, cpf, ...extra })).startPresentialCapture;
 }
 
-// ---- input and roles (first: nothing else polls the simulator yet) ------------------
+// ---- input and roles (first: only the station pollers call the simulator yet) --------
 
 describe('input and roles', () => {
   test('a viewer cannot start anything; bad CPF, name, e-mail or station never reach a station', async () => {
