@@ -93,8 +93,8 @@ const schema = z.object({
   /** Mutations per client IP per minute. @default 120 */
   RATE_LIMIT_IP_PER_MINUTE: int(1, 1_000_000).default(120),
   /**
-   * Query budget per user (anonymous: per IP) per minute, in cost units: 1 per selected field, 10 per field
-   * that asks an upstream (`Station.online`, `Station.loginStatus`, `Station.operatorCpf`); past it RATE_LIMITED.
+   * Query budget per user (anonymous: per IP) per minute, in cost units: 1 per selected field
+   * (no field calls an upstream); past it RATE_LIMITED.
    * @default 20000
    */
   RATE_LIMIT_QUERY_COST_PER_MINUTE: int(1, 100_000_000).default(20_000),
