@@ -14,6 +14,7 @@ import { CPFScalar, SafeIntScalar, UUIDScalar } from './scalars';
 import { CaptureConnection, ResendResult, Station } from './station.type';
 import type { IntentHook } from '../src/flows/record';
 import { idempotent } from './idempotency';
+import { stationsOf } from './station.resolver';
 
 @ArgsType()
 class StartPresentialArgs {
@@ -109,9 +110,9 @@ export class CaptureResolver {
   }
 
   @Authorized('viewer')
-  @FieldResolver(() => Station, { nullable: true, description: 'Null if the station is no longer configured.' })
-  station(@Root() c: Capture, @Ctx() ctx: Context): Station | null {
-    return ctx.services.captures.stationList().find((s) => s.id === c.stationId) ?? null;
+  @FieldResolver(() => Station, { nullable: true, description: 'As recorded now (not as of this capture step). Null if the station is no longer configured.' })
+  async station(@Root() c: Capture, @Ctx() ctx: Context): Promise<Station | null> {
+    return (await stationsOf(ctx, [c.stationId]))[0] ?? null;
   }
 
   @Authorized('viewer')

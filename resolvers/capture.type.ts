@@ -1,5 +1,5 @@
 import { Field, Int, ObjectType, UseMiddleware, registerEnumType } from 'type-graphql';
-import { CAPTURE_STATUSES } from '../src/flows/capture';
+import { CAPTURE_STATUSES, holdsStation, isFinalCapture } from '../src/flows/capture';
 import type { CaptureRow } from '../src/store/schema';
 import { CPFScalar, DateTimeScalar, SafeIntScalar, UUIDScalar } from './scalars';
 import { CapabilityLink } from './station-scope';
@@ -9,7 +9,7 @@ export type CaptureStatus = (typeof CAPTURE_STATUSES)[number];
 registerEnumType(CaptureStatus, {
   name: 'CaptureStatus',
   description:
-    'Where a capture is. Station steps: STARTING, CLIENT_CAPTURING, CLIENT_CAPTURE_DONE, OPERATOR_CAPTURING, OPERATOR_CAPTURE_DONE, SENDING. Waiting: CAPTURE_PENDING (send kept on the station for a resend), PROCESSING, WAITING_CLIENT (remote link handed out). Ends: SEARCH_MATCH, SEARCH_NOT_MATCH, ENROLLED, ENROLL_REJECTED, EXPIRED, PERSON_NOT_FOUND, CAPTURE_CANCELED, CAPTURE_FAILED (at the desk), SEND_UNCONFIRMED (the send answer was lost), FAILED (could not start, the station stayed idle past its timeout after the start, or it was reset under the capture). STARTING outlives a start whose station call failed without proof it never arrived: the gateway follows the station and never repeats the call.',
+    'Where a capture is. Station steps: STARTING, CLIENT_CAPTURING, CLIENT_CAPTURE_DONE, OPERATOR_CAPTURING, OPERATOR_CAPTURE_DONE, SENDING. Waiting: CAPTURE_PENDING (send kept on the station for a resend), PROCESSING, WAITING_CLIENT (remote link handed out). Ends: SEARCH_MATCH, SEARCH_NOT_MATCH, ENROLLED, ENROLL_REJECTED, EXPIRED, PERSON_NOT_FOUND (only when started with enrollIfNotFound off; with it on, the same capture goes on to enroll: CLIENT_CAPTURING, kind ENROLL), CAPTURE_CANCELED, CAPTURE_FAILED (at the desk), SEND_UNCONFIRMED (the send answer was lost), FAILED (could not start, the station stayed idle past its timeout after the start, or it was reset under the capture). STARTING outlives a start whose station call failed without proof it never arrived: the gateway follows the station and never repeats the call.',
   valuesConfig: {
     STARTING: {
       description: 'Recorded by the gateway; the start call to the station is in flight, or its answer was lost (the gateway then follows the station, never calling again).',
@@ -107,6 +107,16 @@ export class Capture {
   kind!: CaptureKind;
   @Field(() => CaptureStatus, { description: 'Where the capture is now.' }) status!: CaptureStatus;
   @Field(() => Boolean, { description: 'False: the flow stops after each step (startOperatorCapture, sendCapture).' }) autoAdvance!: boolean;
+  @Field(() => Boolean, {
+    description:
+      'The status will not change any more: SEARCH_MATCH, SEARCH_NOT_MATCH, ENROLLED, ENROLL_REJECTED, EXPIRED, CAPTURE_CANCELED, CAPTURE_FAILED, SEND_UNCONFIRMED, FAILED, and PERSON_NOT_FOUND when enrollIfNotFound is off. The report may still arrive after (REPORT_READY).',
+  })
+  isFinal!: boolean;
+  @Field(() => Boolean, {
+    description:
+      "The capture holds its station's one reader (the station is busy): STARTING, CLIENT_CAPTURING, CLIENT_CAPTURE_DONE, OPERATOR_CAPTURING, OPERATOR_CAPTURE_DONE, SENDING, and PERSON_NOT_FOUND on the way to an enroll.",
+  })
+  holdsStation!: boolean;
   @Field(() => String, { nullable: true, description: 'The station transaction id.' }) tguid!: string | null;
   @Field(() => CaptureStatus, { nullable: true, description: 'The final answer, once there is one.' }) result!: CaptureStatus | null;
   @Field(() => String, { nullable: true, description: 'VERIFIED, CAPTURE_ENQUEUED, CAPTURE_PENDING or RESENT; UNKNOWN when the station answered a word we do not know (the result is polled all the same).' }) sendOutcome!: string | null;
@@ -141,6 +151,8 @@ export class Capture {
       kind: r.kind as CaptureKind,
       status: r.status as CaptureStatus,
       autoAdvance: r.autoAdvance,
+      isFinal: isFinalCapture(r),
+      holdsStation: holdsStation(r),
       tguid: r.tguid,
       result: (r.result as CaptureStatus | null) ?? null,
       sendOutcome: r.sendOutcome,

@@ -6,6 +6,7 @@ import type { MutationRateLimiter } from '../src/server/rate-limit';
 import type { MessagesService } from '../src/flows/messages.service';
 import type { ProofOfLifeService } from '../src/flows/proof-of-life.service';
 import type { PrivacyService } from '../src/flows/privacy.service';
+import type { StationsService } from '../src/flows/stations.service';
 import type { EventBus } from '../src/events/bus';
 import type { Store } from '../src/store/store';
 import { createLoaders, type Loaders } from './loaders';
@@ -16,6 +17,8 @@ export interface Services {
   proofOfLife: ProofOfLifeService;
   messages: MessagesService;
   captures: CaptureService;
+  /** Station state as recorded (never asks a station). */
+  stations: StationsService;
   idempotency: Idempotency;
   rateLimiter: MutationRateLimiter;
   logger: Logger;
@@ -57,7 +60,7 @@ export function createContext(user: AuthUser | null, services: Services, request
     services,
     request,
     get loaders(): Loaders {
-      return (loaders ??= createLoaders(services.store, services.captures));
+      return (loaders ??= createLoaders(services.store, services.stations));
     },
     set loaders(l: Loaders) {
       loaders = l;

@@ -7,6 +7,8 @@ import { CaptureEvent } from './capture.type';
 import type { Context } from './context';
 import { fromOptionalGlobalId } from './global-id';
 import { CPFScalar, SafeIntScalar } from './scalars';
+import { toStationEvent } from './station.resolver';
+import { StationEvent } from './station.type';
 import { toTransactionEvent } from './transaction.resolver';
 import { TransactionEvent } from './transaction-event.type';
 
@@ -21,7 +23,7 @@ registerEnumType(EventKind, {
   valuesConfig: {
     TRANSACTION: { description: 'Proof-of-life transactions (TransactionEvent).' },
     CAPTURE: { description: 'SPID captures (CaptureEvent).' },
-    STATION: { description: 'Station state (operator, online, busy). Accepted now; matches nothing until station events are recorded.' },
+    STATION: { description: 'Station state: online/offline, operator login/logout, busy/free (StationEvent).' },
   },
 });
 
@@ -30,7 +32,7 @@ interface FeedMember {
   kind: EventKind;
   topic: Topic;
   type: ClassType;
-  toEvent(e: StoredEvent): object;
+  toEvent(e: StoredEvent, ctx: Context): object;
   /** The event's station, or null for kinds that have none (a `stationId` filter then excludes the kind). */
   stationOf: ((e: StoredEvent) => unknown) | null;
   /** Whether the kind carries a CPF (a `cpf` filter excludes the kinds that do not). */
@@ -44,6 +46,8 @@ interface FeedMember {
 const MEMBERS: readonly FeedMember[] = [
   { kind: EventKind.TRANSACTION, topic: 'transaction', type: TransactionEvent, toEvent: toTransactionEvent, stationOf: null, hasCpf: true },
   { kind: EventKind.CAPTURE, topic: 'capture', type: CaptureEvent, toEvent: toCaptureEvent, stationOf: (e) => e.payload['stationId'], hasCpf: true },
+  // A station event's entity is the station; its operator's CPF is not a citizen's, so a `cpf` filter excludes it.
+  { kind: EventKind.STATION, topic: 'station', type: StationEvent, toEvent: toStationEvent, stationOf: (e) => e.entityId, hasCpf: false },
 ];
 
 export const FeedEvent = createUnionType({
@@ -103,6 +107,6 @@ export class FeedResolver {
     const member = MEMBERS.find((m) => m.topic === event.topic);
     // The spec's topics come from MEMBERS, so another topic cannot reach here.
     if (!member) throw new Error(`no feed member for topic ${event.topic}`);
-    return member.toEvent(event);
+    return member.toEvent(event, ctx);
   }
 }

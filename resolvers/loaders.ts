@@ -1,9 +1,7 @@
 import DataLoader from 'dataloader';
-import type { CaptureRow, MessageRow, PersonRow, TransactionRow } from '../src/store/schema';
+import type { CaptureRow, MessageRow, PersonRow, StationRow, TransactionRow } from '../src/store/schema';
 import type { StoredEvent, Store } from '../src/store/store';
-import type { CaptureService } from '../src/flows/capture.service';
-import { STATION_HOLDING_STATUSES } from '../src/flows/capture';
-import type { LoginState } from '../src/upstreams/spid/types';
+import type { StationsService } from '../src/flows/stations.service';
 
 export interface Loaders {
   person: DataLoader<string, PersonRow | null>;
@@ -14,10 +12,8 @@ export interface Loaders {
   capture: DataLoader<string, CaptureRow | null>;
   capturesByCpf: DataLoader<string, CaptureRow[]>;
   history: DataLoader<string, StoredEvent[]>;
-  /** Login Status of a station, asked once per request however many fields want it. */
-  stationState: DataLoader<string, { online: boolean; login: LoginState | null }>;
-  /** The capture holding a station's reader. */
-  stationCapture: DataLoader<string, CaptureRow | null>;
+  /** A station's recorded state (the store, never the station); null when not configured. */
+  station: DataLoader<string, StationRow | null>;
 }
 
 const byKeys =
@@ -28,10 +24,9 @@ const byKeys =
   };
 
 /** Fresh loaders: one set per HTTP request and one per subscription event. */
-export function createLoaders(store: Store, captures: CaptureService): Loaders {
+export function createLoaders(store: Store, stations: StationsService): Loaders {
   return {
-    stationState: new DataLoader(async (ids) => Promise.all(ids.map((id) => captures.stationState(id)))),
-    stationCapture: new DataLoader(byKeys((k) => store.capturesHoldingStations(k, STATION_HOLDING_STATUSES), null)),
+    station: new DataLoader(byKeys((k) => stations.current(k), null)),
     person: new DataLoader(byKeys((k) => store.personsByCpf(k), null)),
     transaction: new DataLoader(byKeys((k) => store.transactionsById(k), null)),
     transactionsByCpf: new DataLoader(byKeys((k) => store.transactionsByCpfs(k), [] as TransactionRow[])),

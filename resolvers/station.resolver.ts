@@ -1,57 +1,67 @@
-import { Arg, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import type { SubscribeResolverData } from 'type-graphql';
+import { stationFromJson } from '../src/flows/station';
+import type { StoredEvent } from '../src/store/store';
 import { Capture } from './capture.type';
 import type { Context } from './context';
-import { CPFScalar } from './scalars';
-import { OperatorLoginResult, OperatorLoginStatus, Station } from './station.type';
+import { CPFScalar, SafeIntScalar } from './scalars';
+import { OperatorLoginResult, Station, StationEvent, type StationEventType } from './station.type';
+
+/** The recorded state of configured stations, in configuration order (one store read for all). */
+export async function stationsOf(ctx: Context, ids: readonly string[]): Promise<(Station | null)[]> {
+  const configured = new Map(ctx.services.captures.stationList().map((s) => [s.id, s]));
+  const rows = await ctx.loaders.station.loadMany(ids);
+  return ids.map((id, i) => {
+    const config = configured.get(id);
+    const row = rows[i];
+    if (!config || !row || row instanceof Error) return null;
+    return Station.from(config, row);
+  });
+}
+
+export function toStationEvent(e: StoredEvent, ctx: Context): StationEvent {
+  const row = stationFromJson(e.payload);
+  const name = ctx.services.captures.stationList().find((s) => s.id === row.id)?.name ?? row.id;
+  return Object.assign(new StationEvent(), {
+    seq: e.seq,
+    at: e.createdAt,
+    type: e.type as StationEventType,
+    station: Station.from({ id: row.id, name }, { ...row, version: e.seq }),
+  });
+}
+
+interface StationSubscriptionArgs {
+  stationId?: string | null;
+  afterSeq?: number | null;
+}
 
 @Resolver(() => Station)
 export class StationResolver {
   @Authorized('viewer')
-  @Query(() => [Station], { description: 'Configured SPID stations. Live fields (online, login) ask the station when selected.' })
-  stations(@Ctx() ctx: Context): Station[] {
-    return ctx.services.captures.stationList();
+  @Query(() => [Station], { description: 'Configured SPID stations, as recorded (never calls a station).' })
+  async stations(@Ctx() ctx: Context): Promise<Station[]> {
+    const list = await stationsOf(ctx, ctx.services.captures.stationList().map((s) => s.id));
+    return list.filter((s): s is Station => s !== null);
   }
 
   @Authorized('viewer')
   @Query(() => Station, { nullable: true, description: 'A configured station by id; null if there is none.' })
   async station(@Arg('id', () => String) id: string, @Ctx() ctx: Context): Promise<Station | null> {
-    return ctx.services.captures.stationList().find((s) => s.id === id) ?? null;
-  }
-
-  @Authorized('viewer')
-  @FieldResolver(() => Boolean, { description: 'The station answered Login Status just now.' })
-  async online(@Root() s: Station, @Ctx() ctx: Context): Promise<boolean> {
-    return (await ctx.loaders.stationState.load(s.id)).online;
-  }
-
-  @Authorized('viewer')
-  @FieldResolver(() => OperatorLoginStatus, { nullable: true, description: "The station's Login Status, asked when selected; null when the station did not answer." })
-  async loginStatus(@Root() s: Station, @Ctx() ctx: Context): Promise<OperatorLoginStatus | null> {
-    return ((await ctx.loaders.stationState.load(s.id)).login?.status as OperatorLoginStatus | undefined) ?? null;
-  }
-
-  @Authorized('viewer')
-  @FieldResolver(() => String, { nullable: true, description: 'Login Status exactly as the station sent it (see loginStatus UNKNOWN).' })
-  async loginStatusCode(@Root() s: Station, @Ctx() ctx: Context): Promise<string | null> {
-    return (await ctx.loaders.stationState.load(s.id)).login?.statusCode ?? null;
-  }
-
-  @Authorized('viewer')
-  @FieldResolver(() => CPFScalar, { nullable: true, description: 'The logged-in operator.' })
-  async operatorCpf(@Root() s: Station, @Ctx() ctx: Context): Promise<string | null> {
-    return (await ctx.loaders.stationState.load(s.id)).login?.operatorCpf ?? null;
+    return (await stationsOf(ctx, [id]))[0] ?? null;
   }
 
   @Authorized('viewer')
   @FieldResolver(() => Capture, { nullable: true, description: 'The capture holding the reader, if any.' })
   async currentCapture(@Root() s: Station, @Ctx() ctx: Context): Promise<Capture | null> {
-    const row = await ctx.loaders.stationCapture.load(s.id);
+    if (!s.currentCaptureId) return null;
+    const row = await ctx.loaders.capture.load(s.currentCaptureId);
     return row ? Capture.from(row) : null;
   }
 
   @Authorized('operator')
   @Mutation(() => OperatorLoginResult, {
-    description: 'Login (a settled answer), confirmed with Login Status when it succeeded; every documented status comes back typed, anything else as UNKNOWN.',
+    description:
+      'Login (a settled answer), confirmed with Login Status when it succeeded; every documented status comes back typed, anything else as UNKNOWN. The new login state is recorded as a station event at once.',
   })
   async loginOperator(
     @Arg('stationId', () => String) stationId: string,
@@ -66,5 +76,22 @@ export class StationResolver {
       operatorCpf: r.operatorCpf,
       loggedIn: r.status === 'OPERATOR_OK' || r.status === 'OPERATOR_OFFLINE_OK',
     };
+  }
+
+  @Authorized('viewer')
+  @Subscription(() => StationEvent, {
+    description:
+      'Every recorded change of the stations (or of one): online/offline, operator login/logout, busy/free. With afterSeq: replay from the log, then live, no gap, no duplicate.',
+    subscribe: ({ args, context }: SubscribeResolverData<unknown, StationSubscriptionArgs, Context>) =>
+      context.services.bus.subscribe({ topic: 'station', entityId: args.stationId ?? undefined }, args.afterSeq ?? context.request.afterSeq ?? null),
+  })
+  stationStatusChanged(
+    @Root() event: StoredEvent,
+    @Ctx() ctx: Context,
+    @Arg('stationId', () => String, { nullable: true }) _stationId: string | null,
+    @Arg('afterSeq', () => SafeIntScalar, { nullable: true }) _afterSeq: number | null,
+  ): StationEvent {
+    ctx.renewLoaders();
+    return toStationEvent(event, ctx);
   }
 }

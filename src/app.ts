@@ -10,6 +10,7 @@ import { MutationRateLimiter } from './server/rate-limit';
 import { Metrics, meteredScheduler } from './metrics';
 import { MessagesService } from './flows/messages.service';
 import { ProofOfLifeService } from './flows/proof-of-life.service';
+import { STATION_POLL_KIND, StationsService } from './flows/stations.service';
 import { PrivacyService } from './flows/privacy.service';
 import { ReportCipher } from './privacy/report-cipher';
 import { MemoryPollScheduler } from './pollers/memory';
@@ -228,7 +229,13 @@ export async function startGateway(config: Config, logger: Logger, opts: Gateway
     const pdvTimeouts = { apiVersion: config.provaDeVida.apiVersion, legacyVbeta1Create: config.provaDeVida.legacyVbeta1Create, upstreamTimeoutMs: config.provaDeVida.timeoutMs };
     const proofOfLife = new ProofOfLifeService(deps, pdv, config.provaDeVida.requester, pdvTimeouts);
     const messages = new MessagesService(deps, pdv, { cnpj: config.provaDeVida.requester.cnpj, name: config.provaDeVida.requester.name }, pdvTimeouts);
-    const captures = new CaptureService(deps, stations, { slowPollMs: config.spid.slowPollMs, stationTimeoutMs: config.spid.timeoutMs });
+    const stationStates = new StationsService(deps, stations, { pollIntervalMs: config.spid.stationPollIntervalMs });
+    const captures = new CaptureService(deps, stations, {
+      slowPollMs: config.spid.slowPollMs,
+      stationTimeoutMs: config.spid.timeoutMs,
+      onStationHolding: (tx, stationId) => stationStates.recordHolder(tx, stationId),
+      onLogin: (stationId, state) => stationStates.loginObserved(stationId, state),
+    });
     await scheduler.start();
     onClose('scheduler', () => scheduler.stop());
     await scheduler.cron('spid-resend-pending', config.spid.resendCron, () => captures.resendAllStations());
@@ -250,9 +257,10 @@ export async function startGateway(config: Config, logger: Logger, opts: Gateway
     await scheduler.cron('privacy-retention', config.privacy.retentionCron, () => privacy.runJob());
     const resumed = { transactions: await proofOfLife.resume(), captures: await captures.resume() };
     await messages.resume(); // message intents (SENDING) left by a crash
+    await stationStates.start(); // one poll series per station, cluster-wide (a no-op where another instance made it)
     const reconciler = new Reconciler({
       scheduler: raw,
-      sources: openEntitySources(store, { startGraceMs: config.spid.timeoutMs }),
+      sources: [...openEntitySources(store, { startGraceMs: config.spid.timeoutMs }), { kind: STATION_POLL_KIND, openIds: async () => stationStates.ids() }],
       intervalMs: config.reconcileIntervalMs,
       coordination: config.redisUrl ? new RedisCoordination(config.redisUrl, config.redis.prefix, logger) : undefined,
       logger: logger.child({ component: 'reconciler' }),
@@ -263,7 +271,7 @@ export async function startGateway(config: Config, logger: Logger, opts: Gateway
     const schema = await buildGatewaySchema();
     const server = await startServer({
       schema,
-      services: { store, bus, proofOfLife, messages, captures, idempotency, rateLimiter, logger, privacy },
+      services: { store, bus, proofOfLife, messages, captures, stations: stationStates, idempotency, rateLimiter, logger, privacy },
       jwt: config.jwt,
       graphql: config.graphql,
       metrics: metrics.registry,

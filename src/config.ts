@@ -102,8 +102,8 @@ const schema = z.object({
   /** Mutations per client IP per minute. @default 120 */
   RATE_LIMIT_IP_PER_MINUTE: int(1, 1_000_000).default(120),
   /**
-   * Query budget per user (anonymous: per IP) per minute, in cost units: 1 per selected field, 10 per field
-   * that asks an upstream (`Station.online`, `Station.loginStatus`, `Station.operatorCpf`); past it RATE_LIMITED.
+   * Query budget per user (anonymous: per IP) per minute, in cost units: 1 per selected field
+   * (no field calls an upstream); past it RATE_LIMITED.
    * @default 20000
    */
   RATE_LIMIT_QUERY_COST_PER_MINUTE: int(1, 100_000_000).default(20_000),
@@ -243,6 +243,13 @@ const schema = z.object({
   /** Enroll results (which may take hours) and pending sends are polled no more often than this. @default 30000 */
   SPID_SLOW_POLL_MS: int(50, 86_400_000).default(30_000),
   /**
+   * Each station's Login Status is polled this often (one poll per station
+   * cluster-wide): online/offline and operator changes are recorded as
+   * station events at most this late (logins through the API at once).
+   * @default 5000
+   */
+  STATION_POLL_INTERVAL_MS: int(100, 3_600_000).default(5000),
+  /**
    * Days a finished flow (answered/expired/cancelled transaction, message,
    * final capture with its report) keeps its CPF and report PDF; after that the
    * privacy job deletes the PDF and replaces the CPF by a keyed pseudonym.
@@ -337,6 +344,7 @@ export interface Config {
     timeoutMs: number;
     resendCron: string;
     slowPollMs: number;
+    stationPollIntervalMs: number;
   };
   privacy: {
     retentionDays: number;
@@ -504,7 +512,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       spidControlPort: e.SIMULATOR_SPID_CONTROL_PORT,
       spidRemotePort: e.SIMULATOR_SPID_REMOTE_PORT,
     },
-    spid: { stations: e.SPID_STATIONS, timeoutMs: e.SPID_TIMEOUT_MS, resendCron: e.SPID_RESEND_CRON, slowPollMs: e.SPID_SLOW_POLL_MS },
+    spid: { stations: e.SPID_STATIONS, timeoutMs: e.SPID_TIMEOUT_MS, resendCron: e.SPID_RESEND_CRON, slowPollMs: e.SPID_SLOW_POLL_MS, stationPollIntervalMs: e.STATION_POLL_INTERVAL_MS },
     privacy: {
       retentionDays: e.RETENTION_DAYS,
       retentionCron: e.RETENTION_CRON,

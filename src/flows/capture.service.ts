@@ -12,6 +12,7 @@ import {
   applyResult,
   applyStationStatus,
   captureFinished,
+  holdsStation,
   captureToJson,
   enrollingAfterNotFound,
   isTerminalCapture,
@@ -48,6 +49,14 @@ export interface CaptureFlowOptions {
    * @default 10000
    */
   stationTimeoutMs?: number;
+  /**
+   * Called inside the transaction of every capture change that takes or
+   * releases a station's reader, after the capture row is saved (the
+   * station's busy/free event commits with the capture's). @default undefined
+   */
+  onStationHolding?: ((tx: Db, stationId: string) => Promise<void>) | undefined;
+  /** Called with the login state `login` ended with (recorded as the station's state at once). @default undefined */
+  onLogin?: ((stationId: string, state: LoginState) => Promise<void>) | undefined;
 }
 
 /** Added to the station timeout before a step in flight is considered over (clocks, scheduling). */
@@ -80,6 +89,8 @@ export class CaptureService {
   private readonly loginSettleTimeoutMs: number;
   /** A station call claimed at T is surely over at T + this. */
   private readonly inFlightMs: number;
+  private readonly onStationHolding: CaptureFlowOptions['onStationHolding'];
+  private readonly onLogin: CaptureFlowOptions['onLogin'];
 
   constructor(
     private readonly deps: FlowDeps,
@@ -92,6 +103,8 @@ export class CaptureService {
     this.slowPollMs = opts.slowPollMs ?? 30_000;
     this.loginSettleTimeoutMs = opts.loginSettleTimeoutMs ?? 10_000;
     this.inFlightMs = (opts.stationTimeoutMs ?? 10_000) + IN_FLIGHT_MARGIN_MS;
+    this.onStationHolding = opts.onStationHolding;
+    this.onLogin = opts.onLogin;
     deps.scheduler.register(CAPTURE_POLL_KIND, (id) => this.poll(id));
   }
 
@@ -125,17 +138,9 @@ export class CaptureService {
       }
     }
     this.deps.logger.info({ stationId, operator: maskCpf(operatorCpf), status: state.status }, 'operator login');
+    // A refused Login still replaces the station's operator (Login Status names the one who tried).
+    await this.onLogin?.(stationId, LOGGED_IN(state.status) ? state : { ...state, operatorCpf: state.operatorCpf ?? operatorCpf });
     return state;
-  }
-
-  /** Station reachability and login state; unreachable is `online: false`, not an error. */
-  async stationState(stationId: string): Promise<{ online: boolean; login: LoginState | null }> {
-    try {
-      return { online: true, login: await this.station(stationId).api.loginStatus() };
-    } catch (err) {
-      if (err instanceof FlowError) throw err;
-      return { online: false, login: null };
-    }
   }
 
   // ---- starting flows ---------------------------------------------------
@@ -504,7 +509,21 @@ export class CaptureService {
   }
 
   private apply(id: string, decide: (cur: CaptureRow | null, tx: Db) => Decision<CaptureRow> | null | Promise<Decision<CaptureRow> | null>) {
-    return recordEntityChange(this.deps, this.spec, id, decide);
+    const hook = this.onStationHolding;
+    if (!hook) return recordEntityChange(this.deps, this.spec, id, decide);
+    return recordEntityChange(this.deps, this.spec, id, async (cur, tx) => {
+      const d = await decide(cur, tx);
+      // Took or released the reader: the station's busy/free commits with this change.
+      if (!d || (cur !== null && holdsStation(cur)) === holdsStation(d.row)) return d;
+      const also = d.also;
+      return {
+        ...d,
+        also: async (t: Db) => {
+          if (also) await also(t);
+          await hook(t, d.row.stationId);
+        },
+      };
+    });
   }
 
   private async watch(id: string): Promise<void> {

@@ -39,7 +39,9 @@ export type CaptureKind = 'VERIFY' | 'ENROLL';
 export const RESULT_STATUSES: readonly CaptureStatus[] = ['SEARCH_MATCH', 'SEARCH_NOT_MATCH', 'ENROLLED', 'ENROLL_REJECTED', 'EXPIRED'];
 
 /**
- * Ends of a flow. SEND_UNCONFIRMED: the station took the send but its answer
+ * Ends of a flow — statuses that can be final. PERSON_NOT_FOUND is final only
+ * for a capture started with `enrollIfNotFound` off; with it on, the same
+ * capture goes on to enroll the person (see `isFinalCapture`). SEND_UNCONFIRMED: the station took the send but its answer
  * (with the TGUID) never reached us; the station keeps no way to look it up,
  * so it needs a person. FAILED: the flow could not start or the station was
  * reset under it.
@@ -53,7 +55,10 @@ export const TERMINAL_STATUSES: readonly CaptureStatus[] = [
   'FAILED',
 ];
 
-/** While in these, the station's one reader belongs to this capture. */
+/**
+ * While in these, the station's one reader belongs to this capture — and in
+ * PERSON_NOT_FOUND when it is about to enroll on the same reader (see `holdsStation`).
+ */
 export const STATION_HOLDING_STATUSES: readonly CaptureStatus[] = [
   'STARTING',
   'CLIENT_CAPTURING',
@@ -72,6 +77,16 @@ export function isTerminalCapture(status: string): boolean {
 /** PERSON_NOT_FOUND on the way to an enroll on the same reader: not an end yet. */
 export function enrollingAfterNotFound(c: Pick<CaptureRow, 'status' | 'enrollIfNotFound'>): boolean {
   return c.status === 'PERSON_NOT_FOUND' && c.enrollIfNotFound;
+}
+
+/** The capture's status will not change any more (a report may still arrive: see `captureFinished`). */
+export function isFinalCapture(c: Pick<CaptureRow, 'status' | 'enrollIfNotFound'>): boolean {
+  return isTerminalCapture(c.status) && !enrollingAfterNotFound(c);
+}
+
+/** The station's reader belongs to this capture (the same rule as the store's busy check). */
+export function holdsStation(c: Pick<CaptureRow, 'status' | 'enrollIfNotFound'>): boolean {
+  return (STATION_HOLDING_STATUSES as readonly string[]).includes(c.status) || enrollingAfterNotFound(c);
 }
 
 /** Done polling: terminal, and the report is stored (or there is no TGUID to fetch one for). */

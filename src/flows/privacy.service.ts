@@ -1,5 +1,6 @@
 import { PSEUDONYMIZED_EVENT } from '../events/bus';
 import { isPseudonym, Pseudonymizer } from '../privacy/pseudonym';
+import { pseudonymizeOperatorCpfs } from '../store/stations';
 import { auditAbout, finishedEntities, openFlows, pseudonymizeAuditTargets, pseudonymizeEntities, pseudonymizePersonIfUnused, type FinishedRules, type PersonEntities, type PseudonymizeCounts } from '../store/privacy';
 import { resealReports } from '../store/reports';
 import type { AuditRow, CaptureRow, MessageRow, PersonRow, TransactionRow } from '../store/schema';
@@ -91,7 +92,22 @@ export class PrivacyService {
         if (r.personPseudonymized) total.persons++;
       }
     }
+    total.events += await this.retainStationEvents(before);
     return total;
+  }
+
+  /** Operators' CPFs in station event snapshots older than `before` become pseudonyms (one transaction, one marker). */
+  private async retainStationEvents(before: Date): Promise<number> {
+    const out = await this.deps.store.recordChange('privacy', 'station-operators', async (tx) => {
+      const r = await pseudonymizeOperatorCpfs(tx, before, (cpf) => this.pseudonym(cpf));
+      if (!r.events) return null;
+      // The marker makes every instance swap the events its subscribers still hold (see EventBus.forgetErased).
+      return { type: PSEUDONYMIZED_EVENT, cpf: null, payload: { entityIds: r.stationIds, events: r.events }, result: r.events };
+    });
+    if (!out) return 0;
+    await this.deps.bus.published(out.event);
+    await this.deps.bus.tail();
+    return out.result;
   }
 
   /**

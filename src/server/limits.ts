@@ -124,15 +124,10 @@ function introspectionDepthRule(context: ValidationContext) {
   };
 }
 
-/** Fields that ask a station when selected (Login Status), priced higher in the query budget. */
-const UPSTREAM_FIELDS = new Set(['Station.online', 'Station.loginStatus', 'Station.operatorCpf']);
-/** Cost units of one such field: it is one HTTP call to a desk. */
-export const UPSTREAM_FIELD_COST = 10;
-
 /**
  * The cost of one operation for the per-user query budget: 1 per selected
- * field, `UPSTREAM_FIELD_COST` per field that reaches an upstream, fragments
- * expanded where they are spread. Lists are not multiplied (their size is not
+ * field (no field calls an upstream: station state is read from the store),
+ * fragments expanded where they are spread. Lists are not multiplied (their size is not
  * known before running; pagination caps them).
  */
 export function operationCost(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode): number {
@@ -143,7 +138,7 @@ export function operationCost(schema: GraphQLSchema, document: DocumentNode, ope
     for (const s of set.selections) {
       if (s.kind === Kind.FIELD) {
         const field = parent && 'getFields' in parent ? parent.getFields()[s.name.value] : undefined;
-        cost += parent && UPSTREAM_FIELDS.has(`${parent.name}.${s.name.value}`) ? UPSTREAM_FIELD_COST : 1;
+        cost += 1;
         if (s.selectionSet) {
           const t = field ? getNamedType(field.type) : undefined;
           cost += walk(s.selectionSet, t && isCompositeType(t) ? t : null, seen);

@@ -253,7 +253,36 @@ export const statCounts = pgTable(
   (t) => [primaryKey({ columns: [t.grain, t.bucket, t.kind, t.stationId, t.status] })],
 );
 
+/**
+ * Current state of each configured SPID station, as last recorded by its
+ * poller (Login Status), by the login/logout mutations, and by capture
+ * changes (busy/free). Each change here is recorded with an event of topic
+ * `station` in the same transaction; queries read this, never the station.
+ */
+export const stations = pgTable('stations', {
+  /** The configured station id (`SPID_STATIONS[].id`). */
+  id: text('id').primaryKey(),
+  /** Null until the first poll (or login) answered or failed: unknown. */
+  online: boolean('online'),
+  /** Login Status (OperatorLoginStatus or UNKNOWN); null = never read. */
+  loginStatus: text('login_status'),
+  /** Login Status exactly as the station sent it. */
+  loginStatusCode: text('login_status_code'),
+  /** The logged-in operator's CPF (an operator, not a citizen: never in `events.cpf`). */
+  operatorCpf: text('operator_cpf'),
+  busy: boolean('busy').notNull().default(false),
+  /** The capture holding the reader while busy. */
+  currentCaptureId: uuid('current_capture_id'),
+  /** Last poll or login that read the station, whether anything changed or not. */
+  lastCheckedAt: ts('last_checked_at'),
+  /** Last recorded change (the last station event). */
+  lastChangedAt: ts('last_changed_at'),
+  /** Seq of the event that recorded this state. */
+  version: bigint('version', { mode: 'number' }).notNull().default(0),
+});
+
 export type CaptureRow = typeof captures.$inferSelect;
+export type StationRow = typeof stations.$inferSelect;
 export type AuditRow = typeof auditLog.$inferSelect;
-export const schema = { persons, transactions, messages, events, captures, captureReports, idempotencyKeys, auditLog, statCounts };
+export const schema = { persons, transactions, messages, events, captures, captureReports, idempotencyKeys, auditLog, statCounts, stations };
 export type Schema = typeof schema;

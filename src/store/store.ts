@@ -25,8 +25,11 @@ import { RowCache, type CommittedChange } from './row-cache';
 /** The drizzle database both adapters hand us (PGlite or node-postgres), or a transaction of it. */
 export type Db = PgDatabase<PgQueryResultHKT, Schema>;
 
-/** `privacy`: markers of pseudonymisation runs (see PrivacyService); no subscription ever matches them. */
-export type Topic = 'transaction' | 'message' | 'capture' | 'privacy';
+/**
+ * `privacy`: markers of pseudonymisation runs (see PrivacyService); no subscription ever matches them.
+ * `station`: SPID station state changes (online, operator, busy; see StationsService).
+ */
+export type Topic = 'transaction' | 'message' | 'capture' | 'station' | 'privacy';
 
 export interface StoredEvent {
   seq: number;
@@ -397,15 +400,6 @@ export class Store {
       .where(and(eq(captures.stationId, stationId), holdsStation(holding)))
       .limit(1);
     return row ?? null;
-  }
-
-  async capturesHoldingStations(stationIds: readonly string[], holding: readonly string[]): Promise<Map<string, CaptureRow>> {
-    if (stationIds.length === 0) return new Map();
-    const rows = await this.db
-      .select()
-      .from(captures)
-      .where(and(inArray(captures.stationId, [...stationIds]), holdsStation(holding)));
-    return new Map(rows.map((r) => [r.stationId, r]));
   }
 
   async capturesByTguid(stationId: string, tguids: readonly string[]): Promise<CaptureRow[]> {

@@ -38,6 +38,8 @@ const request = () =>
   ).then((d) => d.requestProofOfLife);
 
 test('version is the seq of the event that recorded the state; eventCursor is the log head; afterSeq: eventCursor follows the snapshot without gap', async () => {
+  // The station poller's first reading (the test station nobody listens on: STATION_OFFLINE) is an event too: let it land first.
+  await eventually(async () => (await gql<{ stations: { connectivity: string }[] }>(`{ stations { connectivity } }`)).stations.every((s) => s.connectivity !== 'UNKNOWN'), 15_000);
   const t1 = await request();
   const snap = await gql<{ eventCursor: number; transaction: { version: number; status: string } }>(
     `query($id: UUID!) { eventCursor transaction(id: $id) { version status } }`,

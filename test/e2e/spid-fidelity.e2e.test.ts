@@ -31,7 +31,7 @@ beforeAll(async () => {
     timings: { clientCaptureMs: 150, operatorCaptureMs: 150, verifyProcessingMs: 150, enrollProcessingMs: 300, loginSettleMs: 50 },
   });
   pdv = await PdvSim.start();
-  gw = await TestGateway.start({ pdvUrl: pdv.url, spidStations: spid.stationsEnv });
+  gw = await TestGateway.start({ pdvUrl: pdv.url, spidStations: spid.stationsEnv, env: { STATION_POLL_INTERVAL_MS: '300' } });
   ws = await gw.wsClient('viewer');
 });
 afterAll(async () => {
@@ -80,7 +80,11 @@ describe('tolerant readers', () => {
     await eventually(async () => (await statusReads(S1)) - before >= 8, 15_000, 50);
 
     await spid.control('POST', '/oddities', { station: S1, route: 'GET /login/status', status: 'OPERATOR_SUSPENDED', count: 1 });
-    const st = (await gw.ok(StationDocument, { id: S1 }, 'viewer')).station;
+    // The station's poller takes the odd answer (every STATION_POLL_INTERVAL_MS) and records it as it came.
+    const st = await eventually(async () => {
+      const s = (await gw.ok(StationDocument, { id: S1 }, 'viewer')).station;
+      return s?.loginStatusCode === 'OPERATOR_SUSPENDED' && s;
+    }, 15_000, 50);
     expect(st).toMatchObject({ online: true, loginStatus: 'UNKNOWN', loginStatusCode: 'OPERATOR_SUSPENDED' });
     expect((await gw.ok(CaptureDocument, { id: c.id }, 'viewer')).capture?.status).toBe('CLIENT_CAPTURING');
 

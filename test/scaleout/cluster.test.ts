@@ -83,6 +83,7 @@ d('two gateway instances sharing PostgreSQL and Redis', () => {
       JOB_LOCK_MS: '2000',
       JOB_STALLED_CHECK_MS: '1000',
       EVENT_SAFETY_TAIL_MS: '500',
+      STATION_POLL_INTERVAL_MS: '500',
       RATE_LIMIT_USER_PER_MINUTE: '10000',
       RATE_LIMIT_IP_PER_MINUTE: '10000',
     };
@@ -186,12 +187,24 @@ d('two gateway instances sharing PostgreSQL and Redis', () => {
       const c = await spid.counters();
       return stations.map((st) => c.byStation[st]?.byRoute['GET /capture/status'] ?? 0);
     };
+    const loginReads = async () => {
+      const c = await spid.counters();
+      return stations.map((st) => c.byStation[st]?.byRoute['GET /login/status'] ?? 0);
+    };
     const before = (await pdv.counters()).byTransaction;
     const capBefore = await statusReads();
+    const loginBefore = await loginReads();
     const windowMs = 4000;
     await sleep(windowMs);
     const after = (await pdv.counters()).byTransaction;
     const capReads = (await statusReads()).map((n, i) => n - capBefore[i]!);
+    const stationPolls = (await loginReads()).map((n, i) => n - loginBefore[i]!);
+    process.stdout.write(`[measure] 3 stations × ${windowMs} ms at 500 ms, 2 instances: Login Status polls per station ${stationPolls.join(', ')}\n`);
+    // One station poll series per station cluster-wide (two would be ~16 in the window).
+    for (const n of stationPolls) {
+      expect(n).toBeLessThanOrEqual(windowMs / 500 + 1);
+      expect(n).toBeGreaterThanOrEqual(1);
+    }
     process.stdout.write(`[measure] 3 open captures × ${windowMs} ms at 500 ms: Capture Status reads per station ${capReads.join(', ')}\n`);
     for (const n of capReads) {
       expect(n).toBeLessThanOrEqual(windowMs / 500 + 1);

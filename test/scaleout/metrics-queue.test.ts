@@ -48,6 +48,8 @@ d('BullMQ job metrics', () => {
       JOB_LOCK_MS: '1000',
       JOB_STALLED_CHECK_MS: '500',
       SPID_STATIONS: JSON.stringify([{ id: 'unused', name: 'unused', baseUrl: 'http://127.0.0.1:9/gbs-spid-services/api' }]),
+      // The station's poll job runs once at boot, then waits an hour: it is never the active job below.
+      STATION_POLL_INTERVAL_MS: '3600000',
     };
   }, 60_000);
 
@@ -94,10 +96,10 @@ d('BullMQ job metrics', () => {
     }
     const schedulers = await queue.getJobSchedulersCount();
     expect(schedulers).toBeGreaterThanOrEqual(2);
-    // Three open transactions (one from the crashed instance) + the schedulers' next ticks.
+    // Three open transactions (one from the crashed instance) + the station's poll job + the schedulers' next ticks.
     const samples = await eventually(async () => {
       const { samples: s } = await scrape(g.url);
-      return live(s) === 3 + schedulers ? s : null;
+      return live(s) === 3 + 1 + schedulers ? s : null;
     }, 10_000, 100);
     expect(metricValue(samples, 'idgw_job_queue_jobs', { state: 'failed' })).toBe(0);
     // Event log on PostgreSQL: the head is the store's, all of it dispatched here once quiet.
@@ -108,6 +110,6 @@ d('BullMQ job metrics', () => {
     expect(metricValue(quiet, 'idgw_event_log_head_seq')).toBe(await g.gw.store.latestSeq());
     expect(metricValue(quiet, 'idgw_event_log_dispatched_seq')).toBe(await g.gw.store.latestSeq());
     const direct = await queue.getJobCounts(...LIVE_STATES);
-    expect(LIVE_STATES.reduce((n, s) => n + (direct[s] ?? 0), 0)).toBe(3 + schedulers);
+    expect(LIVE_STATES.reduce((n, s) => n + (direct[s] ?? 0), 0)).toBe(3 + 1 + schedulers);
   }, 60_000);
 });

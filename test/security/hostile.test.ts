@@ -85,7 +85,10 @@ let sockets: WebSocket[] = [];
 let base = { pdv: 0, spid: 0 };
 
 async function upstreamCalls() {
-  return { pdv: await pdv.apiCalls(), spid: (await spid.counters()).total };
+  // The station pollers read Login Status in the background (never for a request): every other station call counts.
+  const c = await spid.counters();
+  const polls = Object.values(c.byStation).reduce((n, st) => n + (st.byRoute['GET /login/status'] ?? 0), 0);
+  return { pdv: await pdv.apiCalls(), spid: c.total - polls };
 }
 
 function expectNoLeak(texts: string[] = transcript) {

@@ -39,14 +39,14 @@ async function withGateway(env: Record<string, string>, fn: (gw: TestGateway) =>
   }
 }
 
-test('query budget: `stations { id online }` costs 1 + 1 + 10 per call; past the budget RATE_LIMITED (429, retry-after), per user', async () => {
-  await withGateway({ RATE_LIMIT_QUERY_COST_PER_MINUTE: '30' }, async (gw) => {
+test('query budget: `stations { id online }` costs 1 + 1 + 1 per call; past the budget RATE_LIMITED (429, retry-after), per user', async () => {
+  await withGateway({ RATE_LIMIT_QUERY_COST_PER_MINUTE: '8' }, async (gw) => {
     const q = '{ stations { id online } }';
     const alice = await gw.token('viewer', 'budget-alice');
     const first = await post(gw, q, {}, alice);
     expect(first.body.errors).toBeUndefined();
     expect(first.body.data).toEqual({ stations: [{ id: 'unused', online: false }] });
-    expect((await post(gw, q, {}, alice)).body.errors).toBeUndefined(); // 24 of 30 spent
+    expect((await post(gw, q, {}, alice)).body.errors).toBeUndefined(); // 6 of 8 spent
     const third = await post(gw, q, {}, alice);
     expect(third.status).toBe(429);
     expect(Number(third.retryAfter)).toBeGreaterThan(0);

@@ -245,6 +245,15 @@ const MATRIX: Op[] = [
     ok: (w) => data({ events: { seq: expect.any(Number), transaction: { cpf: cpfAs(w, TX_CPF_FMT) } } }),
   },
   {
+    field: 'stationStatusChanged',
+    kind: 'subscription',
+    label: 'stationStatusChanged',
+    min: 'viewer',
+    // Masking of the operator's CPF in station events: test/e2e/stations.e2e.test.ts.
+    doc: () => ({ query: 'subscription { stationStatusChanged(stationId: "station-1", afterSeq: 0) { seq station { id } } }', variables: {} }),
+    ok: () => data({ stationStatusChanged: { seq: expect.any(Number), station: { id: 'station-1' } } }),
+  },
+  {
     field: 'transactionResponseChanged',
     kind: 'subscription',
     label: 'transactionResponseChanged',

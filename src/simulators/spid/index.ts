@@ -299,6 +299,11 @@ export async function startSpidSimulator(opts: SpidSimulatorOptions = {}): Promi
 
     // Matched against the route key, the real path, and both without the method.
     const candidates = [key, `${method} ${path ?? full}`, key.replace(/^\S+ /, ''), path ?? full];
+    // Switched off at the control API: no answer at all, as a station that is off or unplugged.
+    if (st.offline) {
+      req.socket.destroy();
+      return;
+    }
     const fault = takeFirst(faults, st.id, candidates);
     if (fault?.kind === 'latency') await sleep(fault.latencyMs);
     if (fault?.kind === 'reset') {
@@ -414,6 +419,7 @@ export async function startSpidSimulator(opts: SpidSimulatorOptions = {}): Promi
           id: st.id,
           name: st.name,
           paused: st.paused,
+          offline: st.offline,
           operator: st.operator,
           capture: st.capture,
           steps: [...st.steps.keys()],
@@ -439,6 +445,27 @@ export async function startSpidSimulator(opts: SpidSimulatorOptions = {}): Promi
         if (what === 'pause') st.pause();
         else st.resume();
         return { json: { id: st.id, paused: st.paused } };
+      },
+    },
+    {
+      method: 'POST',
+      pattern: /^\/stations\/([^/]+)\/(offline|online)$/,
+      key: 'offline',
+      handle: ([id, what]) => {
+        const st = world.station(id ?? '');
+        st.offline = what === 'offline';
+        return { json: { id: st.id, offline: st.offline } };
+      },
+    },
+    {
+      method: 'POST',
+      pattern: /^\/stations\/([^/]+)\/logout$/,
+      key: 'logout',
+      handle: ([id]) => {
+        // The operator logs out at the desk (the contract has no Logout call): Login Status then says NOT_LOGGED_IN.
+        const st = world.station(id ?? '');
+        st.operator = null;
+        return { json: { id: st.id, operator: null } };
       },
     },
     {

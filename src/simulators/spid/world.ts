@@ -127,6 +127,8 @@ export class Station {
   operator: { cpf: string; status: LoginStatus } | null = null;
   capture: Capture = IDLE;
   paused = false;
+  /** Control API: the station stops answering (every request's socket is dropped unanswered). */
+  offline = false;
   /** Scheduled automatic progress, by key: `capture`, `result:<tguid>`, `answer:<tguid>`, `expire:<tguid>`. */
   readonly steps = new Map<string, Step>();
 
@@ -490,6 +492,7 @@ export class SpidWorld {
       st.operator = null;
       st.capture = IDLE;
       st.paused = false;
+      st.offline = false;
     }
     this.results.clear();
     this.enrolled.clear();
