@@ -1,7 +1,8 @@
-import { Field, Int, ObjectType, UseMiddleware, registerEnumType } from 'type-graphql';
+import { Field, ID, Int, ObjectType, UseMiddleware, registerEnumType } from 'type-graphql';
+import { Node } from './node.type';
 import { CAPTURE_STATUSES } from '../src/flows/capture';
 import type { CaptureRow } from '../src/store/schema';
-import { CPFScalar, DateTimeScalar, SafeIntScalar, UUIDScalar } from './scalars';
+import { CPFScalar, DateTimeScalar, SafeIntScalar } from './scalars';
 import { CapabilityLink } from './station-scope';
 
 export const CaptureStatus = Object.fromEntries(CAPTURE_STATUSES.map((s) => [s, s])) as { [K in (typeof CAPTURE_STATUSES)[number]]: K };
@@ -38,10 +39,12 @@ export class CaptureReport {
   @Field(() => String, { description: "GET it with the same bearer token as GraphQL: operators allowed on the capture's station, and admins (every download is audited)." }) downloadUrl!: string;
 }
 
-@ObjectType({ description: 'A biometric capture at a SPID station: presential (at the desk) or remote (a link to the citizen).' })
+@ObjectType({ implements: Node, description: 'A biometric capture at a SPID station: presential (at the desk) or remote (a link to the citizen).' })
 export class Capture {
-  @Field(() => UUIDScalar) id!: string;
-  @Field(() => String) stationId!: string;
+  /** The raw UUID inside the gateway; the field resolver gives clients the global id. */
+  @Field(() => ID, { description: 'Global id.' }) id!: string;
+  /** The station's configured id inside the gateway (CapabilityLink, filters); the field resolver gives its global id. */
+  @Field(() => ID, { description: 'Global id of the station (also `station { id code }`).' }) stationId!: string;
   @Field(() => CPFScalar) cpf!: string;
   @Field(() => CaptureMode) mode!: CaptureMode;
   @Field(() => CaptureKind) kind!: CaptureKind;
@@ -99,10 +102,4 @@ export class CaptureEvent {
   @Field(() => String, { nullable: true }) detail!: string | null;
   @Field(() => DateTimeScalar) at!: Date;
   @Field(() => Capture, { description: 'The capture as it was right after this step.' }) capture!: Capture;
-}
-
-@ObjectType()
-export class CaptureEdge {
-  @Field(() => String) cursor!: string;
-  @Field(() => Capture) node!: Capture;
 }

@@ -1,6 +1,7 @@
-import { Arg, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { Capture } from './capture.type';
 import type { Context } from './context';
+import { fromGlobalId } from './global-id';
 import { CPFScalar } from './scalars';
 import { OperatorLoginResult, OperatorLoginStatus, Station } from './station.type';
 
@@ -13,9 +14,15 @@ export class StationResolver {
   }
 
   @Authorized('viewer')
-  @Query(() => Station, { nullable: true })
-  async station(@Arg('id', () => String) id: string, @Ctx() ctx: Context): Promise<Station | null> {
-    return ctx.services.captures.stationList().find((s) => s.id === id) ?? null;
+  @Query(() => Station, { nullable: true, description: 'By global id (or its configured code, e.g. station-1); null if not configured.' })
+  async station(@Arg('id', () => ID, { description: 'Global id of a Station, or its code.' }) id: string, @Ctx() ctx: Context): Promise<Station | null> {
+    const code = fromGlobalId(id, 'Station');
+    return ctx.services.captures.stationList().find((s) => s.id === code) ?? null;
+  }
+
+  @FieldResolver(() => String, { description: 'The configured id of the station (SPID_STATIONS), e.g. station-1: what operators and tokens name it by.' })
+  code(@Root() s: Station): string {
+    return s.id;
   }
 
   @Authorized('viewer')

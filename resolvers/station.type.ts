@@ -1,7 +1,7 @@
-import { Field, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
+import { Node } from './node.type';
 import { LOGIN_STATE_STATUSES, UNKNOWN_STATUS } from '../src/upstreams/spid/types';
-import { Capture, CaptureEdge } from './capture.type';
-import { PageInfo } from './pagination';
+import { Capture } from './capture.type';
 import { CPFScalar } from './scalars';
 
 const LOGIN_ENUM_VALUES = [...LOGIN_STATE_STATUSES, UNKNOWN_STATUS] as const;
@@ -28,9 +28,10 @@ registerEnumType(OperatorLoginStatus, {
 });
 
 /** A SPID Client capture station (one reader, one capture at a time); live fields are resolved on demand. */
-@ObjectType({ description: 'A SPID Client capture station (one reader, one capture at a time).' })
+@ObjectType({ implements: Node, description: 'A SPID Client capture station (one reader, one capture at a time).' })
 export class Station {
-  @Field(() => String) id!: string;
+  /** The configured id (SPID_STATIONS) inside the gateway; clients get the global id, and the configured one as `code`. */
+  @Field(() => ID, { description: 'Global id.' }) id!: string;
   @Field(() => String) name!: string;
 }
 
@@ -49,10 +50,4 @@ export class ResendResult {
   @Field(() => String) stationId!: string;
   @Field(() => [Capture], { description: 'Captures whose send went through now; they are back to result polling.' }) resent!: Capture[];
   @Field(() => [String], { description: 'TGUIDs still pending on the station (tried again at the next resend).' }) failed!: string[];
-}
-
-@ObjectType()
-export class CaptureConnection {
-  @Field(() => [CaptureEdge]) edges!: CaptureEdge[];
-  @Field(() => PageInfo) pageInfo!: PageInfo;
 }

@@ -16,8 +16,36 @@ import { PrivacyResolver } from '../../resolvers/privacy.resolver';
 import { StationResolver } from '../../resolvers/station.resolver';
 import { TransactionResolver } from '../../resolvers/transaction.resolver';
 import { EventCursorResolver } from '../../resolvers/event-cursor.resolver';
+import {
+  AuditEntryIdResolver,
+  CaptureIdResolver,
+  MessageIdResolver,
+  NodeResolver,
+  PersonErasureIdResolver,
+  PersonIdResolver,
+  StationIdResolver,
+  TransactionIdResolver,
+} from '../../resolvers/node.resolver';
 
-export const RESOLVERS = [PersonResolver, PersonCapturesResolver, TransactionResolver, MessageResolver, CaptureResolver, StationResolver, AuditResolver, PrivacyResolver, EventCursorResolver] as const;
+export const RESOLVERS = [
+  PersonResolver,
+  PersonCapturesResolver,
+  TransactionResolver,
+  MessageResolver,
+  CaptureResolver,
+  StationResolver,
+  AuditResolver,
+  PrivacyResolver,
+  EventCursorResolver,
+  NodeResolver,
+  TransactionIdResolver,
+  CaptureIdResolver,
+  MessageIdResolver,
+  PersonIdResolver,
+  StationIdResolver,
+  AuditEntryIdResolver,
+  PersonErasureIdResolver,
+] as const;
 
 /**
  * The executable schema; `schema/schema.graphql` is emitted from exactly this.
