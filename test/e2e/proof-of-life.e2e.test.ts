@@ -245,7 +245,7 @@ describe('messages', () => {
     const read = await gw.ok(MessageDocument, { id }, 'viewer');
     expect(read.message).toMatchObject({ id, status: 'SENT' });
     const person = await gw.ok(PersonDocument, { cpf: CPF.authorizes }, 'viewer');
-    expect(person.person?.messages.map((m) => m.id)).toContain(id);
+    expect(person.person?.messages.nodes.map((m) => m.id)).toContain(id);
     const del = await gw.ok(DeleteMessageDocument, { id });
     expect(del.deleteMessage).toMatchObject({ status: 'DELETED' });
     expect(del.deleteMessage.deletedAt).not.toBeNull();

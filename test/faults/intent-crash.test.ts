@@ -130,7 +130,7 @@ test('kill -9 during a held create and a held message, restart: one row each (UN
   expect(await rows()).toHaveLength(1);
 
   // The message: one row, UNCONFIRMED (same deadline), audited, and its retry sends nothing.
-  const messages = async () => (await gql(second.url, PersonDocument, { cpf: CPF.authorizes }, 'viewer')).data?.person?.messages ?? [];
+  const messages = async () => (await gql(second.url, PersonDocument, { cpf: CPF.authorizes }, 'viewer')).data?.person?.messages.nodes ?? [];
   const [msg] = await eventually(async () => {
     const list = await messages();
     return list.length === 1 && list[0]!.status === 'UNCONFIRMED' ? list : null;
