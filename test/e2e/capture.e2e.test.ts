@@ -30,6 +30,7 @@ import {
 } from '../__generated__/graphql';
 import { SPID_MAGIC_CPFS as CPF } from '../../src/simulators/spid';
 import { Collector, PdvSim, SpidSim, TestGateway, eventually, sleep, type GraphQLResponse } from '../helpers/gateway';
+import { rawKey } from '../helpers/ids';
 
 type Ev = CaptureStatusChangedSubscription['captureStatusChanged'];
 type Msg = { captureStatusChanged: Ev };
@@ -353,26 +354,26 @@ describe('presential capture', () => {
     await sleep(500);
     expect(stepsOf(sub, c.id)).toEqual(['STARTING', 'CLIENT_CAPTURING', 'CLIENT_CAPTURE_DONE']);
     expect((await simStation(S1)).capture.status).toBe('CLIENT_CAPTURE_DONE');
-    const early = await gw.request(SendCaptureDocument, { captureId: c.id });
+    const early = await gw.request(SendCaptureDocument, { captureId: rawKey(c.id) });
     expect(firstError(early).extensions).toMatchObject({ code: 'WRONG_STATE', captureId: c.id, status: 'CLIENT_CAPTURE_DONE' });
 
-    const op = (await gw.ok(StartOperatorCaptureDocument, { captureId: c.id })).startOperatorCapture;
+    const op = (await gw.ok(StartOperatorCaptureDocument, { captureId: rawKey(c.id) })).startOperatorCapture;
     expect(op.status).toBe('OPERATOR_CAPTURING');
     await waitStep(sub, c.id, 'OPERATOR_CAPTURE_DONE');
     await sleep(500);
     expect(stepsOf(sub, c.id)).toEqual(VERIFY_MATCH.slice(0, 5));
     expect((await simStation(S1)).capture.status).toBe('OPERATOR_CAPTURE_DONE');
-    const twice = await gw.request(StartOperatorCaptureDocument, { captureId: c.id });
+    const twice = await gw.request(StartOperatorCaptureDocument, { captureId: rawKey(c.id) });
     expect(firstError(twice).extensions).toMatchObject({ code: 'WRONG_STATE', status: 'OPERATOR_CAPTURE_DONE' });
 
-    const sent = (await gw.ok(SendCaptureDocument, { captureId: c.id })).sendCapture;
+    const sent = (await gw.ok(SendCaptureDocument, { captureId: rawKey(c.id) })).sendCapture;
     expect(sent).toMatchObject({ status: 'PROCESSING', sendOutcome: 'VERIFIED' });
     expect(sent.tguid).toEqual(expect.any(String));
     const { calls } = await expectFlow('manual verify → SEARCH_MATCH', sub, c.id, VERIFY_MATCH, t0);
     expect(calls.byRoute['POST /capture/operator']).toBe(1);
     expect(calls.byRoute['POST /capture/send']).toBe(1);
 
-    const after = await gw.request(SendCaptureDocument, { captureId: c.id });
+    const after = await gw.request(SendCaptureDocument, { captureId: rawKey(c.id) });
     expect(firstError(after).extensions).toMatchObject({ code: 'WRONG_STATE', status: 'SEARCH_MATCH' });
     const missing = await gw.request(SendCaptureDocument, { captureId: '00000000-0000-4000-8000-000000000000' });
     expect(firstError(missing).extensions?.['code']).toBe('NOT_FOUND');
@@ -416,9 +417,9 @@ describe('stations', () => {
     expect(one).toMatchObject({ id: S2, name: 'Station 2', online: true, currentCapture: { id: c.id } });
     expect((await gw.ok(StationDocument, { id: 'nope' }, 'viewer')).station).toBeNull();
 
-    await gw.ok(StartOperatorCaptureDocument, { captureId: c.id });
+    await gw.ok(StartOperatorCaptureDocument, { captureId: rawKey(c.id) });
     await waitStep(sub, c.id, 'OPERATOR_CAPTURE_DONE');
-    await gw.ok(SendCaptureDocument, { captureId: c.id });
+    await gw.ok(SendCaptureDocument, { captureId: rawKey(c.id) });
     await expectFlow('busy station, then manual → SEARCH_MATCH', sub, c.id, VERIFY_MATCH, t0);
     // Sent: the station is free again.
     expect((await gw.ok(StationDocument, { id: S2 }, 'viewer')).station?.currentCapture).toBeNull();

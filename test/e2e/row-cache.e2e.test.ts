@@ -18,6 +18,7 @@ import {
 import { formatCpf } from '../../src/domain/cpf';
 import { PDV_MAGIC_CPFS as CPF } from '../../src/simulators/provaDeVida';
 import { PdvSim, TestGateway } from '../helpers/gateway';
+import { rawKey } from '../helpers/ids';
 
 let sim: PdvSim;
 beforeAll(async () => {
@@ -44,7 +45,7 @@ describe('one instance', () => {
       expect((await gw.ok(TransactionDocument, { id: t1.id }, 'viewer')).transaction?.status).toBe('PENDING');
       expect((await gw.ok(PersonDocument, { cpf: CPF.refuses }, 'viewer')).person?.transactions.nodes.map((t) => [t.id, t.status])).toEqual([[t1.id, 'PENDING']]);
     }
-    await gw.ok(CancelProofOfLifeDocument, { id: t1.id }, 'admin');
+    await gw.ok(CancelProofOfLifeDocument, { id: rawKey(t1.id) }, 'admin');
     expect((await gw.ok(TransactionDocument, { id: t1.id }, 'viewer')).transaction?.status).toBe('CANCELLED');
     expect((await gw.ok(PersonDocument, { cpf: CPF.refuses }, 'viewer')).person?.transactions.nodes.map((t) => [t.id, t.status])).toEqual([[t1.id, 'CANCELLED']]);
 

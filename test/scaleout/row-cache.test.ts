@@ -14,6 +14,7 @@ import { PDV_MAGIC_CPFS as CPF } from '../../src/simulators/provaDeVida';
 import { PdvSim, sleep, type GraphQLResponse } from '../helpers/gateway';
 import { GatewayProcess } from '../helpers/process';
 import { createTestDatabase, deleteRedisKeys, requirePostgresSync, requireRedisSync, uniquePrefix } from '../helpers/services';
+import { rawKey } from '../helpers/ids';
 
 const REDIS = requireRedisSync();
 const PG = requirePostgresSync();
@@ -73,7 +74,7 @@ d('row cache on two instances sharing PostgreSQL and Redis', () => {
       expect((await gql(b.url, PersonDocument, { cpf: CPF.authorizes }, 'viewer')).person?.transactions.nodes.map((x) => x.status)).toEqual(['PENDING']);
     }
 
-    await gql(a.url, CancelProofOfLifeDocument, { id: t.id }, 'admin');
+    await gql(a.url, CancelProofOfLifeDocument, { id: rawKey(t.id) }, 'admin');
     const t0 = Date.now();
     expect((await gql(a.url, TransactionDocument, { id: t.id }, 'viewer')).transaction?.status).toBe('CANCELLED');
     let seen = '';

@@ -868,27 +868,32 @@ category('pagination', (add) => {
     ['50 000 chars', 'A'.repeat(50_000)],
   ];
   for (const [what, after] of FORGED) {
-    add(`transactions(after: ${what}) → BAD_USER_INPUT field after`, async () => {
+    add(`transactions(after: ${what}) → BAD_USER_INPUT fields.after`, async () => {
       const r = await gql('query($a: String) { transactions(after: $a) { edges { cursor } } }', { a: after });
       expect(code(r)).toBe('BAD_USER_INPUT');
-      expect(firstErr(r)?.extensions?.['field']).toBe('after');
+      expect(Object.keys(firstErr(r)?.extensions?.['fields'] ?? {})).toEqual(['after']);
       expect(r.json?.data ?? null).toBeNull();
     });
   }
-  add('auditLog(first: 0) → BAD_USER_INPUT field first', async () => {
+  add('auditLog(first: 0) → BAD_USER_INPUT fields.first', async () => {
     const r = await gql('{ auditLog(first: 0) { nodes { id } } }');
     expect(code(r)).toBe('BAD_USER_INPUT');
-    expect(firstErr(r)?.extensions?.['field']).toBe('first');
+    expect(Object.keys(firstErr(r)?.extensions?.['fields'] ?? {})).toEqual(['first']);
   });
-  add('auditLog(after: forged) → BAD_USER_INPUT field after', async () => {
+  add('auditLog(after: forged) → BAD_USER_INPUT fields.after', async () => {
     const r = await gql('{ auditLog(after: "1 OR 1=1") { nodes { id } } }');
     expect(code(r)).toBe('BAD_USER_INPUT');
-    expect(firstErr(r)?.extensions?.['field']).toBe('after');
+    expect(Object.keys(firstErr(r)?.extensions?.['fields'] ?? {})).toEqual(['after']);
   });
-  add('captures(after: forged) → BAD_USER_INPUT field after', async () => {
+  add('captures(after: forged) → BAD_USER_INPUT fields.after', async () => {
     const r = await gql('query($a: String) { captures(after: $a) { edges { cursor } } }', { a: Buffer.from('1970|../../').toString('base64url') });
     expect(code(r)).toBe('BAD_USER_INPUT');
-    expect(firstErr(r)?.extensions?.['field']).toBe('after');
+    expect(Object.keys(firstErr(r)?.extensions?.['fields'] ?? {})).toEqual(['after']);
+  });
+  add('transactions(first: 1, last: 1) → BAD_USER_INPUT fields.first and fields.last', async () => {
+    const r = await gql('{ transactions(first: 1, last: 1) { edges { cursor } } }');
+    expect(code(r)).toBe('BAD_USER_INPUT');
+    expect(Object.keys(firstErr(r)?.extensions?.['fields'] ?? {}).sort()).toEqual(['first', 'last']);
   });
 });
 
@@ -912,10 +917,24 @@ category('ids and stations', (add) => {
     const r = await gql('{ station(id: "nope") { id online } }');
     expect(r.json).toEqual({ data: { station: null } });
   });
+  // Query id arguments are ID (a global id, or during 1.x the raw key): a malformed one is refused by the resolver, before any SQL.
+  const BAD_ID: [string, string, string][] = [
+    ['transaction(id)', 'query($i: ID!) { transaction(id: $i) { id } }', 'not-a-uuid'],
+    ['message(id)', 'query($i: ID!) { message(id: $i) { id } }', `${UUID0}x`],
+    ['capture(id)', 'query($i: ID!) { capture(id: $i) { id } }', "1' OR '1'='1"],
+    ['node(id)', 'query($i: ID!) { node(id: $i) { id } }', "1' OR '1'='1"],
+    ['person(id)', 'query($i: ID!) { person(id: $i) { id } }', '../../etc/passwd'],
+    ['station(id)', 'query($i: ID!) { station(id: $i) { id } }', '../station-1'],
+  ];
+  for (const [arg, query, value] of BAD_ID) {
+    add(`${arg} malformed id via variables → BAD_USER_INPUT fields.id`, async () => {
+      const r = await gql(query, { i: value });
+      expect(code(r)).toBe('BAD_USER_INPUT');
+      expect(Object.keys(firstErr(r)?.extensions?.['fields'] ?? {})).toEqual(['id']);
+      expect(Object.values(r.json?.data ?? {})).toEqual([null]);
+    });
+  }
   const BAD_UUID: [string, string, string][] = [
-    ['transaction(id)', 'query($i: UUID!) { transaction(id: $i) { id } }', 'not-a-uuid'],
-    ['message(id)', 'query($i: UUID!) { message(id: $i) { id } }', `${UUID0}x`],
-    ['capture(id)', 'query($i: UUID!) { capture(id: $i) { id } }', "1' OR '1'='1"],
     ['cancelProofOfLife(id)', 'mutation($i: UUID!) { cancelProofOfLife(id: $i) { id } }', '../../etc/passwd'],
     ['deleteMessage(id)', 'mutation($i: UUID!) { deleteMessage(id: $i) { id } }', '00000000-0000-4000-8000-00000000000\u0000'],
     ['startOperatorCapture(captureId)', 'mutation($i: UUID!) { startOperatorCapture(captureId: $i) { id } }', '{}'],
@@ -926,16 +945,16 @@ category('ids and stations', (add) => {
       expectRefused(await gql(query, { i: value }), 400, 'BAD_USER_INPUT');
     });
   }
-  add('message(id) malformed inline → 400 GRAPHQL_VALIDATION_FAILED', async () => {
-    expectRefused(await gql(`{ message(id: "1' OR '1'='1") { id } }`), 400, 'GRAPHQL_VALIDATION_FAILED');
+  add('message(id) malformed inline → BAD_USER_INPUT', async () => {
+    expect(code(await gql(`{ message(id: "1' OR '1'='1") { id } }`))).toBe('BAD_USER_INPUT');
   });
   // DEFECT: over graphql-ws, a variable that fails coercion for a scalar without its own
   // `extensions.code` (UUID, Int, SafeInt…) is masked to INTERNAL_SERVER_ERROR: Apollo adds
   // BAD_USER_INPUT on HTTP, the WS path (server.ts onError/onNext → formatError) does not.
   add(
-    'WS transactionResponseChanged(transactionId) malformed UUID → BAD_USER_INPUT',
+    'WS transactionResponseChanged(transactionId) malformed id → BAD_USER_INPUT',
     async () => {
-      const r = await (await acked()).run('1', 'subscription($i: UUID) { transactionResponseChanged(transactionId: $i) { seq } }', { i: 'nope' });
+      const r = await (await acked()).run('1', 'subscription($i: ID) { transactionResponseChanged(transactionId: $i) { seq } }', { i: 'nope' });
       expectNoLeak();
       await expectNoUpstream();
       expect(r?.codes).toEqual(['BAD_USER_INPUT']);
