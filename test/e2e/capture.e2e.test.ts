@@ -35,6 +35,8 @@ import { rawKey } from '../helpers/ids';
 type Ev = CaptureStatusChangedSubscription['captureStatusChanged'];
 type Msg = { captureStatusChanged: Ev };
 
+/** Capture.stationId and Station.id are global ids; the configured id is Station.code. */
+const stationGid = (code: string) => Buffer.from(`Station:${code}`).toString('base64url');
 const S1 = 'station-1';
 const S2 = 'station-2';
 const S3 = 'station-3';
@@ -188,7 +190,7 @@ async function expectFlow(name: string, sub: Collector<Msg>, id: string, expecte
 }
 
 async function expectReportDownload(captureId: string, downloadUrl: string | undefined): Promise<void> {
-  expect(downloadUrl).toBe(`/reports/${captureId}`);
+  expect(downloadUrl).toBe(`/reports/${rawKey(captureId)}`);
   const url = origin + downloadUrl!;
   const ok = await fetch(url, { headers: { authorization: `Bearer ${await gw.token('operator')}` } });
   expect(ok.status).toBe(200);
@@ -253,14 +255,14 @@ describe('presential capture', () => {
     await resetCounters();
     const t0 = Date.now();
     const c = await startPresential(S1, CPF.matches);
-    expect(c).toMatchObject({ stationId: S1, cpf: '100.000.001-08', mode: 'PRESENTIAL', kind: 'VERIFY', status: 'CLIENT_CAPTURING', autoAdvance: true });
+    expect(c).toMatchObject({ stationId: stationGid(S1), cpf: '100.000.001-08', mode: 'PRESENTIAL', kind: 'VERIFY', status: 'CLIENT_CAPTURING', autoAdvance: true });
     const { capture: q } = await expectFlow('verify → SEARCH_MATCH', sub, c.id, VERIFY_MATCH, t0);
     expect(q).toMatchObject({ status: 'SEARCH_MATCH', result: 'SEARCH_MATCH', sendOutcome: 'VERIFIED', remoteUrl: null });
     expect(q.tguid).toEqual(expect.any(String));
     expect(q.report?.size).toBeGreaterThan(0);
     const ready = sub.items.filter(of(c.id)).find((m) => m.captureStatusChanged.type === 'REPORT_READY')!;
     expect(ready.captureStatusChanged.status).toBe('SEARCH_MATCH');
-    expect(ready.captureStatusChanged.capture.report?.downloadUrl).toBe(`/reports/${c.id}`);
+    expect(ready.captureStatusChanged.capture.report?.downloadUrl).toBe(`/reports/${rawKey(c.id)}`);
     await expectReportDownload(c.id, q.report?.downloadUrl);
     expect(gw.gw.scheduler.watchedCount('capture')).toBe(0);
     unsubscribe(sub);
@@ -386,9 +388,10 @@ describe('presential capture', () => {
 describe('stations', () => {
   test('station busy: a second start gets STATION_BUSY with the running capture id; `stations` shows online, login and currentCapture', async () => {
     const idle = (await gw.ok(StationsDocument, {})).stations;
-    expect(idle.map((s) => s.id)).toEqual([S1, S2, S3, OFFLINE]);
+    expect(idle.map((s) => s.code)).toEqual([S1, S2, S3, OFFLINE]);
+    expect(idle.map((s) => s.id)).toEqual([S1, S2, S3, OFFLINE].map(stationGid));
     for (const s of idle.slice(0, 3)) expect(s).toMatchObject({ online: true, loginStatus: 'OPERATOR_OK', operatorCpf: OPERATOR_FMT, currentCapture: null });
-    expect(idle[3]).toMatchObject({ id: OFFLINE, name: 'Offline desk', online: false, loginStatus: null, operatorCpf: null, currentCapture: null });
+    expect(idle[3]).toMatchObject({ code: OFFLINE, name: 'Offline desk', online: false, loginStatus: null, operatorCpf: null, currentCapture: null });
 
     const sub = await subscribe({ stationId: S2 });
     await resetCounters();
@@ -400,7 +403,7 @@ describe('stations', () => {
 
     const again = await gw.request(StartPresentialCaptureDocument, { stationId: S2, cpf: CPF.noMatch });
     expect(again.data ?? null).toBeNull();
-    expect(firstError(again).extensions).toMatchObject({ code: 'STATION_BUSY', stationId: S2, captureId: c.id });
+    expect(firstError(again).extensions).toMatchObject({ code: 'STATION_BUSY', stationId: S2, captureId: rawKey(c.id) });
     const enroll = await gw.request(EnrollDocument, { stationId: S2, cpf: CPF.noMatch });
     expect(firstError(enroll).extensions).toMatchObject({ code: 'STATION_BUSY', captureId: c.id });
     const remote = await gw.request(StartRemoteVerifyDocument, { stationId: S2, cpf: CPF.noMatch });
@@ -411,10 +414,10 @@ describe('stations', () => {
     expect((await gw.ok(CapturesDocument, { stationId: S2, first: 100 }, 'viewer')).captures.edges).toHaveLength(countBefore);
 
     const busy = (await gw.ok(StationsDocument, {})).stations;
-    expect(busy.find((s) => s.id === S2)?.currentCapture).toMatchObject({ id: c.id, status: 'CLIENT_CAPTURE_DONE', cpf: '100.000.001-08' });
-    expect(busy.filter((s) => s.id !== S2).map((s) => s.currentCapture)).toEqual([null, null, null]);
+    expect(busy.find((s) => s.code === S2)?.currentCapture).toMatchObject({ id: c.id, status: 'CLIENT_CAPTURE_DONE', cpf: '100.000.001-08' });
+    expect(busy.filter((s) => s.code !== S2).map((s) => s.currentCapture)).toEqual([null, null, null]);
     const one = (await gw.ok(StationDocument, { id: S2 }, 'viewer')).station;
-    expect(one).toMatchObject({ id: S2, name: 'Station 2', online: true, currentCapture: { id: c.id } });
+    expect(one).toMatchObject({ id: stationGid(S2), code: S2, name: 'Station 2', online: true, currentCapture: { id: c.id } });
     expect((await gw.ok(StationDocument, { id: 'nope' }, 'viewer')).station).toBeNull();
 
     await gw.ok(StartOperatorCaptureDocument, { captureId: rawKey(c.id) });
