@@ -137,9 +137,9 @@ describe('proof of life', () => {
     const ev = await sub.waitFor(ofType('EXPIRED'));
     expect(ev.transactionResponseChanged.transaction.status).toBe('EXPIRED');
     expect(ev.transactionResponseChanged.transaction.response).toBeNull();
-    const readsAtExpiry = (await sim.counters()).byTransaction[t.id]?.reads ?? 0;
+    const readsAtExpiry = (await sim.counters()).byTransaction[rawKey(t.id)]?.reads ?? 0;
     await sleep(600);
-    expect((await sim.counters()).byTransaction[t.id]?.reads ?? 0).toBe(readsAtExpiry);
+    expect((await sim.counters()).byTransaction[rawKey(t.id)]?.reads ?? 0).toBe(readsAtExpiry);
     expect(gw.gw.scheduler.watchedCount('transaction')).toBe(0);
     sub.stop();
   });
@@ -151,7 +151,7 @@ describe('proof of life', () => {
     expect(t).toMatchObject({ status: 'AUTHORIZED', autoAuthorized: true, seal: { available: true, used: true } });
     const ev = await sub.waitFor(ofType('REQUESTED'));
     expect(ev.transactionResponseChanged.transaction).toMatchObject({ id: t.id, status: 'AUTHORIZED', autoAuthorized: true });
-    expect((await sim.counters()).byTransaction[t.id]?.reads ?? 0).toBe(0);
+    expect((await sim.counters()).byTransaction[rawKey(t.id)]?.reads ?? 0).toBe(0);
     sub.stop();
   });
 

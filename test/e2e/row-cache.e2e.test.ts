@@ -76,7 +76,7 @@ test('a restart keeps no cached row: a row changed while the gateway was down is
 
     // Changed in the store while no gateway runs (as an operator's repair would).
     const db = await PGlite.create(join(dataDir, 'pglite'));
-    await db.query(`update transactions set reason = 'corrigido' where id = $1`, [t.id]);
+    await db.query(`update transactions set reason = 'corrigido' where id = $1`, [rawKey(t.id)]);
     await db.close();
 
     const gw2 = await TestGateway.start({ pdvUrl: sim.url, dataDir });

@@ -320,7 +320,7 @@ const MASKED = /^\*\*\*\.\*\*\*\.\d{3}-\d{2}$/;
 const FULL = /^\d{3}\.\d{3}\.\d{3}-\d{2}$/;
 
 describe('CPF masking', () => {
-  const TX_Q = 'query($i: UUID!) { transaction(id: $i) { cpf person { cpf } } }';
+  const TX_Q = 'query($i: ID!) { transaction(id: $i) { cpf person { cpf } } }';
 
   test('viewer: transaction(id) and its person carry masked CPFs; operator and admin see them in full', async () => {
     const v = await http('viewer', TX_Q, { i: ids.tx });
@@ -331,10 +331,10 @@ describe('CPF masking', () => {
   });
 
   test('viewer: every CPF in transactions, captures, person, message and station is masked', async () => {
-    const r = await http('viewer', `query($c: CPF!, $m: UUID!, $k: UUID!) {
+    const r = await http('viewer', `query($c: CPF!, $m: ID!, $k: ID!) {
       transactions(first: 20) { edges { node { cpf person { cpf } } } }
       captures(first: 20) { edges { node { cpf person { cpf } } } }
-      person(cpf: $c) { cpf transactions { cpf } }
+      person(cpf: $c) { cpf transactions { nodes { cpf } } }
       message(id: $m) { cpf person { cpf } }
       capture(id: $k) { cpf history { capture { cpf } } }
       station(id: "station-1") { operatorCpf currentCapture { cpf } }
@@ -348,7 +348,7 @@ describe('CPF masking', () => {
   });
 
   test('operator: the same query shows every CPF in full', async () => {
-    const r = await http('operator', `query($c: CPF!, $m: UUID!, $k: UUID!) {
+    const r = await http('operator', `query($c: CPF!, $m: ID!, $k: ID!) {
       transactions(first: 20) { edges { node { cpf } } }
       person(cpf: $c) { cpf }
       message(id: $m) { cpf }
@@ -365,16 +365,16 @@ describe('CPF masking', () => {
   test('viewer over WS: query results and both subscription payloads are masked', async () => {
     const qr = await ws('viewer', TX_Q, { i: ids.tx });
     expect(qr.data.transaction).toEqual({ cpf: TX_CPF_MASKED, person: { cpf: TX_CPF_MASKED } });
-    const t = await ws('viewer', 'subscription($i: UUID) { transactionResponseChanged(transactionId: $i, afterSeq: 0) { transaction { cpf person { cpf } } } }', { i: ids.tx });
+    const t = await ws('viewer', 'subscription($i: ID) { transactionResponseChanged(transactionId: $i, afterSeq: 0) { transaction { cpf person { cpf } } } }', { i: ids.tx });
     expect(t.data.transactionResponseChanged.transaction).toEqual({ cpf: TX_CPF_MASKED, person: { cpf: TX_CPF_MASKED } });
-    const c = await ws('viewer', 'subscription($i: UUID) { captureStatusChanged(captureId: $i, afterSeq: 0) { capture { cpf person { cpf } } } }', { i: ids.cap });
+    const c = await ws('viewer', 'subscription($i: ID) { captureStatusChanged(captureId: $i, afterSeq: 0) { capture { cpf person { cpf } } } }', { i: ids.cap });
     expect(c.data.captureStatusChanged.capture).toEqual({ cpf: '***.***.001-08', person: { cpf: '***.***.001-08' } });
   });
 
   test('operator over WS: subscription payloads carry the full CPF', async () => {
-    const t = await ws('operator', 'subscription($i: UUID) { transactionResponseChanged(transactionId: $i, afterSeq: 0) { transaction { cpf } } }', { i: ids.tx });
+    const t = await ws('operator', 'subscription($i: ID) { transactionResponseChanged(transactionId: $i, afterSeq: 0) { transaction { cpf } } }', { i: ids.tx });
     expect(t.data.transactionResponseChanged.transaction.cpf).toBe(TX_CPF_FMT);
-    const c = await ws('operator', 'subscription($i: UUID) { captureStatusChanged(captureId: $i, afterSeq: 0) { capture { cpf } } }', { i: ids.cap });
+    const c = await ws('operator', 'subscription($i: ID) { captureStatusChanged(captureId: $i, afterSeq: 0) { capture { cpf } } }', { i: ids.cap });
     expect(c.data.captureStatusChanged.capture.cpf).toBe(CAP_CPF_FMT);
   });
 
