@@ -330,7 +330,8 @@ function nest(levels: number, leaf = 'cpf'): string {
   for (let i = 0; i < levels; i++) q = i % 2 === 0 ? `person { ${q} }` : `transactions { nodes { ${q} } }`;
   return q;
 }
-const DEEP_QUERY = `query { transactions(first: 1) { edges { node { ${nest(13)} } } } }`;
+// nest(9): as deep as nest(13) was before Person.transactions became a connection (each adds `nodes`).
+const DEEP_QUERY = `query { transactions(first: 1) { edges { node { ${nest(9)} } } } }`;
 const DEEP_SUB = `subscription { transactionResponseChanged { transaction { ${nest(13)} } } }`;
 const ALIAS_QUERY = `query { ${Array.from({ length: 20 }, (_, i) => `a${i}: station(id: "x") { id }`).join(' ')} }`;
 const ALIAS_SUB = `subscription { transactionResponseChanged { ${Array.from({ length: 20 }, (_, i) => `s${i}: seq`).join(' ')} } }`;
@@ -340,7 +341,7 @@ const FRAGMENT_BOMB =
 const CIRCULAR = 'query { transactions { edges { node { ...A } } } } fragment A on Transaction { id ...B } fragment B on Transaction { id ...A }';
 const DIRECTIVES = `query { ${Array.from({ length: 25 }, (_, i) => `f${i}: __typename @include(if: true)`).join(' ')} }`;
 const TOKEN_FLOOD = `query { ${Array.from({ length: 2100 }, () => '__typename').join(' ')} }`;
-const COST_BOMB = 'query { transactions(first: 100) { edges { node { person { transactions { nodes { person { captures { nodes { history { capture { person { messages { nodes { id } } } } } } } } } } } } } } } }';
+const COST_BOMB = 'query { transactions(first: 100) { edges { node { person { transactions { nodes { person { captures { nodes { history { capture { id } } } } } } } } } } } }';
 
 const REQUEST_POL = 'mutation($i: RequestProofOfLifeInput!) { requestProofOfLife(input: $i) { id } }';
 const SEND_MESSAGE = 'mutation($i: SendMessageInput!) { sendMessage(input: $i) { id } }';
