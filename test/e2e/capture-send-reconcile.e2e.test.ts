@@ -99,8 +99,8 @@ test('Capture.station resolves the station, with its live login state', async ()
   const res = await fetch(gw.url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${await gw.token('viewer')}` },
-    body: JSON.stringify({ query: `query($id: ID!) { capture(id: $id) { station { id name online loginStatus operatorCpf } } }`, variables: { id } }),
+    body: JSON.stringify({ query: `query($id: ID!) { capture(id: $id) { station { code name online loginStatus operatorCpf } } }`, variables: { id } }),
   });
   const body = (await res.json()) as { data: { capture: { station: Record<string, unknown> } } };
-  expect(body.data.capture.station).toEqual({ id: 'station-1', name: 'Station 1', online: true, loginStatus: 'OPERATOR_OK', operatorCpf: '***.***.003-70' });
+  expect(body.data.capture.station).toEqual({ code: 'station-1', name: 'Station 1', online: true, loginStatus: 'OPERATOR_OK', operatorCpf: '***.***.003-70' });
 });

@@ -357,7 +357,7 @@ describe('presential capture', () => {
     expect(stepsOf(sub, c.id)).toEqual(['STARTING', 'CLIENT_CAPTURING', 'CLIENT_CAPTURE_DONE']);
     expect((await simStation(S1)).capture.status).toBe('CLIENT_CAPTURE_DONE');
     const early = await gw.request(SendCaptureDocument, { captureId: rawKey(c.id) });
-    expect(firstError(early).extensions).toMatchObject({ code: 'WRONG_STATE', captureId: c.id, status: 'CLIENT_CAPTURE_DONE' });
+    expect(firstError(early).extensions).toMatchObject({ code: 'WRONG_STATE', captureId: rawKey(c.id), status: 'CLIENT_CAPTURE_DONE' });
 
     const op = (await gw.ok(StartOperatorCaptureDocument, { captureId: rawKey(c.id) })).startOperatorCapture;
     expect(op.status).toBe('OPERATOR_CAPTURING');
@@ -405,9 +405,9 @@ describe('stations', () => {
     expect(again.data ?? null).toBeNull();
     expect(firstError(again).extensions).toMatchObject({ code: 'STATION_BUSY', stationId: S2, captureId: rawKey(c.id) });
     const enroll = await gw.request(EnrollDocument, { stationId: S2, cpf: CPF.noMatch });
-    expect(firstError(enroll).extensions).toMatchObject({ code: 'STATION_BUSY', captureId: c.id });
+    expect(firstError(enroll).extensions).toMatchObject({ code: 'STATION_BUSY', captureId: rawKey(c.id) });
     const remote = await gw.request(StartRemoteVerifyDocument, { stationId: S2, cpf: CPF.noMatch });
-    expect(firstError(remote).extensions).toMatchObject({ code: 'STATION_BUSY', captureId: c.id });
+    expect(firstError(remote).extensions).toMatchObject({ code: 'STATION_BUSY', captureId: rawKey(c.id) });
     // Refused by the gateway itself: no start reached the station, nothing was recorded.
     const after = await spidCalls();
     for (const route of ['GET /verify/{cpf}', 'POST /enroll', 'POST /capture/operator']) expect(after.byRoute[route] ?? 0).toBe(before.byRoute[route] ?? 0);
