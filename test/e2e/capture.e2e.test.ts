@@ -622,9 +622,22 @@ describe('captures query', () => {
     expect(remote.captures.edges.length).toBe(3);
     for (const e of remote.captures.edges) expect(e.node.mode).toBe('REMOTE');
     const s3 = await gw.ok(CapturesDocument, { stationId: S3, status: ['SEARCH_MATCH'], first: 100 }, 'viewer');
-    for (const e of s3.captures.edges) expect(e.node).toMatchObject({ stationId: S3, status: 'SEARCH_MATCH' });
+    for (const e of s3.captures.edges) expect(e.node).toMatchObject({ stationId: stationGid(S3), status: 'SEARCH_MATCH' });
+    // The station's global id filters the same as its code.
+    const byGid = await gw.ok(CapturesDocument, { stationId: stationGid(S3), status: ['SEARCH_MATCH'], first: 100 }, 'viewer');
+    expect(byGid.captures.edges.map((e) => e.node.id)).toEqual(s3.captures.edges.map((e) => e.node.id));
     const dates = s3.captures.edges.map((e) => e.node.createdAt);
     expect(dates).toEqual([...dates].sort().reverse());
+    // Backwards from the oldest end: the same captures, no overlap.
+    const back = new Set<string>();
+    let before: string | null = null;
+    for (let page = 0; page < 20; page++) {
+      const res: CapturesQuery = await gw.ok(CapturesDocument, { cpf: CPF.sendFails, last: 6, before }, 'viewer');
+      for (const e of res.captures.edges) back.add(e.node.id);
+      if (!res.captures.pageInfo.hasPreviousPage) break;
+      before = res.captures.pageInfo.startCursor ?? null;
+    }
+    expect(back).toEqual(seen);
     const tooMany = await gw.request(CapturesDocument, { first: 101 }, 'viewer');
     expect(firstError(tooMany).extensions?.['code']).toBe('BAD_USER_INPUT');
   });
