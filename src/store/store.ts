@@ -112,13 +112,17 @@ export interface KeysetPage<T> {
 /** The order of a keyset: columns compared left to right, all descending (newest first). */
 type KeyColumns = readonly PgColumn[];
 
-/** Rows strictly older (`lt`) or newer (`gt`) than `values` in the (c1, c2, …) order. */
-function beyondKey(cols: KeyColumns, values: readonly unknown[], cmp: typeof lt | typeof gt): SQL {
-  const [col, ...rest] = cols;
-  const [value, ...restValues] = values;
-  if (!col) throw new Error('keyset needs at least one column');
-  if (rest.length === 0) return cmp(col, value);
-  return or(cmp(col, value), and(eq(col, value), beyondKey(rest, restValues, cmp)))!;
+/**
+ * Rows strictly older (`<`) or newer (`>`) than `values` in the (c1, c2, …)
+ * order, as one row comparison: PostgreSQL reads it as a range of the
+ * (c1, c2, …) index in either direction (an OR of per-column conditions is
+ * only a filter, and made backward pages scan from the far end).
+ */
+function beyondKey(cols: KeyColumns, values: readonly unknown[], op: '<' | '>'): SQL {
+  if (cols.length === 0) throw new Error('keyset needs at least one column');
+  const left = sql.join(cols.map((c) => sql`${c}`), sql`, `);
+  const right = sql.join(cols.map((c, i) => sql.param(values[i], c)), sql`, `);
+  return sql`(${left}) ${sql.raw(op)} (${right})`;
 }
 
 const entityKey = (c: Cursor): unknown[] => [c.createdAt, c.id];
@@ -347,8 +351,8 @@ export class Store {
     w: KeysetWindow<K>,
   ): Promise<KeysetPage<T>> {
     const conds = [...filters];
-    if (w.after !== null) conds.push(beyondKey(cols, valuesOf(w.after), lt));
-    if (w.before !== null) conds.push(beyondKey(cols, valuesOf(w.before), gt));
+    if (w.after !== null) conds.push(beyondKey(cols, valuesOf(w.after), '<'));
+    if (w.before !== null) conds.push(beyondKey(cols, valuesOf(w.before), '>'));
     const rows = (await this.db
       .select()
       .from(table)
