@@ -152,7 +152,7 @@ describe('capture steps in flight', () => {
 
     // Still within the timeout: the station is held, a second start is refused with the holder named.
     const busy = await gw.request(StartPresentialCaptureDocument, { stationId: station, cpf: SPID_MAGIC_CPFS.matches });
-    expect(busy.errors?.[0]?.extensions).toMatchObject({ code: 'STATION_BUSY', captureId: stuck.id });
+    expect(busy.errors?.[0]?.extensions).toMatchObject({ code: 'STATION_BUSY', captureId: rawKey(stuck.id) });
 
     const failed = await eventually(async () => {
       const r = await gw.ok(CapturesDocument, { stationId: station, first: 1 }, 'viewer');
