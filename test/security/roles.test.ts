@@ -255,8 +255,8 @@ const MATRIX: Op[] = [
     label: 'stationStatusChanged',
     min: 'viewer',
     // Masking of the operator's CPF in station events: test/e2e/stations.e2e.test.ts.
-    doc: () => ({ query: 'subscription { stationStatusChanged(stationId: "station-1", afterSeq: 0) { seq station { id } } }', variables: {} }),
-    ok: () => data({ stationStatusChanged: { seq: expect.any(Number), station: { id: 'station-1' } } }),
+    doc: () => ({ query: 'subscription { stationStatusChanged(stationId: "station-1", afterSeq: 0) { seq station { code } } }', variables: {} }),
+    ok: () => data({ stationStatusChanged: { seq: expect.any(Number), station: { code: 'station-1' } } }),
   },
   {
     field: 'transactionResponseChanged',
