@@ -30,7 +30,7 @@ export function decodeCursor(s: string | null | undefined): Cursor | null {
   const [at, id] = Buffer.from(s, 'base64url').toString('utf8').split('|');
   const createdAt = new Date(at ?? '');
   if (!id || Number.isNaN(createdAt.getTime()) || !/^[0-9a-f-]{36}$/i.test(id)) {
-    throw new GraphQLError('Invalid cursor', { extensions: { code: 'BAD_USER_INPUT', field: 'after' } });
+    throw new GraphQLError('Invalid cursor', { extensions: { code: 'BAD_USER_INPUT', fields: { after: 'Not a cursor this API returned' } } });
   }
   return { createdAt, id };
 }

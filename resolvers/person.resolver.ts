@@ -12,7 +12,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** A person id argument, validated before it reaches SQL (a uuid column). */
 export function personIdArg(id: string): string {
   const v = id.toLowerCase();
-  if (!UUID.test(v)) throw new GraphQLError('A person id is a UUID', { extensions: { code: 'BAD_USER_INPUT', field: 'id' } });
+  if (!UUID.test(v)) throw new GraphQLError('A person id is a UUID', { extensions: { code: 'BAD_USER_INPUT', fields: { id: 'A person id is a UUID' } } });
   return v;
 }
 
@@ -35,7 +35,7 @@ export class PersonResolver {
     @Arg('cpf', () => CPFScalar, { nullable: true }) cpf: string | null,
     @Arg('id', () => ID, { nullable: true }) id: string | null,
   ): Promise<Person | null> {
-    if ((cpf == null) === (id == null)) throw new GraphQLError('Give exactly one of cpf and id', { extensions: { code: 'BAD_USER_INPUT', field: 'cpf' } });
+    if ((cpf == null) === (id == null)) throw new GraphQLError('Give exactly one of cpf and id', { extensions: { code: 'BAD_USER_INPUT', fields: { cpf: 'Give exactly one of cpf and id' } } });
     if (cpf != null) return ctx.loaders.person.load(cpf);
     return (await ctx.services.store.personsById([personIdArg(id!)])).get(id!.toLowerCase()) ?? null;
   }

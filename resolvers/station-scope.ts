@@ -3,6 +3,13 @@ import type { MiddlewareFn } from 'type-graphql';
 import { roleSatisfies, type AuthUser } from '../src/auth/jwt';
 import type { Capture } from './capture.type';
 import type { Context } from './context';
+import { parseGlobalId } from './global-id';
+
+/** The key behind an id argument (global or raw); a malformed one is left to the resolver to refuse. */
+function keyOf(raw: unknown): string | null {
+  if (typeof raw !== 'string') return null;
+  return parseGlobalId(raw)?.key ?? raw;
+}
 
 /** Admins, and operators whose token allows the station (no `stations` claim = every station). */
 export function mayActOnStation(user: AuthUser | null, stationId: string): boolean {
@@ -30,9 +37,10 @@ export const CapabilityLink: MiddlewareFn<Context> = async ({ context, root }, n
 export const StationScope: MiddlewareFn<Context> = async ({ context, info, args }, next) => {
   const user = context.user;
   if (info.parentType.name !== 'Mutation' || !user?.stations || user.role === 'admin') return next();
-  let stationId: string | null = typeof args['stationId'] === 'string' ? args['stationId'] : null;
-  if (!stationId && typeof args['captureId'] === 'string') {
-    stationId = (await context.loaders.capture.load(args['captureId'].toLowerCase()))?.stationId ?? null;
+  let stationId = keyOf(args['stationId']);
+  const captureId = keyOf(args['captureId']);
+  if (!stationId && captureId && /^[0-9a-f-]{36}$/i.test(captureId)) {
+    stationId = (await context.loaders.capture.load(captureId.toLowerCase()))?.stationId ?? null;
   }
   if (stationId && !user.stations.includes(stationId)) {
     throw new GraphQLError(`Your token does not allow station "${stationId}"`, { extensions: { code: 'FORBIDDEN', stationId } });

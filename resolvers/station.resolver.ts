@@ -1,8 +1,10 @@
-import { Arg, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { Capture } from './capture.type';
 import type { Context } from './context';
 import { CPFScalar } from './scalars';
-import { OperatorLoginResult, OperatorLoginStatus, Station } from './station.type';
+import { fromGlobalId } from './global-id';
+import { LoginOperatorPayload } from './mutation.payload';
+import { OperatorLoginStatus, Station } from './station.type';
 
 @Resolver(() => Station)
 export class StationResolver {
@@ -50,21 +52,26 @@ export class StationResolver {
   }
 
   @Authorized('operator')
-  @Mutation(() => OperatorLoginResult, {
-    description: 'Login (a settled answer), confirmed with Login Status when it succeeded; every documented status comes back typed, anything else as UNKNOWN.',
+  @Mutation(() => LoginOperatorPayload, {
+    nullable: true,
+    description:
+      'Login (a settled answer), confirmed with Login Status when it succeeded; every documented status comes back typed, anything else as UNKNOWN. Returns the Station, so a cached one can be refreshed.',
   })
   async loginOperator(
-    @Arg('stationId', () => String) stationId: string,
-    @Arg('operatorCpf', () => CPFScalar) operatorCpf: string,
+    @Arg('stationId', () => ID, { description: 'The station (its global id; its configured id, e.g. station-1, is accepted too during 1.x).' }) stationId: string,
+    @Arg('operatorCpf', () => CPFScalar, { description: 'The operator logging in.' }) operatorCpf: string,
     @Ctx() ctx: Context,
-  ): Promise<OperatorLoginResult> {
-    const r = await ctx.services.captures.login(stationId, operatorCpf);
-    return {
-      stationId,
+  ): Promise<LoginOperatorPayload> {
+    const id = fromGlobalId(stationId, 'Station', 'stationId');
+    const r = await ctx.services.captures.login(id, operatorCpf);
+    // The station's live fields (online, loginStatus, operatorCpf) were loaded before the login, maybe: ask again.
+    ctx.loaders.stationState.clear(id);
+    return Object.assign(new LoginOperatorPayload(), {
+      station: ctx.services.captures.stationList().find((s) => s.id === id) ?? null,
       status: r.status,
       statusCode: r.statusCode,
       operatorCpf: r.operatorCpf,
       loggedIn: r.status === 'OPERATOR_OK' || r.status === 'OPERATOR_OFFLINE_OK',
-    };
+    });
   }
 }

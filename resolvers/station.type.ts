@@ -1,8 +1,7 @@
 import { Field, ObjectType, registerEnumType } from 'type-graphql';
 import { LOGIN_STATE_STATUSES, UNKNOWN_STATUS } from '../src/upstreams/spid/types';
-import { Capture, CaptureEdge } from './capture.type';
+import { CaptureEdge } from './capture.type';
 import { PageInfo } from './pagination';
-import { CPFScalar } from './scalars';
 
 const LOGIN_ENUM_VALUES = [...LOGIN_STATE_STATUSES, UNKNOWN_STATUS] as const;
 export const OperatorLoginStatus = Object.fromEntries(LOGIN_ENUM_VALUES.map((s) => [s, s])) as { [K in (typeof LOGIN_ENUM_VALUES)[number]]: K };
@@ -32,23 +31,6 @@ registerEnumType(OperatorLoginStatus, {
 export class Station {
   @Field(() => String) id!: string;
   @Field(() => String) name!: string;
-}
-
-@ObjectType()
-export class OperatorLoginResult {
-  @Field(() => String) stationId!: string;
-  @Field(() => OperatorLoginStatus) status!: OperatorLoginStatus;
-  @Field(() => String, { description: 'The status exactly as the station sent it (differs from status only when that is UNKNOWN).' })
-  statusCode!: string;
-  @Field(() => Boolean, { description: 'OPERATOR_OK or OPERATOR_OFFLINE_OK.' }) loggedIn!: boolean;
-  @Field(() => CPFScalar, { nullable: true }) operatorCpf!: string | null;
-}
-
-@ObjectType()
-export class ResendResult {
-  @Field(() => String) stationId!: string;
-  @Field(() => [Capture], { description: 'Captures whose send went through now; they are back to result polling.' }) resent!: Capture[];
-  @Field(() => [String], { description: 'TGUIDs still pending on the station (tried again at the next resend).' }) failed!: string[];
 }
 
 @ObjectType()
