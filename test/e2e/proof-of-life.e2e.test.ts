@@ -47,7 +47,7 @@ async function request(
   cpf: string,
   extra: Partial<{ sealReuseWindowMinutes: number; expiresInMinutes: number; category: ProofOfLifeCategory }> = {},
 ) {
-  const data = await gw.ok(RequestProofOfLifeDocument, { input: { cpf, reason: 'Benefício previdenciário', ...extra } });
+  const data = await gw.done(RequestProofOfLifeDocument, { input: { cpf, reason: 'Benefício previdenciário', ...extra } });
   return data.requestProofOfLife;
 }
 
@@ -168,7 +168,7 @@ describe('proof of life', () => {
       const t = await request(CPF.authorizes);
       const forbidden = await gw.request(CancelProofOfLifeDocument, { id: t.id }, 'operator');
       expect(forbidden.errors?.[0]?.extensions?.['code']).toBe('FORBIDDEN');
-      const c = await gw.ok(CancelProofOfLifeDocument, { id: t.id }, 'admin');
+      const c = await gw.done(CancelProofOfLifeDocument, { id: t.id }, 'admin');
       expect(c.cancelProofOfLife).toMatchObject({ status: 'CANCELLED', cancellation: { code: 'CLIENT' } });
       const ev = await sub.waitFor((e) => e.transactionResponseChanged.transaction.id === t.id && e.transactionResponseChanged.type === 'CANCELLED');
       expect(ev.transactionResponseChanged.transaction.status).toBe('CANCELLED');
@@ -237,7 +237,7 @@ describe('proof of life', () => {
 
 describe('messages', () => {
   test('direct: send, read, delete; the person lists it', async () => {
-    const sent = await gw.ok(SendMessageDocument, { input: { cpf: CPF.authorizes, title: 'Aviso', content: 'Sua prova de vida vence em 10 dias' } });
+    const sent = await gw.done(SendMessageDocument, { input: { cpf: CPF.authorizes, title: 'Aviso', content: 'Sua prova de vida vence em 10 dias' } });
     expect(sent.sendMessage).toMatchObject({ kind: 'DIRECT', status: 'SENT', cpf: '100.000.001-08', title: 'Aviso' });
     const id = sent.sendMessage.id;
     const upstream = await sim.control<{ deleted: boolean; titulo: string }>('GET', `/messages/${sent.sendMessage.upstreamId}`);
@@ -246,7 +246,7 @@ describe('messages', () => {
     expect(read.message).toMatchObject({ id, status: 'SENT' });
     const person = await gw.ok(PersonDocument, { cpf: CPF.authorizes }, 'viewer');
     expect(person.person?.messages.map((m) => m.id)).toContain(id);
-    const del = await gw.ok(DeleteMessageDocument, { id });
+    const del = await gw.done(DeleteMessageDocument, { id });
     expect(del.deleteMessage).toMatchObject({ status: 'DELETED' });
     expect(del.deleteMessage.deletedAt).not.toBeNull();
     expect((await sim.control<{ deleted: boolean }>('GET', `/messages/${sent.sendMessage.upstreamId}`)).deleted).toBe(true);
@@ -257,7 +257,7 @@ describe('messages', () => {
   test('broadcast: admin only, no CPF', async () => {
     const denied = await gw.request(SendMessageDocument, { input: { title: 'Todos', content: 'Manutenção' } }, 'operator');
     expect(denied.errors?.[0]?.extensions?.['code']).toBe('FORBIDDEN');
-    const sent = await gw.ok(SendMessageDocument, { input: { title: 'Todos', content: 'Manutenção' } }, 'admin');
+    const sent = await gw.done(SendMessageDocument, { input: { title: 'Todos', content: 'Manutenção' } }, 'admin');
     expect(sent.sendMessage).toMatchObject({ kind: 'BROADCAST', cpf: null, status: 'SENT' });
   });
 });

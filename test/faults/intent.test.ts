@@ -62,10 +62,10 @@ describe('a create whose answer is lost (held past the client timeout)', () => {
     // The simulator creates the transaction at once and holds its answer well past our timeout.
     await pdv.control('POST', '/faults', { route, kind: 'latency', latencyMs: PDV_TIMEOUT_MS * 4, processed: true, count: 1 });
     const input = { cpf: PDV_MAGIC_CPFS.authorizes, reason: 'lost answer', idempotencyKey: 'lost-answer-0001' };
-    const first = await gw.ok(RequestProofOfLifeDocument, { input });
+    const first = await gw.done(RequestProofOfLifeDocument, { input });
     expect(first.requestProofOfLife).toMatchObject({ status: 'UNCONFIRMED', upstreamId: null });
 
-    const retry = await gw.ok(RequestProofOfLifeDocument, { input });
+    const retry = await gw.done(RequestProofOfLifeDocument, { input });
     expect(retry.requestProofOfLife).toEqual(first.requestProofOfLife);
     await sleep(PDV_TIMEOUT_MS * 4);
     expect((await routeCount(route)) - before).toBe(1);
@@ -82,9 +82,9 @@ describe('a create whose answer is lost (held past the client timeout)', () => {
     const before = await routeCount(route);
     await pdv.control('POST', '/faults', { route, kind: 'latency', latencyMs: PDV_TIMEOUT_MS * 4, processed: true, count: 1 });
     const input = { cpf: PDV_MAGIC_CPFS.authorizes, title: 'Aviso', content: 'Uma vez só', idempotencyKey: 'lost-answer-0002' };
-    const first = await gw.ok(SendMessageDocument, { input });
+    const first = await gw.done(SendMessageDocument, { input });
     expect(first.sendMessage).toMatchObject({ status: 'UNCONFIRMED', upstreamId: null });
-    const retry = await gw.ok(SendMessageDocument, { input });
+    const retry = await gw.done(SendMessageDocument, { input });
     expect(retry.sendMessage).toEqual(first.sendMessage);
     expect((await routeCount(route)) - before).toBe(1);
   });
@@ -112,16 +112,16 @@ describe('capture steps in flight', () => {
   test('manual Send on a slow station (answer after 1.5 s, polls every 150 ms): exactly one send, then the result', async () => {
     await gw.ok(LoginOperatorDocument, { stationId: 'station-1', operatorCpf: SPID_MAGIC_CPFS.operatorOk });
     const sub = Collector.subscribe(ws, CaptureStatusChangedDocument, { stationId: 'station-1' });
-    const { startPresentialCapture: c } = await gw.ok(StartPresentialCaptureDocument, { stationId: 'station-1', cpf: SPID_MAGIC_CPFS.matches, autoAdvance: false });
+    const { startPresentialCapture: c } = await gw.done(StartPresentialCaptureDocument, { stationId: 'station-1', cpf: SPID_MAGIC_CPFS.matches, autoAdvance: false });
     const reached = (status: string) => (e: Ev) => e.captureStatusChanged.capture.id === c.id && e.captureStatusChanged.status === status;
     await sub.waitFor(reached('CLIENT_CAPTURE_DONE'));
-    await gw.ok(StartOperatorCaptureDocument, { captureId: c.id });
+    await gw.done(StartOperatorCaptureDocument, { captureId: c.id });
     await sub.waitFor(reached('OPERATOR_CAPTURE_DONE'));
 
     const before = await sends('station-1');
     // The station stays at OPERATOR_CAPTURE_DONE while it holds the Send: what a poller must not read as "never sent".
     await spid.control('POST', '/faults', { station: 'station-1', route: 'POST /capture/send', kind: 'latency', latencyMs: 1500, count: 1 });
-    const sent = await gw.ok(SendCaptureDocument, { captureId: c.id });
+    const sent = await gw.done(SendCaptureDocument, { captureId: c.id });
     expect(sent.sendCapture.status).toBe('PROCESSING');
     await sub.waitFor((e: Ev) => e.captureStatusChanged.capture.id === c.id && e.captureStatusChanged.type === 'REPORT_READY', 20_000);
     await sleep(1000);
@@ -163,11 +163,11 @@ describe('capture steps in flight', () => {
     expect(elapsed).toBeGreaterThanOrEqual(SPID_TIMEOUT_MS);
     expect(failed.detail).toBe('the station never started the capture');
     // Settled: the retry with the same key gets that capture, still without a second Verify.
-    const settled = await gw.ok(StartPresentialCaptureDocument, vars);
+    const settled = await gw.done(StartPresentialCaptureDocument, vars);
     expect(settled.startPresentialCapture).toMatchObject({ id: stuck.id, status: 'FAILED' });
     expect((await verifies()) - v0).toBe(1);
 
-    const next = await gw.ok(StartPresentialCaptureDocument, { stationId: station, cpf: SPID_MAGIC_CPFS.matches, autoAdvance: false });
+    const next = await gw.done(StartPresentialCaptureDocument, { stationId: station, cpf: SPID_MAGIC_CPFS.matches, autoAdvance: false });
     expect(next.startPresentialCapture.status).toBe('CLIENT_CAPTURING');
   });
 });

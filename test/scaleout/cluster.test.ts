@@ -3,6 +3,7 @@
  * BullMQ), talking to the same simulators. Needs real PostgreSQL and Redis:
  * skipped locally when absent, failing under CI=true.
  */
+import { unwrap, type Unwrapped } from '../helpers/payload';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print } from 'graphql';
 import { createClient, type Client } from 'graphql-ws';
@@ -29,7 +30,7 @@ type Ev = { transactionResponseChanged: TransactionResponseChangedSubscription['
 const jwt = loadConfig({ NODE_ENV: 'test' }).jwt;
 const token = (role: Role) => signToken(jwt, { sub: `cluster-${role}`, role });
 
-async function gql<R, V>(url: string, doc: TypedDocumentNode<R, V>, variables: V, role: Role = 'operator'): Promise<R> {
+async function gql<R, V>(url: string, doc: TypedDocumentNode<R, V>, variables: V, role: Role = 'operator'): Promise<Unwrapped<R>> {
   const res = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${await token(role)}` },
@@ -37,7 +38,7 @@ async function gql<R, V>(url: string, doc: TypedDocumentNode<R, V>, variables: V
   });
   const body = (await res.json()) as GraphQLResponse<R>;
   if (body.errors?.length || !body.data) throw new Error(JSON.stringify(body.errors));
-  return body.data;
+  return unwrap(body.data);
 }
 
 async function raw(url: string, query: string, variables: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
@@ -48,7 +49,7 @@ async function raw(url: string, query: string, variables: Record<string, unknown
   });
   const body = (await res.json()) as GraphQLResponse<Record<string, unknown>>;
   if (body.errors?.length || !body.data) throw new Error(JSON.stringify(body.errors));
-  return body.data;
+  return unwrap(body.data);
 }
 
 async function ws(url: string): Promise<Client> {

@@ -111,8 +111,8 @@ describe('idempotency', () => {
     const msgs = async () => (await pdv.counters()).byRoute['POST /api/vbeta1/mensagens'] ?? 0;
     const m0 = await msgs();
     const input = { cpf: CPF.authorizes, title: 'Aviso', content: 'Uma vez só', idempotencyKey: 'retry-key-0006' };
-    const a = await gw.ok(SendMessageDocument, { input });
-    const b = await gw.ok(SendMessageDocument, { input });
+    const a = await gw.done(SendMessageDocument, { input });
+    const b = await gw.done(SendMessageDocument, { input });
     expect(b.sendMessage.id).toBe(a.sendMessage.id);
     expect((await msgs()) - m0).toBe(1);
 
@@ -120,8 +120,8 @@ describe('idempotency', () => {
     const verifies = async () => (await spid.counters()).byStation['station-2']?.byRoute['GET /verify/{cpf}'] ?? 0;
     const v0 = await verifies();
     const vars = { stationId: 'station-2', cpf: SPID_MAGIC_CPFS.matches, idempotencyKey: 'retry-key-0007' };
-    const c1 = await gw.ok(StartPresentialCaptureDocument, vars);
-    const c2 = await gw.ok(StartPresentialCaptureDocument, vars);
+    const c1 = await gw.done(StartPresentialCaptureDocument, vars);
+    const c2 = await gw.done(StartPresentialCaptureDocument, vars);
     expect(c2.startPresentialCapture.id).toBe(c1.startPresentialCapture.id);
     expect((await verifies()) - v0).toBe(1);
   });
