@@ -39,7 +39,7 @@ export class AuditResolver {
     @Arg('action', () => String, { nullable: true }) action: string | null,
   ): Promise<AuditConnection> {
     if (first < 1 || first > 100) throw new GraphQLError('first must be between 1 and 100', { extensions: { code: 'BAD_USER_INPUT', fields: { first: 'must be between 1 and 100' } } });
-    if (after != null && !/^\d{1,15}$/.test(after)) throw new GraphQLError('Invalid cursor', { extensions: { code: 'BAD_USER_INPUT', field: 'after' } });
+    if (after != null && !/^\d{1,15}$/.test(after)) throw new GraphQLError('Invalid cursor', { extensions: { code: 'BAD_USER_INPUT', fields: { after: 'Not a cursor this API returned' } } });
     const page = await ctx.services.store.listAudit({ actor: actor ?? undefined, action: action ?? undefined }, first, after == null ? null : Number(after));
     const nodes = page.items.map((r) => AuditEntry.from(r));
     return { nodes, pageInfo: { hasNextPage: page.hasNextPage, endCursor: nodes.at(-1)?.id ?? null } };

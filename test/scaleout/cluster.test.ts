@@ -125,7 +125,7 @@ d('two gateway instances sharing PostgreSQL and Redis', () => {
   test('a subscriber on A receives every step of a presential capture started through B, in order', async () => {
     const c = await ws(a.wsUrl);
     clients.push(c);
-    await raw(b.url, `mutation($s: String!, $o: CPF!) { loginOperator(stationId: $s, operatorCpf: $o) { status } }`, { s: 'station-1', o: SPID_MAGIC_CPFS.operatorOk });
+    await raw(b.url, `mutation($s: ID!, $o: CPF!) { loginOperator(stationId: $s, operatorCpf: $o) { station { id } status userErrors { code } } }`, { s: 'station-1', o: SPID_MAGIC_CPFS.operatorOk });
     const steps: string[] = [];
     let done!: () => void;
     const finished = new Promise<void>((r) => (done = r));
@@ -143,7 +143,7 @@ d('two gateway instances sharing PostgreSQL and Redis', () => {
       },
     );
     await sleep(300);
-    await raw(b.url, `mutation($s: String!, $c: CPF!) { startPresentialCapture(stationId: $s, cpf: $c) { id } }`, { s: 'station-1', c: SPID_MAGIC_CPFS.matches });
+    await raw(b.url, `mutation($s: ID!, $c: CPF!) { startPresentialCapture(stationId: $s, cpf: $c) { capture { id } userErrors { code } } }`, { s: 'station-1', c: SPID_MAGIC_CPFS.matches });
     await Promise.race([finished, sleep(30_000)]);
     expect(steps).toEqual([
       'STARTING',
@@ -163,9 +163,9 @@ d('two gateway instances sharing PostgreSQL and Redis', () => {
     const stations = ['station-1', 'station-2', 'station-3'];
     for (const [i, st] of stations.entries()) {
       const via = i % 2 ? a : b;
-      await raw(via.url, `mutation($s: String!, $o: CPF!) { loginOperator(stationId: $s, operatorCpf: $o) { status } }`, { s: st, o: SPID_MAGIC_CPFS.operatorOk });
+      await raw(via.url, `mutation($s: ID!, $o: CPF!) { loginOperator(stationId: $s, operatorCpf: $o) { station { id } status userErrors { code } } }`, { s: st, o: SPID_MAGIC_CPFS.operatorOk });
       await spid.control('POST', `/stations/${st}/pause`);
-      await raw(via.url, `mutation($s: String!, $c: CPF!) { startPresentialCapture(stationId: $s, cpf: $c) { id } }`, { s: st, c: SPID_MAGIC_CPFS.matches });
+      await raw(via.url, `mutation($s: ID!, $c: CPF!) { startPresentialCapture(stationId: $s, cpf: $c) { capture { id } userErrors { code } } }`, { s: st, c: SPID_MAGIC_CPFS.matches });
     }
     const ids: string[] = [];
     const upstreamIds: string[] = [];

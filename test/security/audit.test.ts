@@ -111,8 +111,8 @@ describe('one audit record per attempt, for each way a mutation can end', () => 
 
   test('a mutation over the query limits (alias bomb) → one record for the operation, GRAPHQL_VALIDATION_FAILED', async () => {
     const token = await gw.token('operator', 'aud-alias');
-    const fields = Array.from({ length: 16 }, (_, i) => `a${i}: cancelProofOfLife(id: "00000000-0000-4000-8000-00000000000${i % 10}") { id }`).join(' ');
-    const row = await oneRecord(async () => expect(code((await post(`mutation { ${fields} deleteMessage(id: "${'0'.repeat(8)}-0000-4000-8000-${'0'.repeat(12)}") { id } }`, {}, { token })).body)).toBe('GRAPHQL_VALIDATION_FAILED'));
+    const fields = Array.from({ length: 16 }, (_, i) => `a${i}: cancelProofOfLife(id: "00000000-0000-4000-8000-00000000000${i % 10}") { transaction { id } userErrors { code field message } }`).join(' ');
+    const row = await oneRecord(async () => expect(code((await post(`mutation { ${fields} deleteMessage(id: "${'0'.repeat(8)}-0000-4000-8000-${'0'.repeat(12)}") { message { id } userErrors { code field message } } }`, {}, { token })).body)).toBe('GRAPHQL_VALIDATION_FAILED'));
     expect(row).toMatchObject({ actor: 'aud-alias', action: 'cancelProofOfLife,deleteMessage', result: 'GRAPHQL_VALIDATION_FAILED', target: null });
   });
 
