@@ -313,12 +313,12 @@ class Sock {
   }
 
   /** Sends a subscribe and waits for its first answer: `next` or `error`. */
-  async run(id: string, query: string, variables?: Record<string, unknown>, ms = 5000): Promise<{ type: string; data: any; codes: unknown[] } | null> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  async run(id: string, query: string, variables?: Record<string, unknown>, ms = 5000): Promise<{ type: string; data: any; codes: unknown[]; messages: unknown[] } | null> { // eslint-disable-line @typescript-eslint/no-explicit-any
     this.send({ id, type: 'subscribe', payload: { query, ...(variables ? { variables } : {}) } });
     const m = await this.waitFor((x) => x.id === id && (x.type === 'next' || x.type === 'error'), ms);
     if (!m) return null;
-    const errors: { extensions?: { code?: unknown } }[] = m.type === 'error' ? m.payload : (m.payload?.errors ?? []);
-    return { type: m.type, data: m.type === 'next' ? m.payload?.data : undefined, codes: errors.map((e) => e.extensions?.code) };
+    const errors: { message?: string; extensions?: { code?: unknown } }[] = m.type === 'error' ? m.payload : (m.payload?.errors ?? []);
+    return { type: m.type, data: m.type === 'next' ? m.payload?.data : undefined, codes: errors.map((e) => e.extensions?.code), messages: errors.map((e) => e.message) };
   }
 }
 
@@ -590,7 +590,15 @@ category('query shape limits (HTTP)', (add) => {
   add('cost bomb (nested lists, first: 100) → 400 GRAPHQL_VALIDATION_FAILED (cost)', async () => {
     const r = await gql(COST_BOMB);
     expectRefused(r, 400, 'GRAPHQL_VALIDATION_FAILED');
-    expect(r.json.errors.some((e: { message: string }) => /cost/i.test(e.message))).toBe(true);
+    // Names what was measured and the limit, in words and in extensions (no "Syntax Error").
+    const cost = (r.json.errors as { message: string; extensions: Record<string, unknown> }[]).find((e) => /^Query cost \d+ exceeds the limit 5000$/.test(e.message));
+    expect(cost?.extensions).toEqual({ code: 'GRAPHQL_VALIDATION_FAILED', limit: 5000, found: expect.any(Number), cost: expect.any(Number) });
+    expect(cost!.extensions['cost']).toBeGreaterThan(5000);
+  });
+  add('transactions(first: 100) with nested person lists → the cost error names the cost and the limit', async () => {
+    const r = await gql('query { transactions(first: 100) { edges { node { person { transactions { id } captures { id } messages { id } } } } } }');
+    if (r.status === 200) return expect(r.json.errors).toBeUndefined(); // under the limit: nothing to name
+    expect(r.json.errors[0].message).toMatch(/^Query cost \d+ exceeds the limit 5000$/);
   });
   // The token cap is the parser's own (Apollo parseOptions): a syntax-level 400, not armor's 500.
   add('token flood (2100 tokens > 2000) → 400 GRAPHQL_PARSE_FAILED', async () => {
@@ -848,6 +856,7 @@ category('WS floods and limits', (add) => {
     const r = await (await acked()).run('1', COST_BOMB);
     expect(r?.type).toBe('error');
     expect(new Set(r?.codes)).toEqual(new Set(['GRAPHQL_VALIDATION_FAILED']));
+    expect(r?.messages).toEqual(expect.arrayContaining([expect.stringMatching(/^Query cost \d+ exceeds the limit 5000$/)]));
   });
   add('fragment bomb over WS → GRAPHQL_VALIDATION_FAILED', async () => {
     const r = await (await acked()).run('1', FRAGMENT_BOMB);
