@@ -3,6 +3,7 @@
  * in-process bus and scheduler) against the Prova de Vida simulator on
  * loopback. One gateway and one simulator for the file (PGlite boots in ~5 s).
  */
+import { userErrorAt, userErrorsAt } from '../helpers/payload';
 import type { Client } from 'graphql-ws';
 import {
   CancelProofOfLifeDocument,
@@ -187,7 +188,10 @@ describe('proof of life', () => {
       expect(r.errors?.[0]?.message).toMatch(/CPF/);
     }
     const bad = await gw.request(RequestProofOfLifeDocument, { input: { cpf: CPF.authorizes, reason: '', expiresInMinutes: 0 } });
-    expect(bad.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', fields: { reason: expect.any(String), expiresInMinutes: expect.any(String) } });
+    // Argument checks are userErrors, one per field, each with its path into the arguments.
+    expect(userErrorsAt(bad, 'requestProofOfLife').map((e) => [e.code, e.field])).toEqual(
+      expect.arrayContaining([['BAD_USER_INPUT', ['input', 'reason']], ['BAD_USER_INPUT', ['input', 'expiresInMinutes']]]),
+    );
     expect(JSON.stringify(bad)).not.toContain(CPF.authorizes);
     expect(await sim.apiCalls()).toBe(before);
   });
@@ -197,7 +201,7 @@ describe('proof of life', () => {
     const before = await creates();
     const r = await gw.request(RequestProofOfLifeDocument, { input: { cpf: CPF.upstreamFails, reason: 'x' } });
     expect(r.errors).toBeUndefined();
-    expect(r.data?.requestProofOfLife).toMatchObject({ status: 'UNCONFIRMED', upstreamId: null });
+    expect(r.data?.requestProofOfLife?.transaction).toMatchObject({ status: 'UNCONFIRMED', upstreamId: null });
     const body = JSON.stringify(r);
     expect(body).not.toContain('127.0.0.1');
     expect(body).not.toContain('Serviço indisponível');
@@ -251,7 +255,7 @@ describe('messages', () => {
     expect(del.deleteMessage.deletedAt).not.toBeNull();
     expect((await sim.control<{ deleted: boolean }>('GET', `/messages/${sent.sendMessage.upstreamId}`)).deleted).toBe(true);
     const again = await gw.request(DeleteMessageDocument, { id: '00000000-0000-4000-8000-000000000000' });
-    expect(again.errors?.[0]?.extensions?.['code']).toBe('NOT_FOUND');
+    expect(userErrorAt(again, 'deleteMessage')).toMatchObject({ code: 'NOT_FOUND', field: ['id'] });
   });
 
   test('broadcast: admin only, no CPF', async () => {

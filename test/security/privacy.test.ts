@@ -6,6 +6,7 @@
  * formatted or digits-only —, a replay from seq 0 shows only the pseudonym and
  * a live subscriber never receives the CPF again.
  */
+import { userErrorAt } from '../helpers/payload';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
@@ -111,6 +112,11 @@ async function codeOf(doc: 'erase' | 'export', id: string, role: Role): Promise<
   return r.errors?.[0]?.extensions?.['code'];
 }
 
+/** erasePerson's expected refusal: a userError in its payload, no erasure, no top-level error. */
+async function eraseUserError(id: string): Promise<unknown> {
+  return userErrorAt(await gw.request(ErasePersonDocument, { id }, 'admin'), 'erasePerson').code;
+}
+
 test('retention: past RETENTION_DAYS the scheduled job pseudonymises every trace of a finished flow and deletes its report', async () => {
   const flows = await fullFlows(gw, RETAINED, 'station-1');
   const open = (await gw.done(RequestProofOfLifeDocument, { input: { cpf: OPEN, reason: 'aberta' } })).requestProofOfLife;
@@ -168,9 +174,9 @@ test('erasePerson: admin only, refused while a flow is open, then no CPF anywher
   expect(await cpfHits(ERASED)).toContain('transactions.cpf');
 
   // An open proof of life still needs the CPF: refused, nothing changed.
-  expect(await codeOf('erase', openId, 'admin')).toBe('PERSON_HAS_OPEN_FLOWS');
+  expect(await eraseUserError(openId)).toBe('PERSON_HAS_OPEN_FLOWS');
   expect(await cpfHits(OPEN)).toEqual(expect.arrayContaining(['transactions.cpf', 'persons.cpf']));
-  expect(await codeOf('erase', randomUUID(), 'admin')).toBe('NOT_FOUND');
+  expect(await eraseUserError(randomUUID())).toBe('NOT_FOUND');
 
   const before = (await gw.ok(ExportPersonDataDocument, { id }, 'admin')).exportPersonData!;
   expect(before.person).toMatchObject({ id, cpf: formatCpf(ERASED), pseudonymized: false });
