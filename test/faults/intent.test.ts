@@ -8,6 +8,7 @@
  * - a capture whose start never reached the station fails after the station
  *   timeout and frees the station.
  */
+import { userErrorAt } from '../helpers/payload';
 import {
   CaptureStatusChangedDocument,
   CapturesDocument,
@@ -144,14 +145,14 @@ describe('capture steps in flight', () => {
     expect(first.errors?.[0]?.extensions?.['code']).toBe('UPSTREAM_UNAVAILABLE');
     // The key is kept (the station may have started): no second Verify while the outcome is open.
     const retried = await gw.request(StartPresentialCaptureDocument, vars);
-    expect(retried.errors?.[0]?.extensions?.['code']).toBe('IDEMPOTENCY_IN_PROGRESS');
+    expect(userErrorAt(retried, 'startPresentialCapture').code).toBe('IDEMPOTENCY_IN_PROGRESS');
     const listed = await gw.ok(CapturesDocument, { stationId: station, first: 1 }, 'viewer');
     const stuck = listed.captures.edges[0]!.node;
     expect(stuck.status).toBe('STARTING');
 
     // Still within the timeout: the station is held, a second start is refused with the holder named.
     const busy = await gw.request(StartPresentialCaptureDocument, { stationId: station, cpf: SPID_MAGIC_CPFS.matches });
-    expect(busy.errors?.[0]?.extensions).toMatchObject({ code: 'STATION_BUSY', captureId: stuck.id });
+    expect(userErrorAt(busy, 'startPresentialCapture')).toMatchObject({ code: 'STATION_BUSY', message: expect.stringContaining(stuck.id) });
 
     const failed = await eventually(async () => {
       const r = await gw.ok(CapturesDocument, { stationId: station, first: 1 }, 'viewer');
