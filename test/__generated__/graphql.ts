@@ -134,6 +134,19 @@ export type SendMessageInput = {
   title: string;
 };
 
+/** What the station answered to Send (the result is polled in every case). */
+export type SendOutcome =
+  /** Queued on the SPID server. */
+  | 'CAPTURE_ENQUEUED'
+  /** The station could not reach its server: pending until resendPendingCaptures. */
+  | 'CAPTURE_PENDING'
+  /** A pending capture sent again by resendPendingCaptures. */
+  | 'RESENT'
+  /** A word this gateway does not know. */
+  | 'UNKNOWN'
+  /** Sent and verified at once. */
+  | 'VERIFIED';
+
 export type TransactionEventType =
   | 'AUTHORIZED'
   | 'CANCELLED'
@@ -189,7 +202,7 @@ export type UserErrorCode =
   /** The entity is not in a state that allows this step. */
   | 'WRONG_STATE';
 
-export type CaptureFieldsFragment = { id: string, stationId: string, cpf: string, mode: CaptureMode, kind: CaptureKind, status: CaptureStatus, autoAdvance: boolean, tguid: string | null, result: CaptureStatus | null, sendOutcome: string | null, remoteUrl: string | null, detail: string | null, createdAt: string, updatedAt: string, report: { size: number, fetchedAt: string, downloadUrl: string } | null, history: Array<{ seq: number, type: CaptureEventType, status: CaptureStatus, detail: string | null, at: string }> };
+export type CaptureFieldsFragment = { id: string, stationId: string, cpf: string, mode: CaptureMode, kind: CaptureKind, status: CaptureStatus, autoAdvance: boolean, tguid: string | null, result: CaptureStatus | null, sendOutcome: SendOutcome | null, remoteUrl: string | null, detail: string | null, createdAt: string, updatedAt: string, report: { size: number, fetchedAt: string, downloadUrl: string } | null, history: Array<{ seq: number, type: CaptureEventType, status: CaptureStatus, detail: string | null, at: string }> };
 
 export type LoginOperatorMutationVariables = Exact<{
   stationId: string | number;
@@ -208,7 +221,7 @@ export type StartPresentialCaptureMutationVariables = Exact<{
 }>;
 
 
-export type StartPresentialCaptureMutation = { startPresentialCapture: { capture: { id: string, stationId: string, cpf: string, mode: CaptureMode, kind: CaptureKind, status: CaptureStatus, autoAdvance: boolean, tguid: string | null, result: CaptureStatus | null, sendOutcome: string | null, remoteUrl: string | null, detail: string | null, createdAt: string, updatedAt: string, report: { size: number, fetchedAt: string, downloadUrl: string } | null, history: Array<{ seq: number, type: CaptureEventType, status: CaptureStatus, detail: string | null, at: string }> } | null, userErrors: Array<{ code: UserErrorCode, field: Array<string> | null, message: string }> } | null };
+export type StartPresentialCaptureMutation = { startPresentialCapture: { capture: { id: string, stationId: string, cpf: string, mode: CaptureMode, kind: CaptureKind, status: CaptureStatus, autoAdvance: boolean, tguid: string | null, result: CaptureStatus | null, sendOutcome: SendOutcome | null, remoteUrl: string | null, detail: string | null, createdAt: string, updatedAt: string, report: { size: number, fetchedAt: string, downloadUrl: string } | null, history: Array<{ seq: number, type: CaptureEventType, status: CaptureStatus, detail: string | null, at: string }> } | null, userErrors: Array<{ code: UserErrorCode, field: Array<string> | null, message: string }> } | null };
 
 export type EnrollMutationVariables = Exact<{
   stationId: string | number;
@@ -218,7 +231,7 @@ export type EnrollMutationVariables = Exact<{
 }>;
 
 
-export type EnrollMutation = { enroll: { capture: { id: string, stationId: string, cpf: string, mode: CaptureMode, kind: CaptureKind, status: CaptureStatus, autoAdvance: boolean, tguid: string | null, result: CaptureStatus | null, sendOutcome: string | null, remoteUrl: string | null, detail: string | null, createdAt: string, updatedAt: string, report: { size: number, fetchedAt: string, downloadUrl: string } | null, history: Array<{ seq: number, type: CaptureEventType, status: CaptureStatus, detail: string | null, at: string }> } | null, userErrors: Array<{ code: UserErrorCode, field: Array<string> | null, message: string }> } | null };
+export type EnrollMutation = { enroll: { capture: { id: string, stationId: string, cpf: string, mode: CaptureMode, kind: CaptureKind, status: CaptureStatus, autoAdvance: boolean, tguid: string | null, result: CaptureStatus | null, sendOutcome: SendOutcome | null, remoteUrl: string | null, detail: string | null, createdAt: string, updatedAt: string, report: { size: number, fetchedAt: string, downloadUrl: string } | null, history: Array<{ seq: number, type: CaptureEventType, status: CaptureStatus, detail: string | null, at: string }> } | null, userErrors: Array<{ code: UserErrorCode, field: Array<string> | null, message: string }> } | null };
 
 export type StartRemoteVerifyMutationVariables = Exact<{
   stationId: string | number;
@@ -227,7 +240,7 @@ export type StartRemoteVerifyMutationVariables = Exact<{
 }>;
 
 
-export type StartRemoteVerifyMutation = { startRemoteVerify: { capture: { id: string, stationId: string, cpf: string, mode: CaptureMode, kind: CaptureKind, status: CaptureStatus, autoAdvance: boolean, tguid: string | null, result: CaptureStatus | null, sendOutcome: string | null, remoteUrl: string | null, detail: string | null, createdAt: string, updatedAt: string, report: { size: number, fetchedAt: string, downloadUrl: string } | null, history: Array<{ seq: number, type: CaptureEventType, status: CaptureStatus, detail: string | null, at: string }> } | null, userErrors: Array<{ code: UserErrorCode, field: Array<string> | null, message: string }> } | null };
+export type StartRemoteVerifyMutation = { startRemoteVerify: { capture: { id: string, stationId: string, cpf: string, mode: CaptureMode, kind: CaptureKind, status: CaptureStatus, autoAdvance: boolean, tguid: string | null, result: CaptureStatus | null, sendOutcome: SendOutcome | null, remoteUrl: string | null, detail: string | null, createdAt: string, updatedAt: string, report: { size: number, fetchedAt: string, downloadUrl: string } | null, history: Array<{ seq: number, type: CaptureEventType, status: CaptureStatus, detail: string | null, at: string }> } | null, userErrors: Array<{ code: UserErrorCode, field: Array<string> | null, message: string }> } | null };
 
 export type StartRemoteEnrollMutationVariables = Exact<{
   stationId: string | number;
@@ -236,35 +249,35 @@ export type StartRemoteEnrollMutationVariables = Exact<{
 }>;
 
 
-export type StartRemoteEnrollMutation = { startRemoteEnroll: { capture: { id: string, stationId: string, cpf: string, mode: CaptureMode, kind: CaptureKind, status: CaptureStatus, autoAdvance: boolean, tguid: string | null, result: CaptureStatus | null, sendOutcome: string | null, remoteUrl: string | null, detail: string | null, createdAt: string, updatedAt: string, report: { size: number, fetchedAt: string, downloadUrl: string } | null, history: Array<{ seq: number, type: CaptureEventType, status: CaptureStatus, detail: string | null, at: string }> } | null, userErrors: Array<{ code: UserErrorCode, field: Array<string> | null, message: string }> } | null };
+export type StartRemoteEnrollMutation = { startRemoteEnroll: { capture: { id: string, stationId: string, cpf: string, mode: CaptureMode, kind: CaptureKind, status: CaptureStatus, autoAdvance: boolean, tguid: string | null, result: CaptureStatus | null, sendOutcome: SendOutcome | null, remoteUrl: string | null, detail: string | null, createdAt: string, updatedAt: string, report: { size: number, fetchedAt: string, downloadUrl: string } | null, history: Array<{ seq: number, type: CaptureEventType, status: CaptureStatus, detail: string | null, at: string }> } | null, userErrors: Array<{ code: UserErrorCode, field: Array<string> | null, message: string }> } | null };
 
 export type StartOperatorCaptureMutationVariables = Exact<{
   captureId: string | number;
 }>;
 
 
-export type StartOperatorCaptureMutation = { startOperatorCapture: { capture: { id: string, stationId: string, cpf: string, mode: CaptureMode, kind: CaptureKind, status: CaptureStatus, autoAdvance: boolean, tguid: string | null, result: CaptureStatus | null, sendOutcome: string | null, remoteUrl: string | null, detail: string | null, createdAt: string, updatedAt: string, report: { size: number, fetchedAt: string, downloadUrl: string } | null, history: Array<{ seq: number, type: CaptureEventType, status: CaptureStatus, detail: string | null, at: string }> } | null, userErrors: Array<{ code: UserErrorCode, field: Array<string> | null, message: string }> } | null };
+export type StartOperatorCaptureMutation = { startOperatorCapture: { capture: { id: string, stationId: string, cpf: string, mode: CaptureMode, kind: CaptureKind, status: CaptureStatus, autoAdvance: boolean, tguid: string | null, result: CaptureStatus | null, sendOutcome: SendOutcome | null, remoteUrl: string | null, detail: string | null, createdAt: string, updatedAt: string, report: { size: number, fetchedAt: string, downloadUrl: string } | null, history: Array<{ seq: number, type: CaptureEventType, status: CaptureStatus, detail: string | null, at: string }> } | null, userErrors: Array<{ code: UserErrorCode, field: Array<string> | null, message: string }> } | null };
 
 export type SendCaptureMutationVariables = Exact<{
   captureId: string | number;
 }>;
 
 
-export type SendCaptureMutation = { sendCapture: { capture: { id: string, stationId: string, cpf: string, mode: CaptureMode, kind: CaptureKind, status: CaptureStatus, autoAdvance: boolean, tguid: string | null, result: CaptureStatus | null, sendOutcome: string | null, remoteUrl: string | null, detail: string | null, createdAt: string, updatedAt: string, report: { size: number, fetchedAt: string, downloadUrl: string } | null, history: Array<{ seq: number, type: CaptureEventType, status: CaptureStatus, detail: string | null, at: string }> } | null, userErrors: Array<{ code: UserErrorCode, field: Array<string> | null, message: string }> } | null };
+export type SendCaptureMutation = { sendCapture: { capture: { id: string, stationId: string, cpf: string, mode: CaptureMode, kind: CaptureKind, status: CaptureStatus, autoAdvance: boolean, tguid: string | null, result: CaptureStatus | null, sendOutcome: SendOutcome | null, remoteUrl: string | null, detail: string | null, createdAt: string, updatedAt: string, report: { size: number, fetchedAt: string, downloadUrl: string } | null, history: Array<{ seq: number, type: CaptureEventType, status: CaptureStatus, detail: string | null, at: string }> } | null, userErrors: Array<{ code: UserErrorCode, field: Array<string> | null, message: string }> } | null };
 
 export type ResendPendingCapturesMutationVariables = Exact<{
   stationId: string | number;
 }>;
 
 
-export type ResendPendingCapturesMutation = { resendPendingCaptures: { failed: Array<string> | null, station: { id: string } | null, resent: Array<{ id: string, stationId: string, cpf: string, mode: CaptureMode, kind: CaptureKind, status: CaptureStatus, autoAdvance: boolean, tguid: string | null, result: CaptureStatus | null, sendOutcome: string | null, remoteUrl: string | null, detail: string | null, createdAt: string, updatedAt: string, report: { size: number, fetchedAt: string, downloadUrl: string } | null, history: Array<{ seq: number, type: CaptureEventType, status: CaptureStatus, detail: string | null, at: string }> }> | null, userErrors: Array<{ code: UserErrorCode, field: Array<string> | null, message: string }> } | null };
+export type ResendPendingCapturesMutation = { resendPendingCaptures: { failed: Array<string> | null, station: { id: string } | null, resent: Array<{ id: string, stationId: string, cpf: string, mode: CaptureMode, kind: CaptureKind, status: CaptureStatus, autoAdvance: boolean, tguid: string | null, result: CaptureStatus | null, sendOutcome: SendOutcome | null, remoteUrl: string | null, detail: string | null, createdAt: string, updatedAt: string, report: { size: number, fetchedAt: string, downloadUrl: string } | null, history: Array<{ seq: number, type: CaptureEventType, status: CaptureStatus, detail: string | null, at: string }> }> | null, userErrors: Array<{ code: UserErrorCode, field: Array<string> | null, message: string }> } | null };
 
 export type CaptureQueryVariables = Exact<{
   id: string;
 }>;
 
 
-export type CaptureQuery = { capture: { id: string, stationId: string, cpf: string, mode: CaptureMode, kind: CaptureKind, status: CaptureStatus, autoAdvance: boolean, tguid: string | null, result: CaptureStatus | null, sendOutcome: string | null, remoteUrl: string | null, detail: string | null, createdAt: string, updatedAt: string, person: { cpf: string }, report: { size: number, fetchedAt: string, downloadUrl: string } | null, history: Array<{ seq: number, type: CaptureEventType, status: CaptureStatus, detail: string | null, at: string }> } | null };
+export type CaptureQuery = { capture: { id: string, stationId: string, cpf: string, mode: CaptureMode, kind: CaptureKind, status: CaptureStatus, autoAdvance: boolean, tguid: string | null, result: CaptureStatus | null, sendOutcome: SendOutcome | null, remoteUrl: string | null, detail: string | null, createdAt: string, updatedAt: string, person: { cpf: string }, report: { size: number, fetchedAt: string, downloadUrl: string } | null, history: Array<{ seq: number, type: CaptureEventType, status: CaptureStatus, detail: string | null, at: string }> } | null };
 
 export type CapturesQueryVariables = Exact<{
   cpf?: string | null | undefined;
@@ -298,7 +311,7 @@ export type CaptureStatusChangedSubscriptionVariables = Exact<{
 }>;
 
 
-export type CaptureStatusChangedSubscription = { captureStatusChanged: { seq: number, type: CaptureEventType, status: CaptureStatus, detail: string | null, at: string, capture: { id: string, stationId: string, cpf: string, mode: CaptureMode, kind: CaptureKind, status: CaptureStatus, autoAdvance: boolean, tguid: string | null, result: CaptureStatus | null, sendOutcome: string | null, remoteUrl: string | null, detail: string | null, createdAt: string, updatedAt: string, report: { size: number, fetchedAt: string, downloadUrl: string } | null, history: Array<{ seq: number, type: CaptureEventType, status: CaptureStatus, detail: string | null, at: string }> } } };
+export type CaptureStatusChangedSubscription = { captureStatusChanged: { seq: number, type: CaptureEventType, status: CaptureStatus, detail: string | null, at: string, capture: { id: string, stationId: string, cpf: string, mode: CaptureMode, kind: CaptureKind, status: CaptureStatus, autoAdvance: boolean, tguid: string | null, result: CaptureStatus | null, sendOutcome: SendOutcome | null, remoteUrl: string | null, detail: string | null, createdAt: string, updatedAt: string, report: { size: number, fetchedAt: string, downloadUrl: string } | null, history: Array<{ seq: number, type: CaptureEventType, status: CaptureStatus, detail: string | null, at: string }> } } };
 
 export type MessageFieldsFragment = { id: string, upstreamId: string | null, cpf: string | null, kind: MessageKind, title: string, content: string, status: MessageStatus, createdAt: string, deletedAt: string | null, sender: { cnpj: string, name: string } };
 
