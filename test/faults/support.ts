@@ -208,7 +208,8 @@ export async function call<T = Record<string, unknown>>(url: string, query: stri
   const body = (await res.json()) as { data?: T | null; errors?: { extensions?: { code?: string } }[] };
   // A mutation's expected refusal is a userError in its payload: the same code, the entity null.
   const userError = Object.values(body.data ?? {}).flatMap((v) => ((v as { userErrors?: { code: string }[] } | null)?.userErrors ?? []))[0]?.code ?? null;
-  const data = body.data && !userError ? (unwrap(body.data) as T) : null;
+  // A refused mutation leaves its (nullable) payload null beside the error: no data, as before payloads.
+  const data = body.data && !userError && !body.errors?.length ? (unwrap(body.data) as T) : null;
   return { data, code: body.errors?.[0]?.extensions?.code ?? userError, ms: Date.now() - t0 };
 }
 
