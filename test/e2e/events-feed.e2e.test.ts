@@ -210,7 +210,7 @@ test('one feed across transactions, captures and stations: live, replayed before
   const upto = live.items.at(-1)!.events.seq;
   const truth = await perKind(start, upto);
   const expected = allOf(truth);
-  // A proof of life (REQUESTING, REQUESTED, AUTHORIZED) and two full presential verifies, each holding then releasing its station.
+  // A proof of life (REQUESTING, PENDING, AUTHORIZED) and two full presential verifies, each holding then releasing its station.
   expect(truth.transactions).toHaveLength(3);
   expect(truth.captures.length).toBeGreaterThanOrEqual(16);
   for (const stationId of ['station-1', 'station-2']) {
