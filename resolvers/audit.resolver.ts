@@ -50,8 +50,8 @@ export class AuditResolver {
   async auditLog(
     @Ctx() ctx: Context,
     @Args(() => PageArgs) page: PageArgs,
-    @Arg('actor', () => String, { nullable: true }) actor: string | null,
-    @Arg('action', () => String, { nullable: true }) action: string | null,
+    @Arg('actor', () => String, { nullable: true, description: "Only this token subject's records." }) actor: string | null,
+    @Arg('action', () => String, { nullable: true, description: 'Only records of this action (a mutation name, downloadReport or exportPersonData).' }) action: string | null,
   ): Promise<AuditConnection> {
     const window = pageWindow(page, auditCursor);
     const filter = { actor: actor ?? undefined, action: action ?? undefined };
