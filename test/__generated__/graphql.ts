@@ -4,6 +4,17 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+/** The role a record was made under. */
+export type AuditRole =
+  /** An admin token. */
+  | 'ADMIN'
+  /** An operator token. */
+  | 'OPERATOR'
+  /** The gateway itself, settling an intent nobody completed (a crash): the record's actor is the original caller. */
+  | 'RECONCILER'
+  /** A viewer token. */
+  | 'VIEWER';
+
 /** Why a transaction was cancelled (vbeta4 `cancelamento.codigo`). */
 export type CancellationCode =
   /** CLIENTE: cancelled by the requester. */
@@ -153,6 +164,15 @@ export type ProofOfLifeKind =
   | 'CONFIRMATION'
   /** `B`: the citizen passes a facial-biometry check in the app. */
   | 'FACIAL_BIOMETRY';
+
+/** The Prova de Vida API version a transaction was created with: the `/api/<version>/transacoes` path segment. */
+export type ProvaDeVidaApiVersion =
+  /** vbeta1: the simplified transaction (removed from the manual in 2021; PDV_LEGACY_VBETA1_CREATE). */
+  | 'VBETA1'
+  /** vbeta2: with the facial-biometry seal. */
+  | 'VBETA2'
+  /** vbeta4: the current version (categoria, motivo_negacao). */
+  | 'VBETA4';
 
 /** A proof-of-life request. Giving `sealReuseWindowMinutes` selects the transaction with the facial-biometry seal. */
 export type RequestProofOfLifeInput = {
@@ -537,7 +557,7 @@ export type ExportPersonDataQueryVariables = Exact<{
 }>;
 
 
-export type ExportPersonDataQuery = { exportPersonData: { exportedAt: string, person: { id: string, cpf: string, pseudonymized: boolean, firstSeenAt: string }, transactions: Array<{ id: string, cpf: string, status: TransactionStatus, reason: string, createdAt: string }>, messages: Array<{ id: string, cpf: string | null, title: string, content: string, status: MessageStatus }>, captures: Array<{ id: string, cpf: string, status: CaptureStatus, tguid: string | null, report: { size: number, downloadUrl: string | null } | null, history: Array<{ seq: number, type: CaptureEventType, at: string, capture: { id: string, status: CaptureStatus } }> }>, auditEntries: Array<{ id: string, at: string, actor: string | null, role: string | null, action: string, target: string | null, result: string }> } | null };
+export type ExportPersonDataQuery = { exportPersonData: { exportedAt: string, person: { id: string, cpf: string, pseudonymized: boolean, firstSeenAt: string }, transactions: Array<{ id: string, cpf: string, status: TransactionStatus, reason: string, createdAt: string }>, messages: Array<{ id: string, cpf: string | null, title: string, content: string, status: MessageStatus }>, captures: Array<{ id: string, cpf: string, status: CaptureStatus, tguid: string | null, report: { size: number, downloadUrl: string | null } | null, history: Array<{ seq: number, type: CaptureEventType, at: string, capture: { id: string, status: CaptureStatus } }> }>, auditEntries: Array<{ id: string, at: string, actor: string | null, role: AuditRole | null, action: string, target: string | null, result: string }> } | null };
 
 export type StationStateFragment = { id: string, code: string, name: string, connectivity: StationConnectivity, online: boolean, loginStatus: OperatorLoginStatus | null, loginStatusCode: string | null, loggedIn: boolean, operatorCpf: string | null, busy: boolean, lastCheckedAt: string | null, lastChangedAt: string | null, version: number, currentCapture: { id: string, status: CaptureStatus, holdsStation: boolean, isFinal: boolean } | null };
 
@@ -576,28 +596,28 @@ export type CaptureHoldingSubscriptionVariables = Exact<{
 
 export type CaptureHoldingSubscription = { captureStatusChanged: { seq: number, type: CaptureEventType, status: CaptureStatus, capture: { id: string, status: CaptureStatus, isFinal: boolean, holdsStation: boolean } } };
 
-export type TransactionFieldsFragment = { id: string, upstreamId: string | null, cpf: string, status: TransactionStatus, kind: ProofOfLifeKind, category: ProofOfLifeCategory | null, reason: string, apiVersion: string, autoAuthorized: boolean, denialReason: DenialReason | null, denialReasonCode: string | null, sealReuseWindowMinutes: number | null, createdAt: string, expiresAt: string, updatedAt: string, requester: { cnpj: string, name: string, service: string }, response: { authorized: boolean, answeredAt: string, denialReason: DenialReason | null, denialReasonCode: string | null } | null, seal: { reuseFrom: string | null, available: boolean, validatedAt: string | null, used: boolean } | null, cancellation: { code: CancellationCode, rawCode: string, reason: string | null, cancelledAt: string | null } | null };
+export type TransactionFieldsFragment = { id: string, upstreamId: string | null, cpf: string, status: TransactionStatus, kind: ProofOfLifeKind, category: ProofOfLifeCategory | null, reason: string, apiVersion: ProvaDeVidaApiVersion, autoAuthorized: boolean, denialReason: DenialReason | null, denialReasonCode: string | null, sealReuseWindowMinutes: number | null, createdAt: string, expiresAt: string, updatedAt: string, requester: { cnpj: string, name: string, service: string }, response: { authorized: boolean, answeredAt: string, denialReason: DenialReason | null, denialReasonCode: string | null } | null, seal: { reuseFrom: string | null, available: boolean, validatedAt: string | null, used: boolean } | null, cancellation: { code: CancellationCode, rawCode: string, reason: string | null, cancelledAt: string | null } | null };
 
 export type RequestProofOfLifeMutationVariables = Exact<{
   input: RequestProofOfLifeInput;
 }>;
 
 
-export type RequestProofOfLifeMutation = { requestProofOfLife: { transaction: { id: string, upstreamId: string | null, cpf: string, status: TransactionStatus, kind: ProofOfLifeKind, category: ProofOfLifeCategory | null, reason: string, apiVersion: string, autoAuthorized: boolean, denialReason: DenialReason | null, denialReasonCode: string | null, sealReuseWindowMinutes: number | null, createdAt: string, expiresAt: string, updatedAt: string, requester: { cnpj: string, name: string, service: string }, response: { authorized: boolean, answeredAt: string, denialReason: DenialReason | null, denialReasonCode: string | null } | null, seal: { reuseFrom: string | null, available: boolean, validatedAt: string | null, used: boolean } | null, cancellation: { code: CancellationCode, rawCode: string, reason: string | null, cancelledAt: string | null } | null } | null, userErrors: Array<{ code: UserErrorCode, field: Array<string> | null, message: string }> } | null };
+export type RequestProofOfLifeMutation = { requestProofOfLife: { transaction: { id: string, upstreamId: string | null, cpf: string, status: TransactionStatus, kind: ProofOfLifeKind, category: ProofOfLifeCategory | null, reason: string, apiVersion: ProvaDeVidaApiVersion, autoAuthorized: boolean, denialReason: DenialReason | null, denialReasonCode: string | null, sealReuseWindowMinutes: number | null, createdAt: string, expiresAt: string, updatedAt: string, requester: { cnpj: string, name: string, service: string }, response: { authorized: boolean, answeredAt: string, denialReason: DenialReason | null, denialReasonCode: string | null } | null, seal: { reuseFrom: string | null, available: boolean, validatedAt: string | null, used: boolean } | null, cancellation: { code: CancellationCode, rawCode: string, reason: string | null, cancelledAt: string | null } | null } | null, userErrors: Array<{ code: UserErrorCode, field: Array<string> | null, message: string }> } | null };
 
 export type CancelProofOfLifeMutationVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type CancelProofOfLifeMutation = { cancelProofOfLife: { transaction: { id: string, upstreamId: string | null, cpf: string, status: TransactionStatus, kind: ProofOfLifeKind, category: ProofOfLifeCategory | null, reason: string, apiVersion: string, autoAuthorized: boolean, denialReason: DenialReason | null, denialReasonCode: string | null, sealReuseWindowMinutes: number | null, createdAt: string, expiresAt: string, updatedAt: string, requester: { cnpj: string, name: string, service: string }, response: { authorized: boolean, answeredAt: string, denialReason: DenialReason | null, denialReasonCode: string | null } | null, seal: { reuseFrom: string | null, available: boolean, validatedAt: string | null, used: boolean } | null, cancellation: { code: CancellationCode, rawCode: string, reason: string | null, cancelledAt: string | null } | null } | null, userErrors: Array<{ code: UserErrorCode, field: Array<string> | null, message: string }> } | null };
+export type CancelProofOfLifeMutation = { cancelProofOfLife: { transaction: { id: string, upstreamId: string | null, cpf: string, status: TransactionStatus, kind: ProofOfLifeKind, category: ProofOfLifeCategory | null, reason: string, apiVersion: ProvaDeVidaApiVersion, autoAuthorized: boolean, denialReason: DenialReason | null, denialReasonCode: string | null, sealReuseWindowMinutes: number | null, createdAt: string, expiresAt: string, updatedAt: string, requester: { cnpj: string, name: string, service: string }, response: { authorized: boolean, answeredAt: string, denialReason: DenialReason | null, denialReasonCode: string | null } | null, seal: { reuseFrom: string | null, available: boolean, validatedAt: string | null, used: boolean } | null, cancellation: { code: CancellationCode, rawCode: string, reason: string | null, cancelledAt: string | null } | null } | null, userErrors: Array<{ code: UserErrorCode, field: Array<string> | null, message: string }> } | null };
 
 export type TransactionQueryVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type TransactionQuery = { transaction: { id: string, upstreamId: string | null, cpf: string, status: TransactionStatus, kind: ProofOfLifeKind, category: ProofOfLifeCategory | null, reason: string, apiVersion: string, autoAuthorized: boolean, denialReason: DenialReason | null, denialReasonCode: string | null, sealReuseWindowMinutes: number | null, createdAt: string, expiresAt: string, updatedAt: string, person: { id: string, cpf: string }, requester: { cnpj: string, name: string, service: string }, response: { authorized: boolean, answeredAt: string, denialReason: DenialReason | null, denialReasonCode: string | null } | null, seal: { reuseFrom: string | null, available: boolean, validatedAt: string | null, used: boolean } | null, cancellation: { code: CancellationCode, rawCode: string, reason: string | null, cancelledAt: string | null } | null } | null };
+export type TransactionQuery = { transaction: { id: string, upstreamId: string | null, cpf: string, status: TransactionStatus, kind: ProofOfLifeKind, category: ProofOfLifeCategory | null, reason: string, apiVersion: ProvaDeVidaApiVersion, autoAuthorized: boolean, denialReason: DenialReason | null, denialReasonCode: string | null, sealReuseWindowMinutes: number | null, createdAt: string, expiresAt: string, updatedAt: string, person: { id: string, cpf: string }, requester: { cnpj: string, name: string, service: string }, response: { authorized: boolean, answeredAt: string, denialReason: DenialReason | null, denialReasonCode: string | null } | null, seal: { reuseFrom: string | null, available: boolean, validatedAt: string | null, used: boolean } | null, cancellation: { code: CancellationCode, rawCode: string, reason: string | null, cancelledAt: string | null } | null } | null };
 
 export type TransactionsQueryVariables = Exact<{
   cpf?: string | null | undefined;
@@ -619,7 +639,7 @@ export type TransactionResponseChangedSubscriptionVariables = Exact<{
 }>;
 
 
-export type TransactionResponseChangedSubscription = { transactionResponseChanged: { seq: number, type: TransactionEventType, at: string, transaction: { id: string, upstreamId: string | null, cpf: string, status: TransactionStatus, kind: ProofOfLifeKind, category: ProofOfLifeCategory | null, reason: string, apiVersion: string, autoAuthorized: boolean, denialReason: DenialReason | null, denialReasonCode: string | null, sealReuseWindowMinutes: number | null, createdAt: string, expiresAt: string, updatedAt: string, requester: { cnpj: string, name: string, service: string }, response: { authorized: boolean, answeredAt: string, denialReason: DenialReason | null, denialReasonCode: string | null } | null, seal: { reuseFrom: string | null, available: boolean, validatedAt: string | null, used: boolean } | null, cancellation: { code: CancellationCode, rawCode: string, reason: string | null, cancelledAt: string | null } | null } } };
+export type TransactionResponseChangedSubscription = { transactionResponseChanged: { seq: number, type: TransactionEventType, at: string, transaction: { id: string, upstreamId: string | null, cpf: string, status: TransactionStatus, kind: ProofOfLifeKind, category: ProofOfLifeCategory | null, reason: string, apiVersion: ProvaDeVidaApiVersion, autoAuthorized: boolean, denialReason: DenialReason | null, denialReasonCode: string | null, sealReuseWindowMinutes: number | null, createdAt: string, expiresAt: string, updatedAt: string, requester: { cnpj: string, name: string, service: string }, response: { authorized: boolean, answeredAt: string, denialReason: DenialReason | null, denialReasonCode: string | null } | null, seal: { reuseFrom: string | null, available: boolean, validatedAt: string | null, used: boolean } | null, cancellation: { code: CancellationCode, rawCode: string, reason: string | null, cancelledAt: string | null } | null } } };
 
 export const CaptureFieldsFragmentDoc = {"kind":"Document","definitions":[{"kind":"FragmentDefinition","name":{"kind":"Name","value":"CaptureFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Capture"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"stationId"}},{"kind":"Field","name":{"kind":"Name","value":"cpf"}},{"kind":"Field","name":{"kind":"Name","value":"mode"}},{"kind":"Field","name":{"kind":"Name","value":"kind"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"autoAdvance"}},{"kind":"Field","name":{"kind":"Name","value":"tguid"}},{"kind":"Field","name":{"kind":"Name","value":"result"}},{"kind":"Field","name":{"kind":"Name","value":"sendOutcome"}},{"kind":"Field","name":{"kind":"Name","value":"remoteUrl"}},{"kind":"Field","name":{"kind":"Name","value":"detail"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"updatedAt"}},{"kind":"Field","name":{"kind":"Name","value":"report"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"size"}},{"kind":"Field","name":{"kind":"Name","value":"fetchedAt"}},{"kind":"Field","name":{"kind":"Name","value":"downloadUrl"}}]}},{"kind":"Field","name":{"kind":"Name","value":"history"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"seq"}},{"kind":"Field","name":{"kind":"Name","value":"type"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"detail"}},{"kind":"Field","name":{"kind":"Name","value":"at"}}]}}]}}]} as unknown as DocumentNode<CaptureFieldsFragment, unknown>;
 export const MessageFieldsFragmentDoc = {"kind":"Document","definitions":[{"kind":"FragmentDefinition","name":{"kind":"Name","value":"MessageFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"Message"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"upstreamId"}},{"kind":"Field","name":{"kind":"Name","value":"cpf"}},{"kind":"Field","name":{"kind":"Name","value":"kind"}},{"kind":"Field","name":{"kind":"Name","value":"title"}},{"kind":"Field","name":{"kind":"Name","value":"content"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"sender"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"cnpj"}},{"kind":"Field","name":{"kind":"Name","value":"name"}}]}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"deletedAt"}}]}}]} as unknown as DocumentNode<MessageFieldsFragment, unknown>;
