@@ -31,7 +31,10 @@ export function devEnv(dataDir: string): Record<string, string> {
 
 /** Production env against simulators running in the bench's own process (not the gateway's). */
 export async function prodUpstreams(): Promise<{ env: (dataDir: string) => Record<string, string>; close(): Promise<void> }> {
-  const pdv = await PdvSim.start();
+  // Production refuses the simulator's default client credentials and the dev keys: give it real-looking ones.
+  const clientId = 'orgao-bench';
+  const clientSecret = 'issued-by-govbr-bench';
+  const pdv = await PdvSim.start({ clientId, clientSecret });
   const spid = await SpidSim.start();
   return {
     env: (dataDir) => ({
@@ -40,6 +43,11 @@ export async function prodUpstreams(): Promise<{ env: (dataDir: string) => Recor
       SIMULATORS: 'false',
       JWT_SECRET: 'bench-secret-0123456789-0123456789-0123456789',
       PDV_BASE_URL: pdv.url,
+      PDV_CLIENT_ID: clientId,
+      PDV_CLIENT_SECRET: clientSecret,
+      PSEUDONYM_KEY: 'bench-pseudonym-key-0123456789-0123456789',
+      REPORT_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
+      REPORT_LINK_KEY: 'bench-report-link-key-0123456789-0123456789',
       SPID_STATIONS: spid.stationsEnv,
     }),
     close: async () => {
