@@ -118,7 +118,7 @@ async function main(): Promise<void> {
     showError(null);
     let snap: SnapshotData;
     try {
-      snap = await post<SnapshotData>(token, SNAPSHOT, { inFlight: IN_FLIGHT_STATUSES, feed: FEED_SIZE });
+      snap = await post<SnapshotData>(token, SNAPSHOT, { inFlight: IN_FLIGHT_STATUSES });
     } catch (err) {
       if (gen !== generation) return;
       setStatus('idle', 'Not connected.');

@@ -18,42 +18,39 @@ export const IN_FLIGHT_STATUSES = [
 
 /** How many proof-of-life transactions the feed shows (newest first). */
 export const FEED_SIZE = 15;
+/**
+ * Captures in flight loaded by the snapshot (newest first). A station holds one capture at a time, so this
+ * is ample for a desk's stations; the cost limit multiplies each capture's fields by it (50: cost ~3,500).
+ */
+export const IN_FLIGHT_MAX = 50;
 
-const FRAGMENTS = `
-fragment DashStation on Station {
-  id name connectivity loginStatus loggedIn operatorCpf busy version lastCheckedAt
-  currentCapture { id status version }
-}
-fragment DashCapture on Capture {
-  id status isFinal mode kind cpf version createdAt updatedAt station { id name }
-}
-fragment DashTransaction on Transaction { id status cpf reason version createdAt updatedAt }
-fragment DashStats on Stats {
-  since until
-  transactions { total byStatus { status count } }
-  captures { total byStatus { status count } }
-}`;
+// Selections are inlined rather than fragments: the gateway's cost limit (graphql-armor, 5,000 by default)
+// charges fragment spreads more than the same fields in place, and multiplies a list by its `first`.
+const STATION = `id name connectivity loginStatus loggedIn operatorCpf busy version lastCheckedAt currentCapture { id status version }`;
+const CAPTURE = `id status isFinal mode kind cpf version createdAt updatedAt station { id name }`;
+const TRANSACTION = `id status cpf reason version createdAt updatedAt`;
+const STATS_FIELDS = `since until transactions { total byStatus { status count } } captures { total byStatus { status count } }`;
 
 /** One request: `eventCursor` is read before every other field, so the snapshot includes every event up to it. */
-export const SNAPSHOT = `query DashboardSnapshot($inFlight: [CaptureStatus!], $feed: Int!) {
+export const SNAPSHOT = `query DashboardSnapshot($inFlight: [CaptureStatus!]) {
   eventCursor
-  stations { ...DashStation }
-  captures(first: 100, status: $inFlight) { edges { node { ...DashCapture } } }
-  transactions(first: $feed) { edges { node { ...DashTransaction } } }
-  stats { ...DashStats }
-}${FRAGMENTS}`;
+  stations { ${STATION} }
+  captures(first: ${IN_FLIGHT_MAX}, status: $inFlight) { edges { node { ${CAPTURE} } } }
+  transactions(first: ${FEED_SIZE}) { edges { node { ${TRANSACTION} } } }
+  stats { ${STATS_FIELDS} }
+}`;
 
-export const STATS = `query DashboardStats { stats { ...DashStats } }${FRAGMENTS}`;
+export const STATS = `query DashboardStats { stats { ${STATS_FIELDS} } }`;
 
 /** No afterSeq argument: the socket's `connectionParams.afterSeq` (README "Realtime: reconnect recipe") applies. */
 export const EVENTS = `subscription DashboardEvents {
   events {
     __typename
-    ... on TransactionEvent { seq transaction { ...DashTransaction } }
-    ... on CaptureEvent { seq capture { ...DashCapture } }
-    ... on StationEvent { seq station { ...DashStation } }
+    ... on TransactionEvent { seq transaction { ${TRANSACTION} } }
+    ... on CaptureEvent { seq capture { ${CAPTURE} } }
+    ... on StationEvent { seq station { ${STATION} } }
   }
-}${FRAGMENTS}`;
+}`;
 
 export interface StationRow {
   id: string;
