@@ -87,9 +87,10 @@ async function main(): Promise<void> {
     status.dataset['state'] = s;
     status.textContent = text;
   };
-  const showError = (msg: string | null) => {
+  const showError = (msg: string | null, source = 'page') => {
     alert.hidden = msg === null;
     alert.textContent = msg ?? '';
+    alert.dataset['source'] = msg === null ? '' : source;
   };
 
   // Counts: one `stats` request at a time, asked again after events (coalesced), newest answer wins.
@@ -103,10 +104,14 @@ async function main(): Promise<void> {
         .then((d) => {
           if (gen !== generation || n !== statsAsked) return;
           state.stats = d.stats;
+          if (alert.dataset['source'] === 'counts') showError(null);
           root.dataset['statsAt'] = String(state.lastSeq);
           draw();
         })
-        .catch((err: unknown) => showError(`Counts: ${err instanceof Error ? err.message : String(err)}`));
+        .catch((err: unknown) => {
+          // Typically the gateway is restarting: the socket's reconnect asks again.
+          if (gen === generation) showError(`Counts not refreshed: ${err instanceof Error ? err.message : String(err)}`, 'counts');
+        });
     }, 150);
   };
 
