@@ -44,6 +44,26 @@ const SHOWN_IN_PAGE = `(() => {
     counts,
   };
 })()`;
+/**
+ * The lowest text contrast on the page (WCAG relative luminance), over every element with its own text;
+ * the background is the first opaque one up the tree.
+ */
+const MIN_CONTRAST_IN_PAGE = `(() => {
+  const rgb = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => [r, g, b].map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; })
+    .reduce((a, v, i) => a + v * [0.2126, 0.7152, 0.0722][i], 0);
+  const bg = (el) => { for (let e = el; e; e = e.parentElement) { const c = rgb(getComputedStyle(e).backgroundColor); if (c.length === 3 || c[3] > 0) return c.slice(0, 3); } return [255, 255, 255]; };
+  let min = 21, where = '';
+  for (const el of document.querySelectorAll('body *')) {
+    if (![...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim())) continue;
+    if (el.closest('.sr-only, [hidden]')) continue;
+    const a = lum(rgb(getComputedStyle(el).color).slice(0, 3)), b = lum(bg(el));
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    if (ratio < min) { min = ratio; where = el.tagName + ' ' + el.textContent.trim().slice(0, 30); }
+  }
+  return { min, where };
+})()`;
+
 const shown = (page: Page): Promise<Shown> => page.evaluate(SHOWN_IN_PAGE) as Promise<Shown>;
 
 describeWithChromium()('operations dashboard in headless Chromium', () => {
@@ -205,6 +225,10 @@ describeWithChromium()('operations dashboard in headless Chromium', () => {
     await page.locator(`tr[data-capture-id="${capId}"]`).waitFor({ state: 'detached', timeout: 20_000 });
     await eventually(async () => (await shown(page)).counts['captures.SEARCH_MATCH'] === '1', 10_000);
     await expectPageEqualsApi();
+    // Text contrast (WCAG AA, 4.5:1) with every section filled; status is also written out (text + icon).
+    const contrast = (await page.evaluate(MIN_CONTRAST_IN_PAGE)) as { min: number; where: string };
+    process.stdout.write(`dashboard lowest text contrast: ${contrast.min.toFixed(2)}:1 (${contrast.where})\n`);
+    expect(contrast.min).toBeGreaterThanOrEqual(4.5);
     expect(browser.offLoopback()).toEqual([]);
     expect(browser.errors.filter((e) => /Content Security Policy|Refused to|pageerror/i.test(e))).toEqual([]);
   }, 150_000);
@@ -257,4 +281,42 @@ describeWithChromium()('operations dashboard in headless Chromium', () => {
     expect(focused).toEqual(['BUTTON', 'Connect']);
     await p.close();
   }, 60_000);
+});
+
+describe('dashboard in production', () => {
+  const env = (extra: Record<string, string>) => ({
+    NODE_ENV: 'production',
+    JWT_SECRET: 'dashboard-production-test-secret-0123456789',
+    PDV_CLIENT_ID: 'orgao-dashboard-test',
+    PDV_CLIENT_SECRET: 'issued-by-govbr-dashboard-test',
+    PSEUDONYM_KEY: 'p'.repeat(40),
+    REPORT_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
+    REPORT_LINK_KEY: 'l'.repeat(40),
+    ...extra,
+  });
+  let sim: PdvSim;
+  beforeAll(async () => {
+    sim = await PdvSim.start({ clientId: 'orgao-dashboard-test', clientSecret: 'issued-by-govbr-dashboard-test' });
+  });
+  afterAll(() => sim?.close());
+
+  test('off by default (the explorer\'s switch); EXPLORER_ENABLED=true serves it without a dev token', async () => {
+    const off = await TestGateway.start({ pdvUrl: sim.url, env: env({}) });
+    try {
+      const origin = new URL(off.url).origin;
+      for (const path of ['/dashboard', '/_ui/dashboard/main.js', '/_ui/dashboard/config.json']) expect((await fetch(origin + path)).status).toBe(404);
+    } finally {
+      await off.close();
+    }
+    const on = await TestGateway.start({ pdvUrl: sim.url, env: env({ EXPLORER_ENABLED: 'true' }) });
+    try {
+      const origin = new URL(on.url).origin;
+      const page = await fetch(`${origin}/dashboard`, { headers: { accept: 'text/html' } });
+      expect(page.status).toBe(200);
+      expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+      expect(await (await fetch(`${origin}/_ui/dashboard/config.json`)).json()).toEqual({ devToken: null });
+    } finally {
+      await on.close();
+    }
+  }, 120_000);
 });
