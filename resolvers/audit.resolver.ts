@@ -1,16 +1,35 @@
-import { Arg, Authorized, Ctx, Field, Int, ObjectType, Query, Resolver } from 'type-graphql';
-import { GraphQLError } from 'graphql';
+import { Arg, Args, Authorized, Ctx, Field, ID, ObjectType, Query, Resolver, registerEnumType } from 'type-graphql';
 import type { AuditRow } from '../src/store/schema';
 import type { Context } from './context';
-import { PageInfo } from './pagination';
+import { Node } from './node.type';
+import { buildConnection, connectionTypes, PageArgs, pageWindow, type CursorCodec } from './pagination';
 import { DateTimeScalar } from './scalars';
 
-@ObjectType({ description: 'One mutation: who, with which role, what, on what, with which result, when.' })
+/** Who acted, as recorded in the audit log. */
+export enum AuditRole {
+  VIEWER = 'viewer',
+  OPERATOR = 'operator',
+  ADMIN = 'admin',
+  RECONCILER = 'reconciler',
+}
+registerEnumType(AuditRole, {
+  name: 'AuditRole',
+  description: 'The role a record was made under.',
+  valuesConfig: {
+    VIEWER: { description: 'A viewer token.' },
+    OPERATOR: { description: 'An operator token.' },
+    ADMIN: { description: 'An admin token.' },
+    RECONCILER: { description: "The gateway itself, settling an intent nobody completed (a crash): the record's actor is the original caller." },
+  },
+});
+
+@ObjectType({ implements: Node, description: 'One mutation: who, with which role, what, on what, with which result, when.' })
 export class AuditEntry {
-  @Field(() => String) id!: string;
+  /** The entry's number inside the gateway; clients get the global id. */
+  @Field(() => ID, { description: 'Global id.' }) id!: string;
   @Field(() => DateTimeScalar, { description: 'When the attempt was recorded; for a mutation, before it ran.' }) at!: Date;
   @Field(() => String, { nullable: true, description: "The token's subject (`sub`); null for a request without a valid token." }) actor!: string | null;
-  @Field(() => String, { nullable: true, description: "The token's role (viewer, operator or admin); null without a valid token." }) role!: string | null;
+  @Field(() => AuditRole, { nullable: true, description: "The token's role, or RECONCILER for the gateway's own records; null without a valid token." }) role!: AuditRole | null;
   @Field(() => String, {
     description:
       'The mutation field name, or downloadReport / exportPersonData; for an operation refused before any field ran, its distinct root fields joined by commas.',
@@ -29,11 +48,18 @@ export class AuditEntry {
   }
 }
 
-@ObjectType()
-export class AuditConnection {
-  @Field(() => [AuditEntry]) nodes!: AuditEntry[];
-  @Field(() => PageInfo) pageInfo!: PageInfo;
-}
+const auditTypes = connectionTypes(AuditEntry, 'AuditEntry', 'audit entry', 'audit entries');
+export const AuditConnection = auditTypes.Connection;
+export type AuditConnection = InstanceType<typeof auditTypes.Connection>;
+
+/** Audit entries page by their number (append order): base64url of "audit|<id>". */
+const auditCursor: CursorCodec<number> = {
+  encode: (id) => Buffer.from(`audit|${id}`).toString('base64url'),
+  decode(s) {
+    const m = /^audit\|([1-9]\d{0,14})$/.exec(Buffer.from(s, 'base64url').toString('utf8'));
+    return m ? Number(m[1]) : null;
+  },
+};
 
 @Resolver()
 export class AuditResolver {
@@ -41,15 +67,13 @@ export class AuditResolver {
   @Query(() => AuditConnection, { description: 'The audit log, newest first (admin).' })
   async auditLog(
     @Ctx() ctx: Context,
-    @Arg('first', () => Int, { defaultValue: 50 }) first: number,
-    @Arg('after', () => String, { nullable: true }) after: string | null | undefined,
-    @Arg('actor', () => String, { nullable: true }) actor: string | null,
-    @Arg('action', () => String, { nullable: true }) action: string | null,
+    @Args(() => PageArgs) page: PageArgs,
+    @Arg('actor', () => String, { nullable: true, description: "Only this token subject's records." }) actor: string | null,
+    @Arg('action', () => String, { nullable: true, description: 'Only records of this action (a mutation name, downloadReport or exportPersonData).' }) action: string | null,
   ): Promise<AuditConnection> {
-    if (first < 1 || first > 100) throw new GraphQLError('first must be between 1 and 100', { extensions: { code: 'BAD_USER_INPUT', field: 'first' } });
-    if (after != null && !/^\d{1,15}$/.test(after)) throw new GraphQLError('Invalid cursor', { extensions: { code: 'BAD_USER_INPUT', field: 'after' } });
-    const page = await ctx.services.store.listAudit({ actor: actor ?? undefined, action: action ?? undefined }, first, after == null ? null : Number(after));
-    const nodes = page.items.map((r) => AuditEntry.from(r));
-    return { nodes, pageInfo: { hasNextPage: page.hasNextPage, endCursor: nodes.at(-1)?.id ?? null } };
+    const window = pageWindow(page, auditCursor);
+    const filter = { actor: actor ?? undefined, action: action ?? undefined };
+    const res = await ctx.services.store.pageAudit(filter, window);
+    return buildConnection(AuditConnection, window, res, auditCursor, (r) => r.id, (r) => AuditEntry.from(r), () => ctx.services.store.countAudit(filter));
   }
 }

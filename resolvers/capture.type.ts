@@ -1,7 +1,8 @@
-import { Field, Int, ObjectType, UseMiddleware, registerEnumType } from 'type-graphql';
+import { Field, ID, Int, ObjectType, UseMiddleware, registerEnumType } from 'type-graphql';
+import { Node } from './node.type';
 import { CAPTURE_STATUSES, holdsStation, isFinalCapture } from '../src/flows/capture';
 import type { CaptureRow } from '../src/store/schema';
-import { CPFScalar, DateTimeScalar, SafeIntScalar, UUIDScalar } from './scalars';
+import { CPFScalar, DateTimeScalar, SafeIntScalar } from './scalars';
 import { CapabilityLink } from './station-scope';
 
 export const CaptureStatus = Object.fromEntries(CAPTURE_STATUSES.map((s) => [s, s])) as { [K in (typeof CAPTURE_STATUSES)[number]]: K };
@@ -96,11 +97,27 @@ export class CaptureReport {
   downloadUrl!: string | null;
 }
 
-@ObjectType({ description: 'A biometric capture at a SPID station: presential (at the desk) or remote (a link to the citizen).' })
+const SEND_OUTCOMES = ['VERIFIED', 'CAPTURE_ENQUEUED', 'CAPTURE_PENDING', 'RESENT', 'UNKNOWN'] as const;
+export type SendOutcome = (typeof SEND_OUTCOMES)[number];
+export const SendOutcome = Object.fromEntries(SEND_OUTCOMES.map((v) => [v, v])) as { [K in SendOutcome]: K };
+registerEnumType(SendOutcome, {
+  name: 'SendOutcome',
+  description: 'What the station answered to Send (the result is polled in every case).',
+  valuesConfig: {
+    VERIFIED: { description: 'Sent and verified at once.' },
+    CAPTURE_ENQUEUED: { description: 'Queued on the SPID server.' },
+    CAPTURE_PENDING: { description: 'The station could not reach its server: pending until resendPendingCaptures.' },
+    RESENT: { description: 'A pending capture sent again by resendPendingCaptures.' },
+    UNKNOWN: { description: 'A word this gateway does not know.' },
+  },
+});
+
+@ObjectType({ implements: Node, description: 'A biometric capture at a SPID station: presential (at the desk) or remote (a link to the citizen).' })
 export class Capture {
-  @Field(() => UUIDScalar) id!: string;
-  @Field(() => String, { description: 'Configured id of the station that runs it (e.g. station-1); kept when the station is no longer configured.' })
-  stationId!: string;
+  /** The raw UUID inside the gateway; the field resolver gives clients the global id. */
+  @Field(() => ID, { description: 'Global id.' }) id!: string;
+  /** The station's configured id inside the gateway (CapabilityLink, filters); the field resolver gives its global id. */
+  @Field(() => ID, { description: 'Global id of the station (also `station { id code }`).' }) stationId!: string;
   @Field(() => CPFScalar, { description: 'The citizen captured (see the CPF scalar for masking and pseudonyms).' }) cpf!: string;
   @Field(() => CaptureMode, { description: 'At the desk or through a link.' }) mode!: CaptureMode;
   @Field(() => CaptureKind, { description: 'Verify or enroll; a presential verify becomes ENROLL after PERSON_NOT_FOUND when enrollIfNotFound.' })
@@ -119,7 +136,7 @@ export class Capture {
   holdsStation!: boolean;
   @Field(() => String, { nullable: true, description: 'The station transaction id.' }) tguid!: string | null;
   @Field(() => CaptureStatus, { nullable: true, description: 'The final answer, once there is one.' }) result!: CaptureStatus | null;
-  @Field(() => String, { nullable: true, description: 'VERIFIED, CAPTURE_ENQUEUED, CAPTURE_PENDING or RESENT; UNKNOWN when the station answered a word we do not know (the result is polled all the same).' }) sendOutcome!: string | null;
+  @Field(() => SendOutcome, { nullable: true, description: 'How the send went; null before a send.' }) sendOutcome!: SendOutcome | null;
   @Field(() => String, {
     nullable: true,
     description:
@@ -155,7 +172,7 @@ export class Capture {
       holdsStation: holdsStation(r),
       tguid: r.tguid,
       result: (r.result as CaptureStatus | null) ?? null,
-      sendOutcome: r.sendOutcome,
+      sendOutcome: r.sendOutcome == null ? null : ((SEND_OUTCOMES as readonly string[]).includes(r.sendOutcome) ? (r.sendOutcome as SendOutcome) : 'UNKNOWN'),
       remoteUrl: r.remoteUrl,
       detail: r.detail,
       createdAt: r.createdAt,
@@ -175,10 +192,4 @@ export class CaptureEvent {
   @Field(() => String, { nullable: true, description: 'The note of this step (capture.detail); null when there is none.' }) detail!: string | null;
   @Field(() => DateTimeScalar, { description: 'When the gateway recorded this step.' }) at!: Date;
   @Field(() => Capture, { description: 'The capture as it was right after this step.' }) capture!: Capture;
-}
-
-@ObjectType()
-export class CaptureEdge {
-  @Field(() => String) cursor!: string;
-  @Field(() => Capture) node!: Capture;
 }

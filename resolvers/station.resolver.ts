@@ -1,11 +1,13 @@
-import { Arg, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { SubscribeResolverData } from 'type-graphql';
 import { stationFromJson } from '../src/flows/station';
 import type { StoredEvent } from '../src/store/store';
 import { Capture } from './capture.type';
 import type { Context } from './context';
+import { fromGlobalId, fromOptionalGlobalId } from './global-id';
 import { CPFScalar, SafeIntScalar } from './scalars';
-import { OperatorLoginResult, Station, StationEvent, type StationEventType } from './station.type';
+import { LoginOperatorPayload } from './mutation.payload';
+import { Station, StationEvent, type StationEventType } from './station.type';
 
 /** The recorded state of configured stations, in configuration order (one store read for all). */
 export async function stationsOf(ctx: Context, ids: readonly string[]): Promise<(Station | null)[]> {
@@ -45,9 +47,14 @@ export class StationResolver {
   }
 
   @Authorized('viewer')
-  @Query(() => Station, { nullable: true, description: 'A configured station by id; null if there is none.' })
-  async station(@Arg('id', () => String) id: string, @Ctx() ctx: Context): Promise<Station | null> {
-    return (await stationsOf(ctx, [id]))[0] ?? null;
+  @Query(() => Station, { nullable: true, description: 'By global id (or its configured code, e.g. station-1); null if not configured.' })
+  async station(@Arg('id', () => ID, { description: 'Global id of a Station, or its code.' }) id: string, @Ctx() ctx: Context): Promise<Station | null> {
+    return (await stationsOf(ctx, [fromGlobalId(id, 'Station')]))[0] ?? null;
+  }
+
+  @FieldResolver(() => String, { description: 'The configured id of the station (SPID_STATIONS), e.g. station-1: what operators and tokens name it by.' })
+  code(@Root() s: Station): string {
+    return s.id;
   }
 
   @Authorized('viewer')
@@ -59,23 +66,27 @@ export class StationResolver {
   }
 
   @Authorized('operator')
-  @Mutation(() => OperatorLoginResult, {
+  @Mutation(() => LoginOperatorPayload, {
+    nullable: true,
     description:
-      'Login (a settled answer), confirmed with Login Status when it succeeded; every documented status comes back typed, anything else as UNKNOWN. The new login state is recorded as a station event at once.',
+      'Login (a settled answer), confirmed with Login Status when it succeeded; every documented status comes back typed, anything else as UNKNOWN. The new login state is recorded as a station event at once, and the Station is returned so a cached one is refreshed.',
   })
   async loginOperator(
-    @Arg('stationId', () => String) stationId: string,
-    @Arg('operatorCpf', () => CPFScalar) operatorCpf: string,
+    @Arg('stationId', () => ID, { description: 'The station (its global id; its configured id, e.g. station-1, is accepted too during 1.x).' }) stationId: string,
+    @Arg('operatorCpf', () => CPFScalar, { description: 'The operator logging in.' }) operatorCpf: string,
     @Ctx() ctx: Context,
-  ): Promise<OperatorLoginResult> {
-    const r = await ctx.services.captures.login(stationId, operatorCpf);
-    return {
-      stationId,
+  ): Promise<LoginOperatorPayload> {
+    const id = fromGlobalId(stationId, 'Station', 'stationId');
+    const r = await ctx.services.captures.login(id, operatorCpf);
+    // The login recorded the station's new state; this request may have loaded the old one before.
+    ctx.loaders.station.clear(id);
+    return Object.assign(new LoginOperatorPayload(), {
+      station: (await stationsOf(ctx, [id]))[0] ?? null,
       status: r.status,
       statusCode: r.statusCode,
       operatorCpf: r.operatorCpf,
       loggedIn: r.status === 'OPERATOR_OK' || r.status === 'OPERATOR_OFFLINE_OK',
-    };
+    });
   }
 
   @Authorized('viewer')
@@ -83,13 +94,13 @@ export class StationResolver {
     description:
       'Every recorded change of the stations (or of one): online/offline, operator login/logout, busy/free. With afterSeq: replay from the log, then live, no gap, no duplicate.',
     subscribe: ({ args, context }: SubscribeResolverData<unknown, StationSubscriptionArgs, Context>) =>
-      context.services.bus.subscribe({ topic: 'station', entityId: args.stationId ?? undefined }, args.afterSeq ?? context.request.afterSeq ?? null),
+      context.services.bus.subscribe({ topic: 'station', entityId: fromOptionalGlobalId(args.stationId, 'Station', 'stationId') ?? undefined }, args.afterSeq ?? context.request.afterSeq ?? null),
   })
   stationStatusChanged(
     @Root() event: StoredEvent,
     @Ctx() ctx: Context,
-    @Arg('stationId', () => String, { nullable: true }) _stationId: string | null,
-    @Arg('afterSeq', () => SafeIntScalar, { nullable: true }) _afterSeq: number | null,
+    @Arg('stationId', () => ID, { nullable: true, description: "A station's global id (or, during 1.x, its code such as station-1); omit for every station." }) _stationId: string | null,
+    @Arg('afterSeq', () => SafeIntScalar, { nullable: true, description: 'Replay every event after this seq from the log first.' }) _afterSeq: number | null,
   ): StationEvent {
     ctx.renewLoaders();
     return toStationEvent(event, ctx);

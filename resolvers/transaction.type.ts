@@ -1,6 +1,7 @@
-import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Node } from './node.type';
 import type { TransactionRow } from '../src/store/schema';
-import { CPFScalar, DateTimeScalar, SafeIntScalar, UUIDScalar } from './scalars';
+import { CPFScalar, DateTimeScalar, SafeIntScalar } from './scalars';
 
 export enum TransactionStatus {
   REQUESTING = 'REQUESTING',
@@ -40,6 +41,22 @@ registerEnumType(ProofOfLifeKind, {
   valuesConfig: {
     FACIAL_BIOMETRY: { description: '`B`: the citizen passes a facial-biometry check in the app.' },
     CONFIRMATION: { description: '`C`: the citizen only confirms in the app, without biometry.' },
+  },
+});
+
+/** The Prova de Vida API version a transaction was created with (its URL path segment, upper-cased). */
+export enum ProvaDeVidaApiVersion {
+  VBETA1 = 'VBETA1',
+  VBETA2 = 'VBETA2',
+  VBETA4 = 'VBETA4',
+}
+registerEnumType(ProvaDeVidaApiVersion, {
+  name: 'ProvaDeVidaApiVersion',
+  description: 'The Prova de Vida API version a transaction was created with: the `/api/<version>/transacoes` path segment.',
+  valuesConfig: {
+    VBETA1: { description: 'vbeta1: the simplified transaction (removed from the manual in 2021; PDV_LEGACY_VBETA1_CREATE).' },
+    VBETA2: { description: 'vbeta2: with the facial-biometry seal.' },
+    VBETA4: { description: 'vbeta4: the current version (categoria, motivo_negacao).' },
   },
 });
 
@@ -139,10 +156,10 @@ export class Cancellation {
   cancelledAt!: Date | null;
 }
 
-@ObjectType({ description: 'A gov.br proof-of-life request and what the citizen answered.' })
+@ObjectType({ implements: Node, description: 'A gov.br proof-of-life request and what the citizen answered.' })
 export class Transaction {
-  @Field(() => UUIDScalar, {
-    description: "The gateway's own id, given before gov.br is asked and never changed (subscriptions, queries and idempotent retries use it).",
+  @Field(() => ID, {
+    description: "Global id of the gateway's own record, given before gov.br is asked and never changed (subscriptions, queries and idempotent retries use it).",
   })
   id!: string;
   @Field(() => String, { nullable: true, description: "gov.br's id for it; null until gov.br's answer to the request arrives (REQUESTING, UNCONFIRMED, FAILED)." })
@@ -154,8 +171,8 @@ export class Transaction {
   category!: ProofOfLifeCategory | null;
   @Field(() => String, { description: 'Why the citizen is asked (`motivo`), shown to them in the app.' }) reason!: string;
   @Field(() => Requester, { description: 'The agency and service named in the request (`solicitante`).' }) requester!: Requester;
-  @Field(() => String, { description: 'Upstream API version used to create it: vbeta1 (simple), vbeta2 or vbeta4 (seal).' })
-  apiVersion!: string;
+  @Field(() => ProvaDeVidaApiVersion, { description: 'Upstream API version used to create it.' })
+  apiVersion!: ProvaDeVidaApiVersion;
   @Field(() => ProofOfLifeResponse, { nullable: true, description: "The citizen's answer; null unless they answered (AUTHORIZED or DENIED)." })
   response!: ProofOfLifeResponse | null;
   @Field(() => DenialReason, { nullable: true, description: 'Same as response.denialReason: null unless DENIED with a reason code.' }) denialReason!: DenialReason | null;
@@ -198,7 +215,7 @@ export class Transaction {
       category: (r.category as ProofOfLifeCategory | null) ?? null,
       reason: r.reason,
       requester: r.requester,
-      apiVersion: r.apiVersion,
+      apiVersion: r.apiVersion.toUpperCase() as ProvaDeVidaApiVersion,
       response,
       denialReason: response?.denialReason ?? null,
       denialReasonCode: response?.denialReasonCode ?? null,

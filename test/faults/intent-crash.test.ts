@@ -20,6 +20,7 @@ import { loadConfig } from '../../src/config';
 import { PDV_MAGIC_CPFS as CPF } from '../../src/simulators/provaDeVida';
 import { PdvSim, eventually, type GraphQLResponse } from '../helpers/gateway';
 import { GatewayProcess } from '../helpers/process';
+import { rawKey } from '../helpers/ids';
 
 const jwt = loadConfig({ NODE_ENV: 'test' }).jwt;
 const SUB = 'crash-operator';
@@ -117,20 +118,20 @@ test('kill -9 during a held create and a held message, restart: one row each (UN
   );
   expect(audit.errors).toBeUndefined();
   expect(audit.data?.auditLog.nodes).toEqual([
-    { actor: SUB, role: 'reconciler', action: 'requestProofOfLife', target: `Transaction:${settled!.id}`, result: 'UNCONFIRMED' },
-    { actor: SUB, role: 'operator', action: 'requestProofOfLife', target: expect.stringMatching(/^cpf:pseud:[a-z2-7]{26}$/), result: 'PENDING' },
+    { actor: SUB, role: 'RECONCILER', action: 'requestProofOfLife', target: `Transaction:${rawKey(settled!.id)}`, result: 'UNCONFIRMED' },
+    { actor: SUB, role: 'OPERATOR', action: 'requestProofOfLife', target: expect.stringMatching(/^cpf:pseud:[a-z2-7]{26}$/), result: 'PENDING' },
   ]);
 
   // The retry with the same key gets that transaction; nothing is POSTed again.
   const retry = await gql(second.url, RequestProofOfLifeDocument, { input });
   expect(retry.errors).toBeUndefined();
-  expect(retry.data?.requestProofOfLife).toMatchObject({ id: settled!.id, status: 'UNCONFIRMED', upstreamId: null });
+  expect(retry.data?.requestProofOfLife?.transaction).toMatchObject({ id: settled!.id, status: 'UNCONFIRMED', upstreamId: null });
   expect(((await pdv.counters()).byRoute[CREATE_ROUTE] ?? 0) - before).toBe(1);
   expect(await upstreamHas()).toHaveLength(1);
   expect(await rows()).toHaveLength(1);
 
   // The message: one row, UNCONFIRMED (same deadline), audited, and its retry sends nothing.
-  const messages = async () => (await gql(second.url, PersonDocument, { cpf: CPF.authorizes }, 'viewer')).data?.person?.messages ?? [];
+  const messages = async () => (await gql(second.url, PersonDocument, { cpf: CPF.authorizes }, 'viewer')).data?.person?.messages.nodes ?? [];
   const [msg] = await eventually(async () => {
     const list = await messages();
     return list.length === 1 && list[0]!.status === 'UNCONFIRMED' ? list : null;
@@ -142,8 +143,8 @@ test('kill -9 during a held create and a held message, restart: one row each (UN
     'admin',
   );
   expect(msgAudit.data?.auditLog.nodes).toEqual([
-    { role: 'reconciler', target: `Message:${msg!.id}`, result: 'UNCONFIRMED' },
-    { role: 'operator', target: expect.stringMatching(/^cpf:pseud:[a-z2-7]{26}$/), result: 'PENDING' },
+    { role: 'RECONCILER', target: `Message:${rawKey(msg!.id)}`, result: 'UNCONFIRMED' },
+    { role: 'OPERATOR', target: expect.stringMatching(/^cpf:pseud:[a-z2-7]{26}$/), result: 'PENDING' },
   ]);
   const msgRetry = await gql(second.url, SendMessageDocument, { input: message });
   expect(msgRetry.data?.sendMessage).toMatchObject({ id: msg!.id, status: 'UNCONFIRMED' });

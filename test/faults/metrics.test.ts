@@ -9,6 +9,7 @@ import { RequestProofOfLifeDocument, StationDocument, StationStateDocument } fro
 import { PDV_MAGIC_CPFS as CPF } from '../../src/simulators/provaDeVida';
 import { PdvSim, SpidSim, TestGateway, eventually } from '../helpers/gateway';
 import { metricValue, scrape, type Sample } from '../helpers/metrics';
+import { rawKey } from '../helpers/ids';
 
 let pdv: PdvSim;
 let spid: SpidSim;
@@ -44,7 +45,7 @@ let transactionId: string;
 test('healthy: upstream histograms by route template, event-log lag, subscriber and job queue depths, with exact values', async () => {
   // A subscription nobody consumes: every matching event stays in its queue.
   const stuck = gw.gw.bus.subscribe({ topic: 'transaction' }, null);
-  const t = (await gw.ok(RequestProofOfLifeDocument, { input: { cpf: CPF.neverAnswers, reason: 'Benefício previdenciário' } })).requestProofOfLife;
+  const t = (await gw.done(RequestProofOfLifeDocument, { input: { cpf: CPF.neverAnswers, reason: 'Benefício previdenciário' } })).requestProofOfLife;
   transactionId = t.id;
   // Two events for one request: the intent row (REQUESTING), then REQUESTED.
   const samples = await scrapeUntil((s) => metricValue(s, 'idgw_subscriber_queued_events') === 2 && metricValue(s, 'idgw_event_log_lag') === 0);
@@ -55,6 +56,7 @@ test('healthy: upstream histograms by route template, event-log lag, subscriber 
   const sum = metricValue(samples, 'idgw_upstream_request_duration_seconds_sum', { upstream: 'provaDeVida', route: 'POST /api/vbeta4/transacoes' })!;
   expect(sum).toBeGreaterThan(0);
   expect(sum).toBeLessThan(5);
+  expect(text).not.toContain(rawKey(t.id));
   expect(text).not.toContain(t.id);
   expect(text).not.toContain(CPF.neverAnswers);
   expect(text).not.toContain('100.000.006-04');

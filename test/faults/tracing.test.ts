@@ -10,6 +10,7 @@ import { PDV_MAGIC_CPFS as CPF } from '../../src/simulators/provaDeVida';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PdvSim, TestGateway, eventually } from '../helpers/gateway';
+import { rawKey } from '../helpers/ids';
 
 let pdv: PdvSim;
 let gw: TestGateway | undefined;
@@ -45,7 +46,7 @@ async function bodyOf(req: IncomingMessage): Promise<string> {
 }
 
 test('the mutation trace holds its upstream call and its store write; poll spans link to the mutation and record the answer', async () => {
-  const t = (await gw!.ok(RequestProofOfLifeDocument, { input: { cpf: CPF.authorizes, reason: 'Benefício previdenciário' } })).requestProofOfLife;
+  const t = (await gw!.done(RequestProofOfLifeDocument, { input: { cpf: CPF.authorizes, reason: 'Benefício previdenciário' } })).requestProofOfLife;
 
   const op = await find((s) => s.name === 'graphql.mutation RequestProofOfLife');
   expect(op.kind).toBe(SpanKind.SERVER);
@@ -58,24 +59,24 @@ test('the mutation trace holds its upstream call and its store write; poll spans
   expect(descends(create!, op)).toBe(true);
   expect(create!.attributes).toMatchObject({ 'idgw.upstream': 'provaDeVida', 'http.route': 'POST /api/vbeta4/transacoes', 'http.response.status_code': 201 });
 
-  const write = spans().find((s) => s.name === 'store.recordChange' && s.attributes['idgw.event.type'] === 'REQUESTED' && s.attributes['idgw.entity.id'] === t.id);
+  const write = spans().find((s) => s.name === 'store.recordChange' && s.attributes['idgw.event.type'] === 'REQUESTED' && s.attributes['idgw.entity.id'] === rawKey(t.id));
   expect(write).toBeDefined();
   expect(descends(write!, op)).toBe(true);
   const requestedSeq = write!.attributes['idgw.event.seq'];
-  expect(requestedSeq).toBe((await gw!.gw.store.eventsOfEntity(t.id)).find((e) => e.type === 'REQUESTED')!.seq);
+  expect(requestedSeq).toBe((await gw!.gw.store.eventsOfEntity(rawKey(t.id))).find((e) => e.type === 'REQUESTED')!.seq);
 
   // The poll that recorded AUTHORIZED: its own trace, linked to the mutation span, its store write under it.
-  const authorized = await find((s) => s.name === 'store.recordChange' && s.attributes['idgw.event.type'] === 'AUTHORIZED' && s.attributes['idgw.entity.id'] === t.id);
+  const authorized = await find((s) => s.name === 'store.recordChange' && s.attributes['idgw.event.type'] === 'AUTHORIZED' && s.attributes['idgw.entity.id'] === rawKey(t.id));
   const poll = spans().find((s) => s.spanContext().spanId === authorized.parentSpanContext?.spanId);
   expect(poll?.name).toBe('poll transaction');
-  expect(poll!.attributes).toMatchObject({ 'idgw.entity.id': t.id, 'idgw.poll.outcome': 'done' });
+  expect(poll!.attributes).toMatchObject({ 'idgw.entity.id': rawKey(t.id), 'idgw.poll.outcome': 'done' });
   expect(poll!.parentSpanContext).toBeUndefined();
   expect(poll!.spanContext().traceId).not.toBe(op.spanContext().traceId);
   expect(poll!.links.map((l) => [l.context.traceId, l.context.spanId])).toEqual([[op.spanContext().traceId, op.spanContext().spanId]]);
   const read = spans().find((s) => s.name === 'provaDeVida GET /api/{version}/transacoes/{id}' && s.parentSpanContext?.spanId === poll!.spanContext().spanId);
   expect(read?.attributes['http.response.status_code']).toBe(200);
   // The events the trace recorded are the log's: the intent row, REQUESTED, then AUTHORIZED, joined by seq.
-  const log = await gw!.gw.store.eventsOfEntity(t.id);
+  const log = await gw!.gw.store.eventsOfEntity(rawKey(t.id));
   expect(log.map((e) => [e.type, e.seq])).toEqual([
     ['REQUESTING', expect.any(Number)],
     ['REQUESTED', requestedSeq],
@@ -104,7 +105,7 @@ test('with OTEL_EXPORTER_OTLP_ENDPOINT set, spans reach the collector over OTLP/
   const url = `http://127.0.0.1:${(collector.address() as AddressInfo).port}`;
   const traced = await TestGateway.start({ pdvUrl: pdv.url, env: { OTEL_EXPORTER_OTLP_ENDPOINT: url, OTEL_SERVICE_NAME: 'idgw-otlp-test' } });
   try {
-    await traced.ok(RequestProofOfLifeDocument, { input: { cpf: CPF.neverAnswers, reason: 'Benefício previdenciário' } });
+    await traced.done(RequestProofOfLifeDocument, { input: { cpf: CPF.neverAnswers, reason: 'Benefício previdenciário' } });
   } finally {
     // Shutdown flushes the batch.
     await traced.close();

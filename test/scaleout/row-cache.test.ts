@@ -5,6 +5,7 @@
  * or at the latest the safety tail). Needs real PostgreSQL and Redis: skipped
  * locally when absent, failing under CI=true.
  */
+import { unwrap, type Unwrapped } from '../helpers/payload';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print } from 'graphql';
 import { CancelProofOfLifeDocument, PersonDocument, RequestProofOfLifeDocument, TransactionDocument } from '../__generated__/graphql';
@@ -14,6 +15,7 @@ import { PDV_MAGIC_CPFS as CPF } from '../../src/simulators/provaDeVida';
 import { PdvSim, sleep, type GraphQLResponse } from '../helpers/gateway';
 import { GatewayProcess } from '../helpers/process';
 import { createTestDatabase, deleteRedisKeys, requirePostgresSync, requireRedisSync, uniquePrefix } from '../helpers/services';
+import { rawKey } from '../helpers/ids';
 
 const REDIS = requireRedisSync();
 const PG = requirePostgresSync();
@@ -23,7 +25,7 @@ const jwt = loadConfig({ NODE_ENV: 'test' }).jwt;
 /** How often each instance reads the log without a wake-up: the bound on "one tail". */
 const SAFETY_TAIL_MS = 500;
 
-async function gql<R, V>(url: string, doc: TypedDocumentNode<R, V>, variables: V, role: Role = 'operator'): Promise<R> {
+async function gql<R, V>(url: string, doc: TypedDocumentNode<R, V>, variables: V, role: Role = 'operator'): Promise<Unwrapped<R>> {
   const res = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${await signToken(jwt, { sub: `cache-${role}`, role })}` },
@@ -31,7 +33,7 @@ async function gql<R, V>(url: string, doc: TypedDocumentNode<R, V>, variables: V
   });
   const body = (await res.json()) as GraphQLResponse<R>;
   if (body.errors?.length || !body.data) throw new Error(JSON.stringify(body.errors));
-  return body.data;
+  return unwrap(body.data);
 }
 
 d('row cache on two instances sharing PostgreSQL and Redis', () => {
@@ -70,10 +72,10 @@ d('row cache on two instances sharing PostgreSQL and Redis', () => {
     // B reads it (twice: the second read is served from B's cache).
     for (let i = 0; i < 2; i++) {
       expect((await gql(b.url, TransactionDocument, { id: t.id }, 'viewer')).transaction?.status).toBe('PENDING');
-      expect((await gql(b.url, PersonDocument, { cpf: CPF.authorizes }, 'viewer')).person?.transactions.map((x) => x.status)).toEqual(['PENDING']);
+      expect((await gql(b.url, PersonDocument, { cpf: CPF.authorizes }, 'viewer')).person?.transactions.nodes.map((x) => x.status)).toEqual(['PENDING']);
     }
 
-    await gql(a.url, CancelProofOfLifeDocument, { id: t.id }, 'admin');
+    await gql(a.url, CancelProofOfLifeDocument, { id: rawKey(t.id) }, 'admin');
     const t0 = Date.now();
     expect((await gql(a.url, TransactionDocument, { id: t.id }, 'viewer')).transaction?.status).toBe('CANCELLED');
     let seen = '';
@@ -85,9 +87,9 @@ d('row cache on two instances sharing PostgreSQL and Redis', () => {
     }
     expect(seen).toBe('CANCELLED');
     process.stdout.write(`[measure] cancel on A → visible on B: ${Date.now() - t0} ms\n`);
-    expect((await gql(b.url, PersonDocument, { cpf: CPF.authorizes }, 'viewer')).person?.transactions.map((x) => x.status)).toEqual(['CANCELLED']);
+    expect((await gql(b.url, PersonDocument, { cpf: CPF.authorizes }, 'viewer')).person?.transactions.nodes.map((x) => x.status)).toEqual(['CANCELLED']);
 
     const t2 = (await gql(b.url, RequestProofOfLifeDocument, { input: { cpf: CPF.authorizes, reason: 'cluster' } })).requestProofOfLife;
-    expect((await gql(b.url, PersonDocument, { cpf: CPF.authorizes }, 'viewer')).person?.transactions.map((x) => x.id)).toEqual([t2.id, t.id]);
+    expect((await gql(b.url, PersonDocument, { cpf: CPF.authorizes }, 'viewer')).person?.transactions.nodes.map((x) => x.id)).toEqual([t2.id, t.id]);
   }, 60_000);
 });

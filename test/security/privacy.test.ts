@@ -6,6 +6,7 @@
  * formatted or digits-only —, a replay from seq 0 shows only the pseudonym and
  * a live subscriber never receives the CPF again.
  */
+import { userErrorAt } from '../helpers/payload';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
@@ -30,6 +31,7 @@ import { reportKeyId } from '../../src/privacy/report-cipher';
 import { PDV_MAGIC_CPFS } from '../../src/simulators/provaDeVida';
 import { SPID_MAGIC_CPFS } from '../../src/simulators/spid';
 import { Collector, PdvSim, SpidSim, TestGateway, eventually } from '../helpers/gateway';
+import { rawKey } from '../helpers/ids';
 
 const RETAINED = PDV_MAGIC_CPFS.authorizes; // also SPID "matches"
 const ERASED = withCheckDigits('123456789');
@@ -91,11 +93,11 @@ async function getReport(g: TestGateway, captureId: string): Promise<{ status: n
 
 /** A proof of life (answered), a message and a capture with its report, all for `cpf`. */
 async function fullFlows(g: TestGateway, cpf: string, stationId: string) {
-  const t = (await g.ok(RequestProofOfLifeDocument, { input: { cpf, reason: `Prova de vida ${formatCpf(cpf)}`, idempotencyKey: `pol-${cpf}` } })).requestProofOfLife;
+  const t = (await g.done(RequestProofOfLifeDocument, { input: { cpf, reason: `Prova de vida ${formatCpf(cpf)}`, idempotencyKey: `pol-${cpf}` } })).requestProofOfLife;
   await eventually(async () => (await g.ok(TransactionDocument, { id: t.id })).transaction?.status === 'AUTHORIZED', 15_000, 100);
-  const m = (await g.ok(SendMessageDocument, { input: { cpf, title: 'Aviso', content: `Olá, titular do CPF ${formatCpf(cpf)}` } })).sendMessage;
+  const m = (await g.done(SendMessageDocument, { input: { cpf, title: 'Aviso', content: `Olá, titular do CPF ${formatCpf(cpf)}` } })).sendMessage;
   await g.ok(LoginOperatorDocument, { stationId, operatorCpf: SPID_MAGIC_CPFS.operatorOk });
-  const c = (await g.ok(StartPresentialCaptureDocument, { stationId, cpf })).startPresentialCapture;
+  const c = (await g.done(StartPresentialCaptureDocument, { stationId, cpf })).startPresentialCapture;
   await eventually(async () => (await g.ok(CaptureDocument, { id: c.id })).capture?.report != null, 20_000, 100);
   return { transactionId: t.id, messageId: m.id, captureId: c.id };
 }
@@ -111,10 +113,15 @@ async function codeOf(doc: 'erase' | 'export', id: string, role: Role): Promise<
   return r.errors?.[0]?.extensions?.['code'];
 }
 
+/** erasePerson's expected refusal: a userError in its payload, no erasure, no top-level error. */
+async function eraseUserError(id: string): Promise<unknown> {
+  return userErrorAt(await gw.request(ErasePersonDocument, { id }, 'admin'), 'erasePerson').code;
+}
+
 test('retention: past RETENTION_DAYS the scheduled job pseudonymises every trace of a finished flow and deletes its report', async () => {
   const flows = await fullFlows(gw, RETAINED, 'station-1');
-  const open = (await gw.ok(RequestProofOfLifeDocument, { input: { cpf: OPEN, reason: 'aberta' } })).requestProofOfLife;
-  const recent = (await gw.ok(RequestProofOfLifeDocument, { input: { cpf: RECENT, reason: 'recente' } })).requestProofOfLife;
+  const open = (await gw.done(RequestProofOfLifeDocument, { input: { cpf: OPEN, reason: 'aberta' } })).requestProofOfLife;
+  const recent = (await gw.done(RequestProofOfLifeDocument, { input: { cpf: RECENT, reason: 'recente' } })).requestProofOfLife;
   await eventually(async () => (await gw.ok(TransactionDocument, { id: recent.id })).transaction?.status === 'DENIED', 15_000, 100);
   const retainedId = await personId(RETAINED);
   expect(await cpfHits(RETAINED)).toEqual(expect.arrayContaining(['transactions.cpf', 'messages.cpf', 'captures.cpf', 'events.cpf', 'events.payload', 'persons.cpf', 'idempotency_keys.key']));
@@ -133,8 +140,8 @@ test('retention: past RETENTION_DAYS the scheduled job pseudonymises every trace
   expect(person).toMatchObject({ id: retainedId, cpf: pseudonym, pseudonymized: true });
 
   expect(await cpfHits(RETAINED)).toEqual([]);
-  expect((await rows(gw, sql`select 1 from capture_reports where capture_id = ${flows.captureId}`)).length).toBe(0);
-  expect((await getReport(gw, flows.captureId)).status).toBe(404);
+  expect((await rows(gw, sql`select 1 from capture_reports where capture_id = ${rawKey(flows.captureId)}`)).length).toBe(0);
+  expect((await getReport(gw, rawKey(flows.captureId))).status).toBe(404);
   // The records are still there, under the pseudonym, and still linked to each other.
   expect((await gw.ok(TransactionDocument, { id: flows.transactionId }, 'admin')).transaction).toMatchObject({ cpf: pseudonym, status: 'AUTHORIZED', reason: `Prova de vida ${pseudonym}` });
   expect((await gw.ok(CaptureDocument, { id: flows.captureId }, 'admin')).capture).toMatchObject({ cpf: pseudonym, report: null });
@@ -168,9 +175,9 @@ test('erasePerson: admin only, refused while a flow is open, then no CPF anywher
   expect(await cpfHits(ERASED)).toContain('transactions.cpf');
 
   // An open proof of life still needs the CPF: refused, nothing changed.
-  expect(await codeOf('erase', openId, 'admin')).toBe('PERSON_HAS_OPEN_FLOWS');
+  expect(await eraseUserError(openId)).toBe('PERSON_HAS_OPEN_FLOWS');
   expect(await cpfHits(OPEN)).toEqual(expect.arrayContaining(['transactions.cpf', 'persons.cpf']));
-  expect(await codeOf('erase', randomUUID(), 'admin')).toBe('NOT_FOUND');
+  expect(await eraseUserError(randomUUID())).toBe('NOT_FOUND');
 
   const before = (await gw.ok(ExportPersonDataDocument, { id }, 'admin')).exportPersonData!;
   expect(before.person).toMatchObject({ id, cpf: formatCpf(ERASED), pseudonymized: false });
@@ -181,9 +188,9 @@ test('erasePerson: admin only, refused while a flow is open, then no CPF anywher
   expect(before.captures[0]!.history.map((h) => h.type)).toContain('REPORT_READY');
   expect(before.auditEntries).toEqual(
     expect.arrayContaining([
-      expect.objectContaining({ action: 'requestProofOfLife', target: `Transaction:${flows.transactionId}`, result: 'OK' }),
-      expect.objectContaining({ action: 'sendMessage', target: `Message:${flows.messageId}`, result: 'OK' }),
-      expect.objectContaining({ action: 'startPresentialCapture', target: `Capture:${flows.captureId}`, result: 'OK' }),
+      expect.objectContaining({ action: 'requestProofOfLife', target: `Transaction:${rawKey(flows.transactionId)}`, result: 'OK' }),
+      expect.objectContaining({ action: 'sendMessage', target: `Message:${rawKey(flows.messageId)}`, result: 'OK' }),
+      expect.objectContaining({ action: 'startPresentialCapture', target: `Capture:${rawKey(flows.captureId)}`, result: 'OK' }),
     ]),
   );
 
@@ -191,17 +198,17 @@ test('erasePerson: admin only, refused while a flow is open, then no CPF anywher
   const live = Collector.subscribe(ws, TransactionResponseChangedDocument, {});
   await new Promise((r) => setTimeout(r, 300)); // the subscription is registered
 
-  const erased = (await gw.ok(ErasePersonDocument, { id }, 'admin')).erasePerson;
+  const erased = (await gw.done(ErasePersonDocument, { id: rawKey(id) }, 'admin')).erasePerson;
   const pseudonym = gw.gw.privacy.pseudonym(ERASED);
   expect(erased).toMatchObject({ personId: id, pseudonym, transactions: 1, messages: 1, captures: 1, reportsDeleted: 1 });
   const seenAtErasure = live.items.length;
 
   expect(await cpfHits(ERASED)).toEqual([]);
-  expect((await getReport(gw, flows.captureId)).status).toBe(404);
+  expect((await getReport(gw, rawKey(flows.captureId))).status).toBe(404);
   expect((await gw.ok(PersonDocument, { cpf: ERASED }, 'admin')).person).toBeNull();
 
   // A later flow of someone else reaches the live subscriber; nothing it gets after the erasure holds the CPF.
-  const later = (await gw.ok(RequestProofOfLifeDocument, { input: { cpf: LATER, reason: 'depois' } })).requestProofOfLife;
+  const later = (await gw.done(RequestProofOfLifeDocument, { input: { cpf: LATER, reason: 'depois' } })).requestProofOfLife;
   await live.waitFor((e) => e.transactionResponseChanged.transaction.id === later.id);
   const replay = Collector.subscribe(ws, TransactionResponseChangedDocument, { afterSeq: 0 });
   await replay.waitFor((e) => e.transactionResponseChanged.transaction.id === later.id);
@@ -222,13 +229,13 @@ test('erasePerson: admin only, refused while a flow is open, then no CPF anywher
   expect(after.captures.map((c) => [c.id, c.cpf, c.report])).toEqual([[flows.captureId, pseudonym, null]]);
   expect(after.auditEntries).toEqual(
     expect.arrayContaining([
-      expect.objectContaining({ action: 'erasePerson', target: `id:${id}`, result: 'OK', role: 'admin' }),
-      expect.objectContaining({ action: 'exportPersonData', target: `id:${id}`, result: 'OK', role: 'admin' }),
-      expect.objectContaining({ action: 'requestProofOfLife', target: `Transaction:${flows.transactionId}` }),
+      expect.objectContaining({ action: 'erasePerson', target: `id:${rawKey(id)}`, result: 'OK', role: 'admin' }),
+      expect.objectContaining({ action: 'exportPersonData', target: `id:${rawKey(id)}`, result: 'OK', role: 'admin' }),
+      expect.objectContaining({ action: 'requestProofOfLife', target: `Transaction:${rawKey(flows.transactionId)}` }),
     ]),
   );
   // Erasing again is harmless.
-  expect((await gw.ok(ErasePersonDocument, { id }, 'admin')).erasePerson).toMatchObject({ personId: id, pseudonym, transactions: 0 });
+  expect((await gw.done(ErasePersonDocument, { id }, 'admin')).erasePerson).toMatchObject({ personId: id, pseudonym, transactions: 0 });
   expect(logHas(ERASED)).toBe(false);
 });
 
@@ -255,7 +262,7 @@ describe('reports at rest', () => {
     const g1 = await start({ REPORT_ENCRYPTION_KEY: k1 });
     try {
       await g1.ok(LoginOperatorDocument, { stationId: 'station-3', operatorCpf: SPID_MAGIC_CPFS.operatorOk });
-      captureId = (await g1.ok(StartPresentialCaptureDocument, { stationId: 'station-3', cpf })).startPresentialCapture.id;
+      captureId = rawKey((await g1.done(StartPresentialCaptureDocument, { stationId: 'station-3', cpf })).startPresentialCapture.id);
       const report = await eventually(async () => (await g1.ok(CaptureDocument, { id: captureId })).capture?.report, 20_000, 100);
       const got = await getReport(g1, captureId);
       expect(got.status).toBe(200);
