@@ -89,30 +89,29 @@ describeWithChromium()('operations dashboard in headless Chromium', () => {
     return body.data;
   }
 
-  /**
-   * A mutation in either API shape: the payload form (`{ <entity> { id } userErrors { code } }`) when the schema
-   * has `<Name>Payload`, else the bare entity; the schema is asked by introspection. Returns the entity id.
-   */
+  /** A mutation over HTTP as an operator, in the 1.0 payload form; fails the test on a userError. Returns its entity's id. */
   async function mutate(name: string, args: string, vars: Record<string, unknown>, entity: string | null): Promise<string | null> {
-    const payloadType = `${name[0]!.toUpperCase()}${name.slice(1)}Payload`;
-    const probe = await api<{ __type: { name: string } | null }>(`{ __type(name: "${payloadType}") { name } }`);
-    const selection = probe.__type ? `{ ${entity ? `${entity} { id }` : ''} userErrors { code } }` : entity ? '{ id }' : '{ __typename }';
-    const defs = Object.keys(vars).length ? `(${Object.entries(vars).map(([k]) => `$${k}: ${VAR_TYPES[k]}`).join(', ')})` : '';
-    const data = await api<Record<string, Record<string, unknown>>>(`mutation ${defs} { ${name}(${args}) ${selection} }`, vars, 'operator');
+    const defs = `(${Object.keys(vars).map((k) => `$${k}: ${VAR_TYPES[k]}`).join(', ')})`;
+    const selection = `{ ${entity ? `${entity} { id }` : ''} userErrors { code message } }`;
+    const data = await api<Record<string, { userErrors: unknown[] } & Record<string, { id: string } | null>>>(`mutation ${defs} { ${name}(${args}) ${selection} }`, vars, 'operator');
     const out = data[name]!;
-    if (probe.__type) {
-      expect(out['userErrors']).toEqual([]);
-      return entity ? ((out[entity] as { id: string }).id ?? null) : null;
-    }
-    return entity ? (out['id'] as string) : null;
+    expect(out.userErrors).toEqual([]);
+    return entity ? out[entity]!.id : null;
   }
-  const VAR_TYPES: Record<string, string> = { input: 'RequestProofOfLifeInput!', cpf: 'CPF!', stationId: 'String!', operatorCpf: 'CPF!', auto: 'Boolean!' };
+  const VAR_TYPES: Record<string, string> = { input: 'RequestProofOfLifeInput!', cpf: 'CPF!', stationId: 'ID!', operatorCpf: 'CPF!', auto: 'Boolean!' };
+
+  /** A station's id (global; the page treats ids as opaque) from its configured code. */
+  async function stationId(code: string): Promise<string> {
+    const { stations } = await api<{ stations: { id: string; code: string }[] }>('{ stations { id code } }');
+    return stations.find((s) => s.code === code)!.id;
+  }
 
   const requestProofOfLife = (reason: string) =>
     mutate('requestProofOfLife', 'input: $input', { input: { cpf: PDV_CPF.authorizes, reason } }, 'transaction') as Promise<string>;
-  const loginOperator = (stationId: string) => mutate('loginOperator', 'stationId: $stationId, operatorCpf: $operatorCpf', { stationId, operatorCpf: SPID_CPF.operatorOk }, null);
-  const startCapture = (stationId: string, auto: boolean) =>
-    mutate('startPresentialCapture', 'stationId: $stationId, cpf: $cpf, autoAdvance: $auto', { stationId, cpf: SPID_CPF.matches, auto }, 'capture') as Promise<string>;
+  const loginOperator = async (code: string) =>
+    mutate('loginOperator', 'stationId: $stationId, operatorCpf: $operatorCpf', { stationId: await stationId(code), operatorCpf: SPID_CPF.operatorOk }, null);
+  const startCapture = async (code: string, auto: boolean) =>
+    mutate('startPresentialCapture', 'stationId: $stationId, cpf: $cpf, autoAdvance: $auto', { stationId: await stationId(code), cpf: SPID_CPF.matches, auto }, 'capture') as Promise<string>;
 
   /** What the API reports for the same rows and counts as the page. */
   async function fromApi(): Promise<Shown> {
