@@ -266,7 +266,7 @@ describeWithChromium()('operations dashboard in headless Chromium', () => {
     }
   }, 150_000);
 
-  test('the page runs under the CSP (one script, connections to this host only); its controls are reachable by keyboard', async () => {
+  test('the page runs under the CSP (one script, connections to this host only); its controls are reachable by keyboard; a wrong token is reported', async () => {
     const res = await fetch(`${new URL(gw.url).origin}/dashboard`, { headers: { accept: 'text/html' } });
     expect(res.headers.get('content-security-policy')).toContain(`connect-src 'self' ws://${new URL(gw.url).host}`);
     expect((await res.text()).match(/<script[^>]*>/g)).toEqual(['<script defer src="/_ui/dashboard/main.js">']);
@@ -278,6 +278,12 @@ describeWithChromium()('operations dashboard in headless Chromium', () => {
     await p.keyboard.press('Tab');
     const focused = await p.evaluate('[document.activeElement?.tagName, document.activeElement?.textContent]');
     expect(focused).toEqual(['BUTTON', 'Connect']);
+    // A wrong token typed in the form: the page says why, as an alert, and stays disconnected.
+    await p.locator('#token').fill('not-a-token');
+    await p.keyboard.press('Enter');
+    await p.locator('[role=alert]', { hasText: 'UNAUTHENTICATED' }).waitFor({ timeout: 10_000 });
+    expect(await p.locator('[role=status]').getAttribute('data-state')).toBe('idle');
+    expect(await p.locator('[role=alert]').textContent()).not.toContain('not-a-token');
     await p.close();
   }, 60_000);
 });
