@@ -10,8 +10,8 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { build } from 'esbuild';
 
-/** The pages there are; each has ui/<page>/main.tsx. */
-export const UI_PAGES = ['explorer'] as const;
+/** The pages there are; each has ui/<page>/main.tsx (React) or main.ts (plain DOM). */
+export const UI_PAGES = ['explorer', 'dashboard'] as const;
 export type UiPage = (typeof UI_PAGES)[number];
 
 export interface UiBundle {
@@ -41,9 +41,11 @@ function withoutFontFaces(css: string): string {
 
 export async function bundleUiPage(page: UiPage): Promise<UiBundle> {
   const root = repoRoot();
+  const entry = ['main.tsx', 'main.ts'].map((f) => join(root, 'ui', page, f)).find((f) => existsSync(f));
+  if (!entry) throw new Error(`ui-bundle: ui/${page} has no main.tsx or main.ts`);
   const result = await build({
     absWorkingDir: root,
-    entryPoints: { main: join(root, 'ui', page, 'main.tsx') },
+    entryPoints: { main: entry },
     bundle: true,
     minify: true,
     format: 'iife',

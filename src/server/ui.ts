@@ -1,5 +1,5 @@
 /**
- * Browser pages served by the gateway itself (today the explorer; the dashboard reuses this): an HTML shell,
+ * Browser pages served by the gateway itself (the explorer at /graphql, the operations dashboard at /dashboard): an HTML shell,
  * one script and one stylesheet per page under `/_ui/<page>/`, and a small JSON settings endpoint. Nothing
  * comes from a CDN, so the pages work on a closed network; the CSP keeps it that way (scripts only from
  * this origin, connections only to this host).
@@ -108,7 +108,10 @@ export function prefersHtml(req: Request): boolean {
 }
 
 export interface UiOptions {
-  /** `Config['graphql']['explorer']`: served at all, and whether its headers pane gets a dev viewer token. */
+  /**
+   * `Config['graphql']['explorer']`: served at all, and whether its headers pane gets a dev viewer token.
+   * The dashboard (`/dashboard`) follows the same switch: both are browser pages on the public API.
+   */
   explorer: { enabled: boolean; devToken: boolean };
   jwt: JwtSettings;
   logger: Logger;
@@ -137,6 +140,13 @@ export function mountUi(app: Express, opts: UiOptions): void {
       title: 'GraphiQL · identity-flows gateway',
       path: '/graphql',
       sharesApiPath: true,
+      settings: async (req) => ({ devToken: await devViewerToken(req, opts.explorer.devToken) }),
+    });
+    routes.push({
+      page: 'dashboard',
+      title: 'Operations dashboard · identity-flows gateway',
+      path: '/dashboard',
+      sharesApiPath: false,
       settings: async (req) => ({ devToken: await devViewerToken(req, opts.explorer.devToken) }),
     });
   }

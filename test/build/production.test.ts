@@ -74,13 +74,18 @@ async function proofOfLifeRoundTrip(gw: GatewayProcess, secret?: string): Promis
   }
 }
 
-/** The explorer (on outside production) is served from the bundle `npm run build` wrote to dist/ui/. */
+/** The explorer and the dashboard (on outside production) are served from the bundles `npm run build` wrote to dist/ui/. */
 async function explorerFromDist(gw: GatewayProcess): Promise<void> {
   const page = await fetch(gw.url, { headers: { accept: 'text/html' } });
   expect(page.headers.get('content-type')).toMatch(/^text\/html/);
   const js = await fetch(new URL('/_ui/explorer/main.js', gw.url));
   expect(js.status).toBe(200);
   expect(Buffer.from(await js.arrayBuffer()).equals(readFileSync(resolve(ROOT, 'dist/ui/explorer/main.js')))).toBe(true);
+  // The dashboard too (same switch), from its own bundle.
+  const dashboard = await fetch(new URL('/dashboard', gw.url), { headers: { accept: 'text/html' } });
+  expect(dashboard.headers.get('content-type')).toMatch(/^text\/html/);
+  const djs = await fetch(new URL('/_ui/dashboard/main.js', gw.url));
+  expect(Buffer.from(await djs.arrayBuffer()).equals(readFileSync(resolve(ROOT, 'dist/ui/dashboard/main.js')))).toBe(true);
 }
 
 /** Runs the built gateway to completion and returns the modules it loaded, relative to the repository. */
