@@ -64,14 +64,21 @@ describe('station events', () => {
   test('the first polls record each station online (nobody logged in yet); the state is served from the store', async () => {
     for (const id of [S1, S2]) {
       const online = await waitType(all, id, 'STATION_ONLINE');
-      expect(ev(online).station).toMatchObject({ id, connectivity: 'ONLINE', online: true, busy: false });
+      expect(ev(online).station).toMatchObject({ code: id, connectivity: 'ONLINE', online: true, busy: false });
     }
     const { stations } = await gw.ok(StationStatesDocument, {}, 'viewer');
-    expect(stations.map((s) => s.id)).toEqual([S1, S2]);
+    expect(stations.map((s) => s.code)).toEqual([S1, S2]);
     for (const s of stations) {
       expect(s).toMatchObject({ connectivity: 'ONLINE', online: true, loginStatus: 'NOT_LOGGED_IN', loggedIn: false, operatorCpf: null, busy: false, currentCapture: null });
       expect(s.version).toBeGreaterThan(0);
-      expect(Date.parse(s.lastCheckedAt!)).toBeGreaterThanOrEqual(Date.parse(s.lastChangedAt!));
+      // version/lastChangedAt are those of the last recorded change (the event with seq = version).
+      // lastCheckedAt is when a read *began*: the read that made that change began before the change
+      // was recorded, and later polls only move lastCheckedAt forward — so the row's lastCheckedAt
+      // may be before or after its lastChangedAt, but never before that read.
+      const last = ev(await all.waitFor((m) => ev(m).seq === s.version, 10_000, `event ${s.version} of ${s.code}`)).station;
+      expect(last).toMatchObject({ code: s.code, version: s.version, lastChangedAt: s.lastChangedAt });
+      expect(Date.parse(last.lastCheckedAt!)).toBeLessThanOrEqual(Date.parse(last.lastChangedAt!));
+      expect(Date.parse(s.lastCheckedAt!)).toBeGreaterThanOrEqual(Date.parse(last.lastCheckedAt!));
     }
     // lastCheckedAt moves with every poll, changed or not; lastChangedAt and version do not.
     const before = stations[0]!;
@@ -118,7 +125,7 @@ describe('station events', () => {
     await spid.control('POST', `/stations/${S2}/offline`);
     try {
       const off = ev(await waitType(all, S2, 'STATION_OFFLINE', from, 20_000));
-      expect(off.station).toMatchObject({ id: S2, connectivity: 'OFFLINE', online: false });
+      expect(off.station).toMatchObject({ code: S2, connectivity: 'OFFLINE', online: false });
       expect((await gw.ok(StationStateDocument, { id: S2 }, 'viewer')).station).toMatchObject({ connectivity: 'OFFLINE', online: false });
     } finally {
       await spid.control('POST', `/stations/${S2}/online`);

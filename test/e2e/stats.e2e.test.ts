@@ -24,6 +24,7 @@ import {
 import { PDV_MAGIC_CPFS } from '../../src/simulators/provaDeVida';
 import { SPID_MAGIC_CPFS } from '../../src/simulators/spid';
 import { PdvSim, SpidSim, TestGateway, eventually } from '../helpers/gateway';
+import { rawKey } from '../helpers/ids';
 
 /** A valid CPF no simulator gives a meaning to: the older rows' person (erased at the end). */
 const OLD_CPF = '52998224725';
@@ -76,7 +77,7 @@ beforeAll(async () => {
            ${base.toISOString()}::timestamptz + i * interval '5 hours 47 minutes',
            ${base.toISOString()}::timestamptz + i * interval '5 hours 47 minutes'
     from generate_series(0, 149) as i`);
-}, 120_000);
+}, 240_000); // a gateway boot alone took 66 s under the full suite's load
 
 afterAll(async () => {
   await gw?.close();
@@ -96,7 +97,8 @@ async function rows(kind: 'transactions' | 'captures'): Promise<Row[]> {
       after = page.pageInfo.endCursor ?? null;
     } else {
       const page: CapturesQuery['captures'] = (await gw.ok(CapturesDocument, { first: 100, after }, 'viewer')).captures;
-      out.push(...page.edges.map((e) => ({ status: e.node.status, createdAt: e.node.createdAt, stationId: e.node.stationId })));
+      // Capture.stationId is a global id; stats names stations by their configured id (Station.code).
+      out.push(...page.edges.map((e) => ({ status: e.node.status, createdAt: e.node.createdAt, stationId: rawKey(e.node.stationId) })));
       if (!page.pageInfo.hasNextPage) return out;
       after = page.pageInfo.endCursor ?? null;
     }

@@ -18,7 +18,7 @@ import { signToken, type Role } from '../../src/auth/jwt';
 import { loadConfig } from '../../src/config';
 import { PDV_MAGIC_CPFS as CPF } from '../../src/simulators/provaDeVida';
 import { SPID_MAGIC_CPFS } from '../../src/simulators/spid';
-import { Collector, PdvSim, SpidSim, eventually, sleep, type GraphQLResponse } from '../helpers/gateway';
+import { Collector, PERSISTED_DOCUMENTS_MANIFEST, PdvSim, SpidSim, eventually, sleep, type GraphQLResponse } from '../helpers/gateway';
 import { GatewayProcess } from '../helpers/process';
 import { createTestDatabase, deleteRedisKeys, requirePostgresSync, requireRedisSync, uniquePrefix } from '../helpers/services';
 
@@ -87,6 +87,8 @@ d('two gateway instances sharing PostgreSQL and Redis', () => {
       STATION_POLL_INTERVAL_MS: '500',
       RATE_LIMIT_USER_PER_MINUTE: '10000',
       RATE_LIMIT_IP_PER_MINUTE: '10000',
+      // Collector subscribes by the typed documents' persisted ids, as TestGateway's clients do.
+      PERSISTED_DOCUMENTS: PERSISTED_DOCUMENTS_MANIFEST,
     };
     // Both at once: migrations must apply once, safely.
     [a, b] = await Promise.all([GatewayProcess.start(env), GatewayProcess.start(env)]);
