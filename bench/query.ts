@@ -26,7 +26,7 @@ const seconds = arg('seconds', 5);
 const connections = arg('connections', 50);
 
 const QUERY =
-  'query T($id: UUID!) { transaction(id: $id) { id status cpf reason createdAt expiresAt person { cpf transactions { id status } } } }';
+  'query T($id: ID!) { transaction(id: $id) { id status cpf reason createdAt expiresAt person { cpf transactions { nodes { id status } } } } }';
 
 interface Totals {
   requests: number;

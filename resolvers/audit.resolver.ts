@@ -1,13 +1,14 @@
-import { Arg, Authorized, Ctx, Field, Int, ObjectType, Query, Resolver } from 'type-graphql';
-import { GraphQLError } from 'graphql';
+import { Arg, Args, Authorized, Ctx, Field, ID, ObjectType, Query, Resolver } from 'type-graphql';
 import type { AuditRow } from '../src/store/schema';
 import type { Context } from './context';
-import { PageInfo } from './pagination';
+import { Node } from './node.type';
+import { buildConnection, connectionTypes, PageArgs, pageWindow, type CursorCodec } from './pagination';
 import { DateTimeScalar } from './scalars';
 
-@ObjectType({ description: 'One mutation: who, with which role, what, on what, with which result, when.' })
+@ObjectType({ implements: Node, description: 'One mutation: who, with which role, what, on what, with which result, when.' })
 export class AuditEntry {
-  @Field(() => String) id!: string;
+  /** The entry's number inside the gateway; clients get the global id. */
+  @Field(() => ID, { description: 'Global id.' }) id!: string;
   @Field(() => DateTimeScalar, { description: 'When the attempt was recorded; for a mutation, before it ran.' }) at!: Date;
   @Field(() => String, { nullable: true, description: "The token's subject (`sub`); null for a request without a valid token." }) actor!: string | null;
   @Field(() => String, { nullable: true, description: "The token's role (viewer, operator or admin); null without a valid token." }) role!: string | null;
@@ -29,11 +30,18 @@ export class AuditEntry {
   }
 }
 
-@ObjectType()
-export class AuditConnection {
-  @Field(() => [AuditEntry]) nodes!: AuditEntry[];
-  @Field(() => PageInfo) pageInfo!: PageInfo;
-}
+const auditTypes = connectionTypes(AuditEntry, 'AuditEntry', 'audit entry', 'audit entries');
+export const AuditConnection = auditTypes.Connection;
+export type AuditConnection = InstanceType<typeof auditTypes.Connection>;
+
+/** Audit entries page by their number (append order): base64url of "audit|<id>". */
+const auditCursor: CursorCodec<number> = {
+  encode: (id) => Buffer.from(`audit|${id}`).toString('base64url'),
+  decode(s) {
+    const m = /^audit\|([1-9]\d{0,14})$/.exec(Buffer.from(s, 'base64url').toString('utf8'));
+    return m ? Number(m[1]) : null;
+  },
+};
 
 @Resolver()
 export class AuditResolver {
@@ -41,15 +49,13 @@ export class AuditResolver {
   @Query(() => AuditConnection, { description: 'The audit log, newest first (admin).' })
   async auditLog(
     @Ctx() ctx: Context,
-    @Arg('first', () => Int, { defaultValue: 50 }) first: number,
-    @Arg('after', () => String, { nullable: true }) after: string | null | undefined,
+    @Args(() => PageArgs) page: PageArgs,
     @Arg('actor', () => String, { nullable: true }) actor: string | null,
     @Arg('action', () => String, { nullable: true }) action: string | null,
   ): Promise<AuditConnection> {
-    if (first < 1 || first > 100) throw new GraphQLError('first must be between 1 and 100', { extensions: { code: 'BAD_USER_INPUT', field: 'first' } });
-    if (after != null && !/^\d{1,15}$/.test(after)) throw new GraphQLError('Invalid cursor', { extensions: { code: 'BAD_USER_INPUT', field: 'after' } });
-    const page = await ctx.services.store.listAudit({ actor: actor ?? undefined, action: action ?? undefined }, first, after == null ? null : Number(after));
-    const nodes = page.items.map((r) => AuditEntry.from(r));
-    return { nodes, pageInfo: { hasNextPage: page.hasNextPage, endCursor: nodes.at(-1)?.id ?? null } };
+    const window = pageWindow(page, auditCursor);
+    const filter = { actor: actor ?? undefined, action: action ?? undefined };
+    const res = await ctx.services.store.pageAudit(filter, window);
+    return buildConnection(AuditConnection, window, res, auditCursor, (r) => r.id, (r) => AuditEntry.from(r), () => ctx.services.store.countAudit(filter));
   }
 }

@@ -1,4 +1,4 @@
-import { Arg, Args, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { SubscribeResolverData } from 'type-graphql';
 import { IsEmail, IsOptional, Length } from 'class-validator';
 import { ArgsType, Field } from 'type-graphql';
@@ -8,10 +8,12 @@ import type { StoredEvent } from '../src/store/store';
 import { Capture, CaptureEvent, CaptureEventType, CaptureMode, CaptureReport, CaptureStatus } from './capture.type';
 import type { Context } from './context';
 import { personOf } from './person.resolver';
-import { decodeCursor, encodeCursor, PageArgs } from './pagination';
+import { buildConnection, compareEntityCursors, entityCursor, PageArgs, pageList, pageWindow } from './pagination';
+import { CaptureConnection } from './capture.connection';
+import { fromGlobalId, fromOptionalGlobalId } from './global-id';
 import { Person } from './person.type';
 import { CPFScalar, SafeIntScalar, UUIDScalar } from './scalars';
-import { CaptureConnection, ResendResult, Station } from './station.type';
+import { ResendResult, Station } from './station.type';
 import type { IntentHook } from '../src/flows/record';
 import { idempotent } from './idempotency';
 import { stationsOf } from './station.resolver';
@@ -68,6 +70,10 @@ export function toCaptureEvent(e: StoredEvent): CaptureEvent {
   });
 }
 
+function stationFilter(stationKey: string | null): ((e: StoredEvent) => boolean) | undefined {
+  return stationKey === null ? undefined : (e) => e.payload['stationId'] === stationKey;
+}
+
 interface CaptureSubscriptionArgs {
   captureId?: string | null;
   cpf?: string | null;
@@ -78,9 +84,9 @@ interface CaptureSubscriptionArgs {
 @Resolver(() => Capture)
 export class CaptureResolver {
   @Authorized('viewer')
-  @Query(() => Capture, { nullable: true, description: 'A capture by id; null if there is none.' })
-  async capture(@Arg('id', () => UUIDScalar) id: string, @Ctx() ctx: Context): Promise<Capture | null> {
-    const row = await ctx.loaders.capture.load(id.toLowerCase());
+  @Query(() => Capture, { nullable: true, description: 'By global id (or, during 1.x, the raw UUID); null if unknown.' })
+  async capture(@Arg('id', () => ID, { description: 'Global id of a Capture.' }) id: string, @Ctx() ctx: Context): Promise<Capture | null> {
+    const row = await ctx.loaders.capture.load(fromGlobalId(id, 'Capture'));
     return row ? Capture.from(row) : null;
   }
 
@@ -89,18 +95,20 @@ export class CaptureResolver {
   async captures(
     @Args(() => PageArgs) page: PageArgs,
     @Arg('cpf', () => CPFScalar, { nullable: true }) cpf: string | null,
-    @Arg('stationId', () => String, { nullable: true }) stationId: string | null,
+    @Arg('stationId', () => ID, { nullable: true, description: 'Global id of a Station (or its configured code).' }) stationId: string | null,
     @Arg('status', () => [CaptureStatus], { nullable: true }) status: CaptureStatus[] | null,
     @Arg('mode', () => CaptureMode, { nullable: true }) mode: CaptureMode | null,
     @Ctx() ctx: Context,
   ): Promise<CaptureConnection> {
-    const res = await ctx.services.store.listCaptures(
-      { cpf: cpf ?? undefined, stationId: stationId ?? undefined, statuses: status ?? undefined, mode: mode ?? undefined },
-      page.first,
-      decodeCursor(page.after),
-    );
-    const edges = res.items.map((r) => ({ cursor: encodeCursor(r), node: Capture.from(r) }));
-    return { edges, pageInfo: { hasNextPage: res.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null } };
+    const window = pageWindow(page, entityCursor);
+    const filter = {
+      cpf: cpf ?? undefined,
+      stationId: fromOptionalGlobalId(stationId, 'Station', 'stationId') ?? undefined,
+      statuses: status ?? undefined,
+      mode: mode ?? undefined,
+    };
+    const res = await ctx.services.store.pageCaptures(filter, window);
+    return buildConnection(CaptureConnection, window, res, entityCursor, (r) => r, (r) => Capture.from(r), () => ctx.services.store.countCaptures(filter));
   }
 
   @Authorized('viewer')
@@ -191,17 +199,17 @@ export class CaptureResolver {
     description: 'Every recorded step of matching captures; no filter = every capture. With afterSeq: replay from the log, then live, no gap, no duplicate.',
     subscribe: ({ args, context }: SubscribeResolverData<unknown, CaptureSubscriptionArgs, Context>) =>
       context.services.bus.subscribe(
-        { topic: 'capture', entityId: args.captureId?.toLowerCase() ?? undefined, cpf: args.cpf ?? undefined },
+        { topic: 'capture', entityId: fromOptionalGlobalId(args.captureId, 'Capture', 'captureId') ?? undefined, cpf: args.cpf ?? undefined },
         args.afterSeq ?? context.request.afterSeq ?? null,
-        args.stationId ? (e) => e.payload['stationId'] === args.stationId : undefined,
+        stationFilter(fromOptionalGlobalId(args.stationId, 'Station', 'stationId')),
       ),
   })
   captureStatusChanged(
     @Root() event: StoredEvent,
     @Ctx() ctx: Context,
-    @Arg('captureId', () => UUIDScalar, { nullable: true }) _captureId: string | null,
+    @Arg('captureId', () => ID, { nullable: true, description: 'Global id of a Capture: only its steps.' }) _captureId: string | null,
     @Arg('cpf', () => CPFScalar, { nullable: true }) _cpf: string | null,
-    @Arg('stationId', () => String, { nullable: true }) _stationId: string | null,
+    @Arg('stationId', () => ID, { nullable: true, description: 'Global id of a Station (or its configured code): only captures there.' }) _stationId: string | null,
     @Arg('afterSeq', () => SafeIntScalar, { nullable: true }) _afterSeq: number | null,
   ): CaptureEvent {
     ctx.renewLoaders();
@@ -212,8 +220,12 @@ export class CaptureResolver {
 @Resolver(() => Person)
 export class PersonCapturesResolver {
   @Authorized('viewer')
-  @FieldResolver(() => [Capture], { description: 'Newest first.' })
-  async captures(@Root() p: Person, @Ctx() ctx: Context): Promise<Capture[]> {
-    return (await ctx.loaders.capturesByCpf.load(p.cpf)).map((r) => Capture.from(r));
+  @FieldResolver(() => CaptureConnection, { description: "This person's captures, newest first." })
+  async captures(@Root() p: Person, @Args(() => PageArgs) page: PageArgs, @Ctx() ctx: Context): Promise<CaptureConnection> {
+    // One batched read of the person's whole list (a handful of rows), paged in memory like the store pages.
+    const window = pageWindow(page, entityCursor);
+    const all = await ctx.loaders.capturesByCpf.load(p.cpf);
+    const res = pageList(all, window, (r) => r, compareEntityCursors);
+    return buildConnection(CaptureConnection, window, res, entityCursor, (r) => r, (r) => Capture.from(r), async () => all.length);
   }
 }

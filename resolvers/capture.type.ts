@@ -1,7 +1,8 @@
-import { Field, Int, ObjectType, UseMiddleware, registerEnumType } from 'type-graphql';
+import { Field, ID, Int, ObjectType, UseMiddleware, registerEnumType } from 'type-graphql';
+import { Node } from './node.type';
 import { CAPTURE_STATUSES, holdsStation, isFinalCapture } from '../src/flows/capture';
 import type { CaptureRow } from '../src/store/schema';
-import { CPFScalar, DateTimeScalar, SafeIntScalar, UUIDScalar } from './scalars';
+import { CPFScalar, DateTimeScalar, SafeIntScalar } from './scalars';
 import { CapabilityLink } from './station-scope';
 
 export const CaptureStatus = Object.fromEntries(CAPTURE_STATUSES.map((s) => [s, s])) as { [K in (typeof CAPTURE_STATUSES)[number]]: K };
@@ -96,11 +97,12 @@ export class CaptureReport {
   downloadUrl!: string | null;
 }
 
-@ObjectType({ description: 'A biometric capture at a SPID station: presential (at the desk) or remote (a link to the citizen).' })
+@ObjectType({ implements: Node, description: 'A biometric capture at a SPID station: presential (at the desk) or remote (a link to the citizen).' })
 export class Capture {
-  @Field(() => UUIDScalar) id!: string;
-  @Field(() => String, { description: 'Configured id of the station that runs it (e.g. station-1); kept when the station is no longer configured.' })
-  stationId!: string;
+  /** The raw UUID inside the gateway; the field resolver gives clients the global id. */
+  @Field(() => ID, { description: 'Global id.' }) id!: string;
+  /** The station's configured id inside the gateway (CapabilityLink, filters); the field resolver gives its global id. */
+  @Field(() => ID, { description: 'Global id of the station (also `station { id code }`).' }) stationId!: string;
   @Field(() => CPFScalar, { description: 'The citizen captured (see the CPF scalar for masking and pseudonyms).' }) cpf!: string;
   @Field(() => CaptureMode, { description: 'At the desk or through a link.' }) mode!: CaptureMode;
   @Field(() => CaptureKind, { description: 'Verify or enroll; a presential verify becomes ENROLL after PERSON_NOT_FOUND when enrollIfNotFound.' })
@@ -175,10 +177,4 @@ export class CaptureEvent {
   @Field(() => String, { nullable: true, description: 'The note of this step (capture.detail); null when there is none.' }) detail!: string | null;
   @Field(() => DateTimeScalar, { description: 'When the gateway recorded this step.' }) at!: Date;
   @Field(() => Capture, { description: 'The capture as it was right after this step.' }) capture!: Capture;
-}
-
-@ObjectType()
-export class CaptureEdge {
-  @Field(() => String) cursor!: string;
-  @Field(() => Capture) node!: Capture;
 }

@@ -16,7 +16,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** A configured station id (SPID_STATIONS): short, printable, no separator that could be confused with ours. */
 const STATION_KEY = /^[A-Za-z0-9._-]{1,64}$/;
 
-export function toGlobalId(type: NodeType, key: string): string {
+/** The global id of an entity of `type` with the gateway's own key (a UUID, a station's configured id, an audit entry's number). */
+export function toGlobalId(type: NodeType, key: string | number): string {
   return Buffer.from(`${type}:${key}`, 'utf8').toString('base64url');
 }
 
@@ -32,8 +33,13 @@ export function parseGlobalId(id: string): { type: NodeType; key: string } | nul
   return { type, key };
 }
 
+/** An audit entry's key: its bigserial id. */
+const AUDIT_KEY = /^[1-9]\d{0,14}$/;
+
 function validKey(type: NodeType, key: string): boolean {
-  return type === 'Station' ? STATION_KEY.test(key) : UUID.test(key);
+  if (type === 'Station') return STATION_KEY.test(key);
+  if (type === 'AuditEntry') return AUDIT_KEY.test(key);
+  return UUID.test(key);
 }
 
 export function badId(argPath: string, message: string): GraphQLError {
@@ -53,11 +59,22 @@ export function fromGlobalId(id: string, type: NodeType, argPath = 'id'): string
     if (parsed.type !== type) throw badId(argPath, `Expected the id of a ${type}, got the id of a ${parsed.type}`);
     return parsed.key;
   }
-  if (validKey(type, id)) return type === 'Station' ? id : id.toLowerCase();
+  if (validKey(type, id)) return type === 'Station' || type === 'AuditEntry' ? id : id.toLowerCase();
   throw badId(argPath, `Not a ${type} id`);
 }
 
 /** Like `fromGlobalId` for an optional argument. */
 export function fromOptionalGlobalId(id: string | null | undefined, type: NodeType, argPath: string): string | null {
   return id == null ? null : fromGlobalId(id, type, argPath);
+}
+
+/**
+ * For checks that must not throw (the station scope of mutations): the key
+ * behind a global id of `type` or a raw key, null when `id` is neither (the
+ * resolver itself then refuses the argument).
+ */
+export function keyOrNull(id: string, type: NodeType): string | null {
+  const parsed = parseGlobalId(id);
+  if (parsed) return parsed.type === type ? parsed.key : null;
+  return validKey(type, id) ? (type === 'Station' || type === 'AuditEntry' ? id : id.toLowerCase()) : null;
 }

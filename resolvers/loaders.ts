@@ -1,10 +1,14 @@
 import DataLoader from 'dataloader';
-import type { CaptureRow, MessageRow, PersonRow, StationRow, TransactionRow } from '../src/store/schema';
+import type { AuditRow, CaptureRow, MessageRow, PersonRow, StationRow, TransactionRow } from '../src/store/schema';
 import type { StoredEvent, Store } from '../src/store/store';
 import type { StationsService } from '../src/flows/stations.service';
 
 export interface Loaders {
   person: DataLoader<string, PersonRow | null>;
+  /** Persons by their stable id (UUID). */
+  personById: DataLoader<string, PersonRow | null>;
+  /** Audit entries by id (node lookups). */
+  audit: DataLoader<number, AuditRow | null>;
   transaction: DataLoader<string, TransactionRow | null>;
   transactionsByCpf: DataLoader<string, TransactionRow[]>;
   message: DataLoader<string, MessageRow | null>;
@@ -17,8 +21,8 @@ export interface Loaders {
 }
 
 const byKeys =
-  <V>(fetch: (keys: readonly string[]) => Promise<Map<string, V>>, missing: V) =>
-  async (keys: readonly string[]): Promise<V[]> => {
+  <V, K = string>(fetch: (keys: readonly K[]) => Promise<Map<K, V>>, missing: V) =>
+  async (keys: readonly K[]): Promise<V[]> => {
     const found = await fetch(keys);
     return keys.map((k) => found.get(k) ?? missing);
   };
@@ -28,6 +32,8 @@ export function createLoaders(store: Store, stations: StationsService): Loaders 
   return {
     station: new DataLoader(byKeys((k) => stations.current(k), null)),
     person: new DataLoader(byKeys((k) => store.personsByCpf(k), null)),
+    personById: new DataLoader(byKeys((k) => store.personsById(k), null)),
+    audit: new DataLoader(byKeys<AuditRow | null, number>((k) => store.auditByIds(k), null)),
     transaction: new DataLoader(byKeys((k) => store.transactionsById(k), null)),
     transactionsByCpf: new DataLoader(byKeys((k) => store.transactionsByCpfs(k), [] as TransactionRow[])),
     message: new DataLoader(byKeys((k) => store.messagesById(k), null)),

@@ -1,6 +1,7 @@
-import { Arg, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { AuthError, roleSatisfies } from '../src/auth/jwt';
 import type { Context } from './context';
+import { fromGlobalId } from './global-id';
 import { SendMessageInput } from './message.input';
 import { Message } from './message.type';
 import { Person } from './person.type';
@@ -10,9 +11,9 @@ import { idempotent } from './idempotency';
 @Resolver(() => Message)
 export class MessageResolver {
   @Authorized('viewer')
-  @Query(() => Message, { nullable: true, description: 'A message by id; null if there is none.' })
-  async message(@Arg('id', () => UUIDScalar) id: string, @Ctx() ctx: Context): Promise<Message | null> {
-    const row = await ctx.loaders.message.load(id.toLowerCase());
+  @Query(() => Message, { nullable: true, description: 'By global id (or, during 1.x, the raw UUID); null if unknown.' })
+  async message(@Arg('id', () => ID, { description: 'Global id of a Message.' }) id: string, @Ctx() ctx: Context): Promise<Message | null> {
+    const row = await ctx.loaders.message.load(fromGlobalId(id, 'Message'));
     return row ? Message.from(row) : null;
   }
 

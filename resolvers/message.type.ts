@@ -1,6 +1,7 @@
-import { Field, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
+import { Node } from './node.type';
 import type { MessageRow } from '../src/store/schema';
-import { CPFScalar, DateTimeScalar, UUIDScalar } from './scalars';
+import { CPFScalar, DateTimeScalar } from './scalars';
 
 export enum MessageKind {
   DIRECT = 'DIRECT',
@@ -43,9 +44,9 @@ export class MessageSender {
   @Field(() => String, { description: 'The agency name the citizen sees as sender (PDV_REQUESTER_NAME).' }) name!: string;
 }
 
-@ObjectType({ description: "A push message to a citizen's gov.br app, or to everyone." })
+@ObjectType({ implements: Node, description: "A push message to a citizen's gov.br app, or to everyone." })
 export class Message {
-  @Field(() => UUIDScalar, { description: "The gateway's own id, given before gov.br is asked and never changed." }) id!: string;
+  @Field(() => ID, { description: "Global id of the gateway's own record, given before gov.br is asked and never changed." }) id!: string;
   @Field(() => String, { nullable: true, description: "gov.br's id for it; null until gov.br's answer to the send arrives." })
   upstreamId!: string | null;
   @Field(() => CPFScalar, { nullable: true, description: 'Null for a broadcast.' }) cpf!: string | null;

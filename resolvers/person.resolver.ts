@@ -1,19 +1,19 @@
 import { GraphQLError } from 'graphql';
-import { Arg, Authorized, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
 import { isPseudonym } from '../src/privacy/pseudonym';
 import type { Context } from './context';
+import { fromGlobalId } from './global-id';
+import { MessageConnection } from './message.connection';
 import { Message } from './message.type';
+import { buildConnection, compareEntityCursors, entityCursor, PageArgs, pageList, pageWindow } from './pagination';
 import { Person } from './person.type';
 import { CPFScalar } from './scalars';
+import { TransactionConnection } from './transaction.connection';
 import { Transaction } from './transaction.type';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-/** A person id argument, validated before it reaches SQL (a uuid column). */
-export function personIdArg(id: string): string {
-  const v = id.toLowerCase();
-  if (!UUID.test(v)) throw new GraphQLError('A person id is a UUID', { extensions: { code: 'BAD_USER_INPUT', field: 'id' } });
-  return v;
+/** A person id argument (global id, or during 1.x the raw UUID), validated before it reaches SQL (a uuid column). */
+export function personIdArg(id: string, argPath = 'id'): string {
+  return fromGlobalId(id, 'Person', argPath);
 }
 
 /** The person record of a row's CPF (or pseudonym): every such value has one, written with the row. */
@@ -33,11 +33,14 @@ export class PersonResolver {
   async person(
     @Ctx() ctx: Context,
     @Arg('cpf', () => CPFScalar, { nullable: true }) cpf: string | null,
-    @Arg('id', () => ID, { nullable: true }) id: string | null,
+    @Arg('id', () => ID, { nullable: true, description: 'Global id of a Person (or, during 1.x, the raw UUID).' }) id: string | null,
   ): Promise<Person | null> {
-    if ((cpf == null) === (id == null)) throw new GraphQLError('Give exactly one of cpf and id', { extensions: { code: 'BAD_USER_INPUT', field: 'cpf' } });
+    if ((cpf == null) === (id == null)) {
+      const message = 'Give exactly one of cpf and id';
+      throw new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', fields: { cpf: message, id: message } } });
+    }
     if (cpf != null) return ctx.loaders.person.load(cpf);
-    return (await ctx.services.store.personsById([personIdArg(id!)])).get(id!.toLowerCase()) ?? null;
+    return ctx.loaders.personById.load(personIdArg(id!));
   }
 
   @Authorized('viewer')
@@ -46,15 +49,23 @@ export class PersonResolver {
     return isPseudonym(p.cpf);
   }
 
+  // A person's lists are read whole in one batched, row-cached read (a handful of rows each) and paged in memory, exactly as the store pages.
+
   @Authorized('viewer')
-  @FieldResolver(() => [Transaction], { description: 'Newest first.' })
-  async transactions(@Root() p: Person, @Ctx() ctx: Context): Promise<Transaction[]> {
-    return (await ctx.loaders.transactionsByCpf.load(p.cpf)).map((r) => Transaction.from(r));
+  @FieldResolver(() => TransactionConnection, { description: "This person's proof-of-life transactions, newest first." })
+  async transactions(@Root() p: Person, @Args(() => PageArgs) page: PageArgs, @Ctx() ctx: Context): Promise<TransactionConnection> {
+    const window = pageWindow(page, entityCursor);
+    const all = await ctx.loaders.transactionsByCpf.load(p.cpf);
+    const res = pageList(all, window, (r) => r, compareEntityCursors);
+    return buildConnection(TransactionConnection, window, res, entityCursor, (r) => r, (r) => Transaction.from(r), async () => all.length);
   }
 
   @Authorized('viewer')
-  @FieldResolver(() => [Message], { description: 'Direct messages to this citizen, newest first.' })
-  async messages(@Root() p: Person, @Ctx() ctx: Context): Promise<Message[]> {
-    return (await ctx.loaders.messagesByCpf.load(p.cpf)).map((r) => Message.from(r));
+  @FieldResolver(() => MessageConnection, { description: 'Direct messages to this citizen, newest first.' })
+  async messages(@Root() p: Person, @Args(() => PageArgs) page: PageArgs, @Ctx() ctx: Context): Promise<MessageConnection> {
+    const window = pageWindow(page, entityCursor);
+    const all = await ctx.loaders.messagesByCpf.load(p.cpf);
+    const res = pageList(all, window, (r) => r, compareEntityCursors);
+    return buildConnection(MessageConnection, window, res, entityCursor, (r) => r, (r) => Message.from(r), async () => all.length);
   }
 }

@@ -44,7 +44,7 @@ export class PrivacyResolver {
 
   @Authorized('admin')
   @Query(() => PersonDataExport, { nullable: true, description: 'Everything held about a person, by id (null if unknown). Admin; every call is audited.' })
-  async exportPersonData(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<PersonDataExport | null> {
+  async exportPersonData(@Arg('id', () => ID, { description: 'Global id of a Person (or, during 1.x, the raw UUID).' }) id: string, @Ctx() ctx: Context): Promise<PersonDataExport | null> {
     const personId = personIdArg(id);
     const base = { actor: ctx.user?.sub ?? null, role: ctx.user?.role ?? null, action: 'exportPersonData', target: `id:${personId}`, ip: ctx.request.ip };
     let data;

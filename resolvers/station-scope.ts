@@ -3,6 +3,7 @@ import type { MiddlewareFn } from 'type-graphql';
 import { roleSatisfies, type AuthUser } from '../src/auth/jwt';
 import type { Capture } from './capture.type';
 import type { Context } from './context';
+import { keyOrNull } from './global-id';
 
 /** Admins, and operators whose token allows the station (no `stations` claim = every station). */
 export function mayActOnStation(user: AuthUser | null, stationId: string): boolean {
@@ -30,10 +31,10 @@ export const CapabilityLink: MiddlewareFn<Context> = async ({ context, root }, n
 export const StationScope: MiddlewareFn<Context> = async ({ context, info, args }, next) => {
   const user = context.user;
   if (info.parentType.name !== 'Mutation' || !user?.stations || user.role === 'admin') return next();
-  let stationId: string | null = typeof args['stationId'] === 'string' ? args['stationId'] : null;
-  if (!stationId && typeof args['captureId'] === 'string') {
-    stationId = (await context.loaders.capture.load(args['captureId'].toLowerCase()))?.stationId ?? null;
-  }
+  // Id arguments may be global ids or raw keys (1.x): compare configured station ids.
+  let stationId: string | null = typeof args['stationId'] === 'string' ? keyOrNull(args['stationId'], 'Station') ?? args['stationId'] : null;
+  const captureKey = !stationId && typeof args['captureId'] === 'string' ? keyOrNull(args['captureId'], 'Capture') : null;
+  if (captureKey) stationId = (await context.loaders.capture.load(captureKey))?.stationId ?? null;
   if (stationId && !user.stations.includes(stationId)) {
     throw new GraphQLError(`Your token does not allow station "${stationId}"`, { extensions: { code: 'FORBIDDEN', stationId } });
   }

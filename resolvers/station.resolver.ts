@@ -1,9 +1,10 @@
-import { Arg, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { SubscribeResolverData } from 'type-graphql';
 import { stationFromJson } from '../src/flows/station';
 import type { StoredEvent } from '../src/store/store';
 import { Capture } from './capture.type';
 import type { Context } from './context';
+import { fromGlobalId, fromOptionalGlobalId } from './global-id';
 import { CPFScalar, SafeIntScalar } from './scalars';
 import { OperatorLoginResult, Station, StationEvent, type StationEventType } from './station.type';
 
@@ -45,9 +46,14 @@ export class StationResolver {
   }
 
   @Authorized('viewer')
-  @Query(() => Station, { nullable: true, description: 'A configured station by id; null if there is none.' })
-  async station(@Arg('id', () => String) id: string, @Ctx() ctx: Context): Promise<Station | null> {
-    return (await stationsOf(ctx, [id]))[0] ?? null;
+  @Query(() => Station, { nullable: true, description: 'By global id (or its configured code, e.g. station-1); null if not configured.' })
+  async station(@Arg('id', () => ID, { description: 'Global id of a Station, or its code.' }) id: string, @Ctx() ctx: Context): Promise<Station | null> {
+    return (await stationsOf(ctx, [fromGlobalId(id, 'Station')]))[0] ?? null;
+  }
+
+  @FieldResolver(() => String, { description: 'The configured id of the station (SPID_STATIONS), e.g. station-1: what operators and tokens name it by.' })
+  code(@Root() s: Station): string {
+    return s.id;
   }
 
   @Authorized('viewer')
@@ -83,13 +89,13 @@ export class StationResolver {
     description:
       'Every recorded change of the stations (or of one): online/offline, operator login/logout, busy/free. With afterSeq: replay from the log, then live, no gap, no duplicate.',
     subscribe: ({ args, context }: SubscribeResolverData<unknown, StationSubscriptionArgs, Context>) =>
-      context.services.bus.subscribe({ topic: 'station', entityId: args.stationId ?? undefined }, args.afterSeq ?? context.request.afterSeq ?? null),
+      context.services.bus.subscribe({ topic: 'station', entityId: fromOptionalGlobalId(args.stationId, 'Station', 'stationId') ?? undefined }, args.afterSeq ?? context.request.afterSeq ?? null),
   })
   stationStatusChanged(
     @Root() event: StoredEvent,
     @Ctx() ctx: Context,
-    @Arg('stationId', () => String, { nullable: true }) _stationId: string | null,
-    @Arg('afterSeq', () => SafeIntScalar, { nullable: true }) _afterSeq: number | null,
+    @Arg('stationId', () => ID, { nullable: true, description: "A station's global id (or, during 1.x, its code such as station-1); omit for every station." }) _stationId: string | null,
+    @Arg('afterSeq', () => SafeIntScalar, { nullable: true, description: 'Replay every event after this seq from the log first.' }) _afterSeq: number | null,
   ): StationEvent {
     ctx.renewLoaders();
     return toStationEvent(event, ctx);

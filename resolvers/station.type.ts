@@ -1,9 +1,9 @@
-import { Field, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
+import { Node } from './node.type';
 import { STATION_EVENT_TYPES } from '../src/flows/station';
 import type { StationRow } from '../src/store/schema';
 import { LOGIN_STATE_STATUSES, OPERATOR_LOGGED_IN_STATUSES, UNKNOWN_STATUS } from '../src/upstreams/spid/types';
-import { Capture, CaptureEdge } from './capture.type';
-import { PageInfo } from './pagination';
+import { Capture } from './capture.type';
 import { CPFScalar, DateTimeScalar, SafeIntScalar } from './scalars';
 
 const LOGIN_ENUM_VALUES = [...LOGIN_STATE_STATUSES, UNKNOWN_STATUS] as const;
@@ -66,11 +66,13 @@ registerEnumType(StationEventType, {
  * of the station per request.
  */
 @ObjectType({
+  implements: Node,
   description:
     'A SPID Client capture station (one reader, one capture at a time). State as recorded by the gateway: its poller (Login Status every STATION_POLL_INTERVAL_MS), logins through this API and capture steps; reading it never calls the station.',
 })
 export class Station {
-  @Field(() => String) id!: string;
+  /** The configured id (SPID_STATIONS) inside the gateway; clients get the global id, and the configured one as `code`. */
+  @Field(() => ID, { description: 'Global id.' }) id!: string;
   @Field(() => String, { description: 'Display name from the gateway configuration (SPID_STATIONS).' }) name!: string;
   @Field(() => StationConnectivity, { description: 'Whether the station answered its last read (UNKNOWN before the first).' }) connectivity!: StationConnectivity;
   @Field(() => Boolean, { description: 'connectivity = ONLINE (false while UNKNOWN).' }) online!: boolean;
@@ -131,10 +133,4 @@ export class ResendResult {
   @Field(() => String, { description: 'The station asked.' }) stationId!: string;
   @Field(() => [Capture], { description: 'Captures whose send went through now; they are back to result polling.' }) resent!: Capture[];
   @Field(() => [String], { description: 'TGUIDs still pending on the station (tried again at the next resend).' }) failed!: string[];
-}
-
-@ObjectType()
-export class CaptureConnection {
-  @Field(() => [CaptureEdge]) edges!: CaptureEdge[];
-  @Field(() => PageInfo) pageInfo!: PageInfo;
 }

@@ -1,15 +1,7 @@
-import { Field, ObjectType } from 'type-graphql';
-import { PageInfo } from './pagination';
+import { connectionTypes } from './pagination';
 import { Transaction } from './transaction.type';
 
-@ObjectType()
-export class TransactionEdge {
-  @Field(() => String) cursor!: string;
-  @Field(() => Transaction) node!: Transaction;
-}
-
-@ObjectType()
-export class TransactionConnection {
-  @Field(() => [TransactionEdge]) edges!: TransactionEdge[];
-  @Field(() => PageInfo) pageInfo!: PageInfo;
-}
+const types = connectionTypes(Transaction, 'Transaction', 'proof-of-life transaction');
+export const TransactionEdge = types.Edge;
+export const TransactionConnection = types.Connection;
+export type TransactionConnection = InstanceType<typeof types.Connection>;

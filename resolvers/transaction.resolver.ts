@@ -1,10 +1,11 @@
-import { Arg, Args, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { SubscribeResolverData } from 'type-graphql';
 import { transactionFromJson } from '../src/flows/proof-of-life';
 import type { StoredEvent } from '../src/store/store';
 import type { Context } from './context';
 import { personOf } from './person.resolver';
-import { decodeCursor, encodeCursor, PageArgs } from './pagination';
+import { buildConnection, entityCursor, PageArgs, pageWindow } from './pagination';
+import { fromGlobalId, fromOptionalGlobalId } from './global-id';
 import { Person } from './person.type';
 import { RequestProofOfLifeInput } from './proof-of-life.input';
 import { CPFScalar, SafeIntScalar, UUIDScalar } from './scalars';
@@ -33,9 +34,9 @@ export function toTransactionEvent(e: StoredEvent): TransactionEvent {
 @Resolver(() => Transaction)
 export class TransactionResolver {
   @Authorized('viewer')
-  @Query(() => Transaction, { nullable: true, description: 'A proof-of-life transaction by id; null if there is none.' })
-  async transaction(@Arg('id', () => UUIDScalar) id: string, @Ctx() ctx: Context): Promise<Transaction | null> {
-    const row = await ctx.loaders.transaction.load(id.toLowerCase());
+  @Query(() => Transaction, { nullable: true, description: 'By global id (or, during 1.x, the raw UUID); null if unknown.' })
+  async transaction(@Arg('id', () => ID, { description: 'Global id of a Transaction.' }) id: string, @Ctx() ctx: Context): Promise<Transaction | null> {
+    const row = await ctx.loaders.transaction.load(fromGlobalId(id, 'Transaction'));
     return row ? Transaction.from(row) : null;
   }
 
@@ -47,16 +48,14 @@ export class TransactionResolver {
     @Arg('status', () => [TransactionStatus], { nullable: true }) status: TransactionStatus[] | null,
     @Ctx() ctx: Context,
   ): Promise<TransactionConnection> {
-    const res = await ctx.services.store.listTransactions(
-      { cpf: cpf ?? undefined, statuses: status ?? undefined },
-      page.first,
-      decodeCursor(page.after),
-    );
-    const edges = res.items.map((r) => {
+    const window = pageWindow(page, entityCursor);
+    const filter = { cpf: cpf ?? undefined, statuses: status ?? undefined };
+    const res = await ctx.services.store.pageTransactions(filter, window);
+    const toNode = (r: (typeof res.rows)[number]) => {
       ctx.loaders.transaction.prime(r.id, r);
-      return { cursor: encodeCursor(r), node: Transaction.from(r) };
-    });
-    return { edges, pageInfo: { hasNextPage: res.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null } };
+      return Transaction.from(r);
+    };
+    return buildConnection(TransactionConnection, window, res, entityCursor, (r) => r, toNode, () => ctx.services.store.countTransactions(filter));
   }
 
   @Authorized('viewer')
@@ -109,14 +108,14 @@ export class TransactionResolver {
       'Every recorded change of matching transactions. No filter = every transaction (the dashboard feed). With afterSeq, first the events after it from the log, then live, without gap or duplicate.',
     subscribe: ({ args, context }: SubscribeResolverData<unknown, TransactionSubscriptionArgs, Context>) =>
       context.services.bus.subscribe(
-        { topic: 'transaction', entityId: args.transactionId?.toLowerCase() ?? undefined, cpf: args.cpf ?? undefined },
+        { topic: 'transaction', entityId: fromOptionalGlobalId(args.transactionId, 'Transaction', 'transactionId') ?? undefined, cpf: args.cpf ?? undefined },
         args.afterSeq ?? context.request.afterSeq ?? null,
       ),
   })
   transactionResponseChanged(
     @Root() event: StoredEvent,
     @Ctx() ctx: Context,
-    @Arg('transactionId', () => UUIDScalar, { nullable: true }) _transactionId: string | null,
+    @Arg('transactionId', () => ID, { nullable: true, description: 'Global id of a Transaction: only its events.' }) _transactionId: string | null,
     @Arg('cpf', () => CPFScalar, { nullable: true }) _cpf: string | null,
     @Arg('afterSeq', () => SafeIntScalar, { nullable: true }) _afterSeq: number | null,
   ): TransactionEvent {

@@ -1,6 +1,7 @@
-import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Node } from './node.type';
 import type { TransactionRow } from '../src/store/schema';
-import { CPFScalar, DateTimeScalar, SafeIntScalar, UUIDScalar } from './scalars';
+import { CPFScalar, DateTimeScalar, SafeIntScalar } from './scalars';
 
 export enum TransactionStatus {
   REQUESTING = 'REQUESTING',
@@ -139,10 +140,10 @@ export class Cancellation {
   cancelledAt!: Date | null;
 }
 
-@ObjectType({ description: 'A gov.br proof-of-life request and what the citizen answered.' })
+@ObjectType({ implements: Node, description: 'A gov.br proof-of-life request and what the citizen answered.' })
 export class Transaction {
-  @Field(() => UUIDScalar, {
-    description: "The gateway's own id, given before gov.br is asked and never changed (subscriptions, queries and idempotent retries use it).",
+  @Field(() => ID, {
+    description: "Global id of the gateway's own record, given before gov.br is asked and never changed (subscriptions, queries and idempotent retries use it).",
   })
   id!: string;
   @Field(() => String, { nullable: true, description: "gov.br's id for it; null until gov.br's answer to the request arrives (REQUESTING, UNCONFIRMED, FAILED)." })

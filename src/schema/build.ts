@@ -19,8 +19,38 @@ import { TransactionResolver } from '../../resolvers/transaction.resolver';
 import { EventCursorResolver } from '../../resolvers/event-cursor.resolver';
 import { FeedResolver } from '../../resolvers/feed.resolver';
 import { StatsResolver } from '../../resolvers/stats.resolver';
+import {
+  AuditEntryIdResolver,
+  CaptureIdResolver,
+  MessageIdResolver,
+  NodeResolver,
+  PersonErasureIdResolver,
+  PersonIdResolver,
+  StationIdResolver,
+  TransactionIdResolver,
+} from '../../resolvers/node.resolver';
 
-export const RESOLVERS = [PersonResolver, PersonCapturesResolver, TransactionResolver, MessageResolver, CaptureResolver, StationResolver, AuditResolver, PrivacyResolver, EventCursorResolver, FeedResolver, StatsResolver] as const;
+export const RESOLVERS = [
+  PersonResolver,
+  PersonCapturesResolver,
+  TransactionResolver,
+  MessageResolver,
+  CaptureResolver,
+  StationResolver,
+  AuditResolver,
+  PrivacyResolver,
+  EventCursorResolver,
+  FeedResolver,
+  StatsResolver,
+  NodeResolver,
+  TransactionIdResolver,
+  CaptureIdResolver,
+  MessageIdResolver,
+  PersonIdResolver,
+  StationIdResolver,
+  AuditEntryIdResolver,
+  PersonErasureIdResolver,
+] as const;
 
 /**
  * The executable schema; `schema/schema.graphql` is emitted from exactly this.

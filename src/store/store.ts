@@ -1,5 +1,5 @@
 import { and, asc, desc, eq, gt, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
-import type { PgColumn, PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import type { PgColumn, PgDatabase, PgQueryResultHKT, PgTable } from 'drizzle-orm/pg-core';
 import type { ReportCipher } from '../privacy/report-cipher';
 import { allowAuditTargetRewrite } from './privacy';
 import { readReport, saveSealedReport } from './reports';
@@ -89,20 +89,63 @@ function holdsStation(holding: readonly string[]): SQL {
   return or(inArray(captures.status, [...holding]), and(eq(captures.status, 'PERSON_NOT_FOUND'), eq(captures.enrollIfNotFound, true)))!;
 }
 
-/** Keyset pagination over (createdAt desc, id desc): rows strictly after the cursor. */
-function afterCursor(createdAt: PgColumn, id: PgColumn, after: Cursor): SQL {
-  return or(lt(createdAt, after.createdAt), and(eq(createdAt, after.createdAt), lt(id, after.id)))!;
-}
-
-export interface Page<T> {
-  items: T[];
-  hasNextPage: boolean;
-}
-
 /** Opaque pagination cursor over (createdAt desc, id desc): stable while new rows arrive. */
 export interface Cursor {
   createdAt: Date;
   id: string;
+}
+
+/**
+ * One page request over a newest-first keyset order: `size` rows after
+ * `after` (older) and before `before` (newer); `backward` takes the `size`
+ * rows closest to `before` instead of those closest to `after`.
+ */
+export interface KeysetWindow<K> {
+  size: number;
+  backward: boolean;
+  after: K | null;
+  before: K | null;
+}
+
+/** A page: `rows` newest first; `more` = rows exist beyond it in the paging direction. */
+export interface KeysetPage<T> {
+  rows: T[];
+  more: boolean;
+}
+
+/** The order of a keyset: columns compared left to right, all descending (newest first). */
+type KeyColumns = readonly PgColumn[];
+
+/**
+ * Rows strictly older (`<`) or newer (`>`) than `values` in the (c1, c2, …)
+ * order, as one row comparison: PostgreSQL reads it as a range of the
+ * (c1, c2, …) index in either direction (an OR of per-column conditions is
+ * only a filter, and made backward pages scan from the far end).
+ */
+function beyondKey(cols: KeyColumns, values: readonly unknown[], op: '<' | '>'): SQL {
+  if (cols.length === 0) throw new Error('keyset needs at least one column');
+  const left = sql.join(cols.map((c) => sql`${c}`), sql`, `);
+  const right = sql.join(cols.map((c, i) => sql.param(values[i], c)), sql`, `);
+  return sql`(${left}) ${sql.raw(op)} (${right})`;
+}
+
+const entityKey = (c: Cursor): unknown[] => [c.createdAt, c.id];
+
+export interface TransactionFilter {
+  cpf?: string | undefined;
+  statuses?: readonly string[] | undefined;
+}
+
+export interface CaptureFilter {
+  cpf?: string | undefined;
+  stationId?: string | undefined;
+  statuses?: readonly string[] | undefined;
+  mode?: string | undefined;
+}
+
+export interface AuditFilter {
+  actor?: string | undefined;
+  action?: string | undefined;
 }
 
 /** What the caller knows of a mutation attempt before it runs. */
@@ -302,22 +345,54 @@ export class Store {
       .where(inArray(transactions.status, [...openStatuses]));
   }
 
-  async listTransactions(
-    filter: { cpf?: string | undefined; statuses?: readonly string[] | undefined },
-    first: number,
-    after: Cursor | null,
-  ): Promise<Page<TransactionRow>> {
+  /**
+   * One page of `table` in newest-first keyset order, both directions: the
+   * same filters and order for every connection. Backward pages read the
+   * reverse order (so the index serves both) and are flipped back.
+   */
+  private async keysetPage<T, K>(
+    table: PgTable,
+    cols: KeyColumns,
+    valuesOf: (k: K) => unknown[],
+    filters: SQL[],
+    w: KeysetWindow<K>,
+  ): Promise<KeysetPage<T>> {
+    const conds = [...filters];
+    if (w.after !== null) conds.push(beyondKey(cols, valuesOf(w.after), '<'));
+    if (w.before !== null) conds.push(beyondKey(cols, valuesOf(w.before), '>'));
+    const rows = (await this.db
+      .select()
+      .from(table)
+      .where(conds.length ? and(...conds) : undefined)
+      .orderBy(...cols.map((c) => (w.backward ? asc(c) : desc(c))))
+      .limit(w.size + 1)) as T[];
+    const more = rows.length > w.size;
+    const page = rows.slice(0, w.size);
+    return { rows: w.backward ? page.reverse() : page, more };
+  }
+
+  /** How many rows match `filters` (a connection's totalCount). */
+  private async countWhere(table: PgTable, filters: SQL[]): Promise<number> {
+    const [row] = await this.db
+      .select({ n: sql<string>`count(*)` })
+      .from(table)
+      .where(filters.length ? and(...filters) : undefined);
+    return Number(row?.n ?? 0);
+  }
+
+  private transactionFilters(filter: TransactionFilter): SQL[] {
     const conds: SQL[] = [];
     if (filter.cpf) conds.push(eq(transactions.cpf, filter.cpf));
     if (filter.statuses?.length) conds.push(inArray(transactions.status, [...filter.statuses]));
-    if (after) conds.push(afterCursor(transactions.createdAt, transactions.id, after));
-    const rows = await this.db
-      .select()
-      .from(transactions)
-      .where(conds.length ? and(...conds) : undefined)
-      .orderBy(desc(transactions.createdAt), desc(transactions.id))
-      .limit(first + 1);
-    return { items: rows.slice(0, first), hasNextPage: rows.length > first };
+    return conds;
+  }
+
+  pageTransactions(filter: TransactionFilter, w: KeysetWindow<Cursor>): Promise<KeysetPage<TransactionRow>> {
+    return this.keysetPage(transactions, [transactions.createdAt, transactions.id], entityKey, this.transactionFilters(filter), w);
+  }
+
+  countTransactions(filter: TransactionFilter): Promise<number> {
+    return this.countWhere(transactions, this.transactionFilters(filter));
   }
 
   /** For DataLoaders: every transaction of each CPF, newest first. */
@@ -425,24 +500,21 @@ export class Store {
     return rows.map((r) => r.id);
   }
 
-  async listCaptures(
-    filter: { cpf?: string | undefined; stationId?: string | undefined; statuses?: readonly string[] | undefined; mode?: string | undefined },
-    first: number,
-    after: Cursor | null,
-  ): Promise<Page<CaptureRow>> {
+  private captureFilters(filter: CaptureFilter): SQL[] {
     const conds: SQL[] = [];
     if (filter.cpf) conds.push(eq(captures.cpf, filter.cpf));
     if (filter.stationId) conds.push(eq(captures.stationId, filter.stationId));
     if (filter.mode) conds.push(eq(captures.mode, filter.mode));
     if (filter.statuses?.length) conds.push(inArray(captures.status, [...filter.statuses]));
-    if (after) conds.push(afterCursor(captures.createdAt, captures.id, after));
-    const rows = await this.db
-      .select()
-      .from(captures)
-      .where(conds.length ? and(...conds) : undefined)
-      .orderBy(desc(captures.createdAt), desc(captures.id))
-      .limit(first + 1);
-    return { items: rows.slice(0, first), hasNextPage: rows.length > first };
+    return conds;
+  }
+
+  pageCaptures(filter: CaptureFilter, w: KeysetWindow<Cursor>): Promise<KeysetPage<CaptureRow>> {
+    return this.keysetPage(captures, [captures.createdAt, captures.id], entityKey, this.captureFilters(filter), w);
+  }
+
+  countCaptures(filter: CaptureFilter): Promise<number> {
+    return this.countWhere(captures, this.captureFilters(filter));
   }
 
   async capturesByCpfs(cpfs: readonly string[]): Promise<Map<string, CaptureRow[]>> {
@@ -570,18 +642,33 @@ export class Store {
     });
   }
 
-  async listAudit(filter: { actor?: string | undefined; action?: string | undefined }, first: number, afterId: number | null): Promise<Page<AuditRow>> {
+  private auditFilters(filter: AuditFilter): SQL[] {
     const conds: SQL[] = [];
     if (filter.actor) conds.push(eq(auditLog.actor, filter.actor));
     if (filter.action) conds.push(eq(auditLog.action, filter.action));
-    if (afterId !== null) conds.push(lt(auditLog.id, afterId));
-    const rows = await this.db
-      .select()
-      .from(auditLog)
-      .where(conds.length ? and(...conds) : undefined)
-      .orderBy(desc(auditLog.id))
-      .limit(first + 1);
-    return { items: rows.slice(0, first), hasNextPage: rows.length > first };
+    return conds;
+  }
+
+  /** The audit log pages by its id alone: a bigserial, so id order is append order. */
+  pageAudit(filter: AuditFilter, w: KeysetWindow<number>): Promise<KeysetPage<AuditRow>> {
+    return this.keysetPage(auditLog, [auditLog.id], (id) => [id], this.auditFilters(filter), w);
+  }
+
+  countAudit(filter: AuditFilter): Promise<number> {
+    return this.countWhere(auditLog, this.auditFilters(filter));
+  }
+
+  /** The newest `first` entries older than `afterId` (tests and scripts reading the log directly). */
+  async listAudit(filter: AuditFilter, first: number, afterId: number | null): Promise<{ items: AuditRow[]; hasNextPage: boolean }> {
+    const page = await this.pageAudit(filter, { size: first, backward: false, after: afterId, before: null });
+    return { items: page.rows, hasNextPage: page.more };
+  }
+
+  /** For DataLoaders: audit entries by id. */
+  async auditByIds(ids: readonly number[]): Promise<Map<number, AuditRow>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.db.select().from(auditLog).where(inArray(auditLog.id, [...ids]));
+    return new Map(rows.map((r) => [r.id, r]));
   }
 
   /** Liveness of the store for `/readyz`. */

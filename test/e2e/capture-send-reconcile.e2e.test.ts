@@ -19,6 +19,7 @@ import {
 import type { Client } from 'graphql-ws';
 import { SPID_MAGIC_CPFS as CPF } from '../../src/simulators/spid';
 import { Collector, PdvSim, SpidSim, TestGateway, eventually } from '../helpers/gateway';
+import { rawKey } from '../helpers/ids';
 
 type Ev = { captureStatusChanged: CaptureStatusChangedSubscription['captureStatusChanged'] };
 
@@ -50,7 +51,7 @@ async function toOperatorDone(): Promise<{ id: string; sub: Collector<Ev> }> {
   const sub = Collector.subscribe(ws, CaptureStatusChangedDocument, { stationId: 'station-1' });
   const { startPresentialCapture: c } = await gw.ok(StartPresentialCaptureDocument, { stationId: 'station-1', cpf: CPF.matches, autoAdvance: false });
   await sub.waitFor((e: Ev) => e.captureStatusChanged.capture.id === c.id && e.captureStatusChanged.status === 'CLIENT_CAPTURE_DONE');
-  await gw.ok(StartOperatorCaptureDocument, { captureId: c.id });
+  await gw.ok(StartOperatorCaptureDocument, { captureId: rawKey(c.id) });
   await sub.waitFor((e: Ev) => e.captureStatusChanged.capture.id === c.id && e.captureStatusChanged.status === 'OPERATOR_CAPTURE_DONE');
   return { id: c.id, sub };
 }
@@ -63,7 +64,7 @@ test('send never reached the station (reset): reconciled through Capture Status,
   const { id, sub } = await toOperatorDone();
   const before = await sends();
   await spid.control('POST', '/faults', { station: 'station-1', route: 'POST /capture/send', kind: 'reset', count: 1 });
-  const r = await gw.ok(SendCaptureDocument, { captureId: id });
+  const r = await gw.ok(SendCaptureDocument, { captureId: rawKey(id) });
   expect(r.sendCapture.status).toBe('SENDING');
   await sub.waitFor((e: Ev) => e.captureStatusChanged.capture.id === id && e.captureStatusChanged.type === 'REPORT_READY', 20_000);
   expect(steps(sub, id).slice(-6)).toEqual(['SENDING', 'OPERATOR_CAPTURE_DONE', 'SENDING', 'PROCESSING', 'SEARCH_MATCH', 'REPORT_READY']);
@@ -78,7 +79,7 @@ test('the station took the send but the answer was lost: the station is idle, so
   // The gateway's request is cut (reset) and, standing in for the same request arriving after all,
   // the send reaches the station directly — the gateway never learns the TGUID.
   await spid.control('POST', '/faults', { station: 'station-1', route: 'POST /capture/send', kind: 'reset', count: 1 });
-  const r = await gw.ok(SendCaptureDocument, { captureId: id });
+  const r = await gw.ok(SendCaptureDocument, { captureId: rawKey(id) });
   expect(r.sendCapture.status).toBe('SENDING');
   const direct = await fetch(`${spid.sim.stations[0]!.baseUrl}/capture/send`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
   expect(direct.status).toBe(200);
@@ -98,8 +99,8 @@ test('Capture.station resolves the station, with its live login state', async ()
   const res = await fetch(gw.url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${await gw.token('viewer')}` },
-    body: JSON.stringify({ query: `query($id: UUID!) { capture(id: $id) { station { id name online loginStatus operatorCpf } } }`, variables: { id } }),
+    body: JSON.stringify({ query: `query($id: ID!) { capture(id: $id) { station { code name online loginStatus operatorCpf } } }`, variables: { id } }),
   });
   const body = (await res.json()) as { data: { capture: { station: Record<string, unknown> } } };
-  expect(body.data.capture.station).toEqual({ id: 'station-1', name: 'Station 1', online: true, loginStatus: 'OPERATOR_OK', operatorCpf: '***.***.003-70' });
+  expect(body.data.capture.station).toEqual({ code: 'station-1', name: 'Station 1', online: true, loginStatus: 'OPERATOR_OK', operatorCpf: '***.***.003-70' });
 });

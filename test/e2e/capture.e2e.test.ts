@@ -30,10 +30,13 @@ import {
 } from '../__generated__/graphql';
 import { SPID_MAGIC_CPFS as CPF } from '../../src/simulators/spid';
 import { Collector, PdvSim, SpidSim, TestGateway, eventually, sleep, type GraphQLResponse } from '../helpers/gateway';
+import { rawKey } from '../helpers/ids';
 
 type Ev = CaptureStatusChangedSubscription['captureStatusChanged'];
 type Msg = { captureStatusChanged: Ev };
 
+/** Capture.stationId and Station.id are global ids; the configured id is Station.code. */
+const stationGid = (code: string) => Buffer.from(`Station:${code}`).toString('base64url');
 const S1 = 'station-1';
 const S2 = 'station-2';
 const S3 = 'station-3';
@@ -188,11 +191,11 @@ async function expectFlow(name: string, sub: Collector<Msg>, id: string, expecte
 
 /** `downloadUrl` is a signed absolute link that works without headers; the bare route still takes the bearer header. */
 async function expectReportDownload(captureId: string, downloadUrl: string | null | undefined): Promise<void> {
-  expect(downloadUrl).toMatch(new RegExp(`^${origin}/reports/${captureId}\\?expires=\\d+&by=[\\w-]+&sig=[\\w-]+$`));
+  expect(downloadUrl).toMatch(new RegExp(`^${origin}/reports/${rawKey(captureId)}\\?expires=\\d+&by=[\\w-]+&sig=[\\w-]+$`));
   const byLink = await fetch(downloadUrl!);
   expect(byLink.status).toBe(200);
   expect(Buffer.from(await byLink.arrayBuffer()).subarray(0, 5).toString('latin1')).toBe('%PDF-');
-  const url = `${origin}/reports/${captureId}`;
+  const url = `${origin}/reports/${rawKey(captureId)}`;
   const ok = await fetch(url, { headers: { authorization: `Bearer ${await gw.token('operator')}` } });
   expect(ok.status).toBe(200);
   expect(ok.headers.get('content-type')).toMatch(/^application\/pdf/);
@@ -261,14 +264,14 @@ describe('presential capture', () => {
     await resetCounters();
     const t0 = Date.now();
     const c = await startPresential(S1, CPF.matches);
-    expect(c).toMatchObject({ stationId: S1, cpf: '100.000.001-08', mode: 'PRESENTIAL', kind: 'VERIFY', status: 'CLIENT_CAPTURING', autoAdvance: true });
+    expect(c).toMatchObject({ stationId: stationGid(S1), cpf: '100.000.001-08', mode: 'PRESENTIAL', kind: 'VERIFY', status: 'CLIENT_CAPTURING', autoAdvance: true });
     const { capture: q } = await expectFlow('verify → SEARCH_MATCH', sub, c.id, VERIFY_MATCH, t0);
     expect(q).toMatchObject({ status: 'SEARCH_MATCH', result: 'SEARCH_MATCH', sendOutcome: 'VERIFIED', remoteUrl: null });
     expect(q.tguid).toEqual(expect.any(String));
     expect(q.report?.size).toBeGreaterThan(0);
     const ready = sub.items.filter(of(c.id)).find((m) => m.captureStatusChanged.type === 'REPORT_READY')!;
     expect(ready.captureStatusChanged.status).toBe('SEARCH_MATCH');
-    expect(ready.captureStatusChanged.capture.report?.downloadUrl).toMatch(new RegExp(`^${origin}/reports/${c.id}\\?expires=`));
+    expect(ready.captureStatusChanged.capture.report?.downloadUrl).toMatch(new RegExp(`^${origin}/reports/${rawKey(c.id)}\\?expires=`));
     await expectReportDownload(c.id, q.report?.downloadUrl);
     expect(gw.gw.scheduler.watchedCount('capture')).toBe(0);
     unsubscribe(sub);
@@ -362,26 +365,26 @@ describe('presential capture', () => {
     await sleep(500);
     expect(stepsOf(sub, c.id)).toEqual(['STARTING', 'CLIENT_CAPTURING', 'CLIENT_CAPTURE_DONE']);
     expect((await simStation(S1)).capture.status).toBe('CLIENT_CAPTURE_DONE');
-    const early = await gw.request(SendCaptureDocument, { captureId: c.id });
-    expect(firstError(early).extensions).toMatchObject({ code: 'WRONG_STATE', captureId: c.id, status: 'CLIENT_CAPTURE_DONE' });
+    const early = await gw.request(SendCaptureDocument, { captureId: rawKey(c.id) });
+    expect(firstError(early).extensions).toMatchObject({ code: 'WRONG_STATE', captureId: rawKey(c.id), status: 'CLIENT_CAPTURE_DONE' });
 
-    const op = (await gw.ok(StartOperatorCaptureDocument, { captureId: c.id })).startOperatorCapture;
+    const op = (await gw.ok(StartOperatorCaptureDocument, { captureId: rawKey(c.id) })).startOperatorCapture;
     expect(op.status).toBe('OPERATOR_CAPTURING');
     await waitStep(sub, c.id, 'OPERATOR_CAPTURE_DONE');
     await sleep(500);
     expect(stepsOf(sub, c.id)).toEqual(VERIFY_MATCH.slice(0, 5));
     expect((await simStation(S1)).capture.status).toBe('OPERATOR_CAPTURE_DONE');
-    const twice = await gw.request(StartOperatorCaptureDocument, { captureId: c.id });
+    const twice = await gw.request(StartOperatorCaptureDocument, { captureId: rawKey(c.id) });
     expect(firstError(twice).extensions).toMatchObject({ code: 'WRONG_STATE', status: 'OPERATOR_CAPTURE_DONE' });
 
-    const sent = (await gw.ok(SendCaptureDocument, { captureId: c.id })).sendCapture;
+    const sent = (await gw.ok(SendCaptureDocument, { captureId: rawKey(c.id) })).sendCapture;
     expect(sent).toMatchObject({ status: 'PROCESSING', sendOutcome: 'VERIFIED' });
     expect(sent.tguid).toEqual(expect.any(String));
     const { calls } = await expectFlow('manual verify → SEARCH_MATCH', sub, c.id, VERIFY_MATCH, t0);
     expect(calls.byRoute['POST /capture/operator']).toBe(1);
     expect(calls.byRoute['POST /capture/send']).toBe(1);
 
-    const after = await gw.request(SendCaptureDocument, { captureId: c.id });
+    const after = await gw.request(SendCaptureDocument, { captureId: rawKey(c.id) });
     expect(firstError(after).extensions).toMatchObject({ code: 'WRONG_STATE', status: 'SEARCH_MATCH' });
     const missing = await gw.request(SendCaptureDocument, { captureId: '00000000-0000-4000-8000-000000000000' });
     expect(firstError(missing).extensions?.['code']).toBe('NOT_FOUND');
@@ -394,9 +397,10 @@ describe('presential capture', () => {
 describe('stations', () => {
   test('station busy: a second start gets STATION_BUSY with the running capture id; `stations` shows online, login and currentCapture', async () => {
     const idle = (await gw.ok(StationsDocument, {})).stations;
-    expect(idle.map((s) => s.id)).toEqual([S1, S2, S3, OFFLINE]);
+    expect(idle.map((s) => s.code)).toEqual([S1, S2, S3, OFFLINE]);
+    expect(idle.map((s) => s.id)).toEqual([S1, S2, S3, OFFLINE].map(stationGid));
     for (const s of idle.slice(0, 3)) expect(s).toMatchObject({ online: true, loginStatus: 'OPERATOR_OK', operatorCpf: OPERATOR_FMT, currentCapture: null });
-    expect(idle[3]).toMatchObject({ id: OFFLINE, name: 'Offline desk', online: false, loginStatus: null, operatorCpf: null, currentCapture: null });
+    expect(idle[3]).toMatchObject({ code: OFFLINE, name: 'Offline desk', online: false, loginStatus: null, operatorCpf: null, currentCapture: null });
 
     const sub = await subscribe({ stationId: S2 });
     await resetCounters();
@@ -408,26 +412,26 @@ describe('stations', () => {
 
     const again = await gw.request(StartPresentialCaptureDocument, { stationId: S2, cpf: CPF.noMatch });
     expect(again.data ?? null).toBeNull();
-    expect(firstError(again).extensions).toMatchObject({ code: 'STATION_BUSY', stationId: S2, captureId: c.id });
+    expect(firstError(again).extensions).toMatchObject({ code: 'STATION_BUSY', stationId: S2, captureId: rawKey(c.id) });
     const enroll = await gw.request(EnrollDocument, { stationId: S2, cpf: CPF.noMatch });
-    expect(firstError(enroll).extensions).toMatchObject({ code: 'STATION_BUSY', captureId: c.id });
+    expect(firstError(enroll).extensions).toMatchObject({ code: 'STATION_BUSY', captureId: rawKey(c.id) });
     const remote = await gw.request(StartRemoteVerifyDocument, { stationId: S2, cpf: CPF.noMatch });
-    expect(firstError(remote).extensions).toMatchObject({ code: 'STATION_BUSY', captureId: c.id });
+    expect(firstError(remote).extensions).toMatchObject({ code: 'STATION_BUSY', captureId: rawKey(c.id) });
     // Refused by the gateway itself: no start reached the station, nothing was recorded.
     const after = await spidCalls();
     for (const route of ['GET /verify/{cpf}', 'POST /enroll', 'POST /capture/operator']) expect(after.byRoute[route] ?? 0).toBe(before.byRoute[route] ?? 0);
     expect((await gw.ok(CapturesDocument, { stationId: S2, first: 100 }, 'viewer')).captures.edges).toHaveLength(countBefore);
 
     const busy = (await gw.ok(StationsDocument, {})).stations;
-    expect(busy.find((s) => s.id === S2)?.currentCapture).toMatchObject({ id: c.id, status: 'CLIENT_CAPTURE_DONE', cpf: '100.000.001-08' });
-    expect(busy.filter((s) => s.id !== S2).map((s) => s.currentCapture)).toEqual([null, null, null]);
+    expect(busy.find((s) => s.code === S2)?.currentCapture).toMatchObject({ id: c.id, status: 'CLIENT_CAPTURE_DONE', cpf: '100.000.001-08' });
+    expect(busy.filter((s) => s.code !== S2).map((s) => s.currentCapture)).toEqual([null, null, null]);
     const one = (await gw.ok(StationDocument, { id: S2 }, 'viewer')).station;
-    expect(one).toMatchObject({ id: S2, name: 'Station 2', online: true, currentCapture: { id: c.id } });
+    expect(one).toMatchObject({ id: stationGid(S2), code: S2, name: 'Station 2', online: true, currentCapture: { id: c.id } });
     expect((await gw.ok(StationDocument, { id: 'nope' }, 'viewer')).station).toBeNull();
 
-    await gw.ok(StartOperatorCaptureDocument, { captureId: c.id });
+    await gw.ok(StartOperatorCaptureDocument, { captureId: rawKey(c.id) });
     await waitStep(sub, c.id, 'OPERATOR_CAPTURE_DONE');
-    await gw.ok(SendCaptureDocument, { captureId: c.id });
+    await gw.ok(SendCaptureDocument, { captureId: rawKey(c.id) });
     await expectFlow('busy station, then manual → SEARCH_MATCH', sub, c.id, VERIFY_MATCH, t0);
     // Sent: the station is free again.
     expect((await gw.ok(StationDocument, { id: S2 }, 'viewer')).station?.currentCapture).toBeNull();
@@ -627,9 +631,22 @@ describe('captures query', () => {
     expect(remote.captures.edges.length).toBe(3);
     for (const e of remote.captures.edges) expect(e.node.mode).toBe('REMOTE');
     const s3 = await gw.ok(CapturesDocument, { stationId: S3, status: ['SEARCH_MATCH'], first: 100 }, 'viewer');
-    for (const e of s3.captures.edges) expect(e.node).toMatchObject({ stationId: S3, status: 'SEARCH_MATCH' });
+    for (const e of s3.captures.edges) expect(e.node).toMatchObject({ stationId: stationGid(S3), status: 'SEARCH_MATCH' });
+    // The station's global id filters the same as its code.
+    const byGid = await gw.ok(CapturesDocument, { stationId: stationGid(S3), status: ['SEARCH_MATCH'], first: 100 }, 'viewer');
+    expect(byGid.captures.edges.map((e) => e.node.id)).toEqual(s3.captures.edges.map((e) => e.node.id));
     const dates = s3.captures.edges.map((e) => e.node.createdAt);
     expect(dates).toEqual([...dates].sort().reverse());
+    // Backwards from the oldest end: the same captures, no overlap.
+    const back = new Set<string>();
+    let before: string | null = null;
+    for (let page = 0; page < 20; page++) {
+      const res: CapturesQuery = await gw.ok(CapturesDocument, { cpf: CPF.sendFails, last: 6, before }, 'viewer');
+      for (const e of res.captures.edges) back.add(e.node.id);
+      if (!res.captures.pageInfo.hasPreviousPage) break;
+      before = res.captures.pageInfo.startCursor ?? null;
+    }
+    expect(back).toEqual(seen);
     const tooMany = await gw.request(CapturesDocument, { first: 101 }, 'viewer');
     expect(firstError(tooMany).extensions?.['code']).toBe('BAD_USER_INPUT');
   });

@@ -20,6 +20,7 @@ import {
 } from '../__generated__/graphql';
 import { PDV_MAGIC_CPFS as CPF } from '../../src/simulators/provaDeVida';
 import { Collector, PdvSim, TestGateway, eventually, sleep } from '../helpers/gateway';
+import { rawKey } from '../helpers/ids';
 
 type Ev = TransactionResponseChangedSubscription['transactionResponseChanged'];
 
@@ -136,9 +137,9 @@ describe('proof of life', () => {
     const ev = await sub.waitFor(ofType('EXPIRED'));
     expect(ev.transactionResponseChanged.transaction.status).toBe('EXPIRED');
     expect(ev.transactionResponseChanged.transaction.response).toBeNull();
-    const readsAtExpiry = (await sim.counters()).byTransaction[t.id]?.reads ?? 0;
+    const readsAtExpiry = (await sim.counters()).byTransaction[rawKey(t.id)]?.reads ?? 0;
     await sleep(600);
-    expect((await sim.counters()).byTransaction[t.id]?.reads ?? 0).toBe(readsAtExpiry);
+    expect((await sim.counters()).byTransaction[rawKey(t.id)]?.reads ?? 0).toBe(readsAtExpiry);
     expect(gw.gw.scheduler.watchedCount('transaction')).toBe(0);
     sub.stop();
   });
@@ -150,7 +151,7 @@ describe('proof of life', () => {
     expect(t).toMatchObject({ status: 'AUTHORIZED', autoAuthorized: true, seal: { available: true, used: true } });
     const ev = await sub.waitFor(ofType('REQUESTED'));
     expect(ev.transactionResponseChanged.transaction).toMatchObject({ id: t.id, status: 'AUTHORIZED', autoAuthorized: true });
-    expect((await sim.counters()).byTransaction[t.id]?.reads ?? 0).toBe(0);
+    expect((await sim.counters()).byTransaction[rawKey(t.id)]?.reads ?? 0).toBe(0);
     sub.stop();
   });
 
@@ -166,9 +167,9 @@ describe('proof of life', () => {
       const sub = watchCpf(CPF.authorizes);
       await sleep(100);
       const t = await request(CPF.authorizes);
-      const forbidden = await gw.request(CancelProofOfLifeDocument, { id: t.id }, 'operator');
+      const forbidden = await gw.request(CancelProofOfLifeDocument, { id: rawKey(t.id) }, 'operator');
       expect(forbidden.errors?.[0]?.extensions?.['code']).toBe('FORBIDDEN');
-      const c = await gw.ok(CancelProofOfLifeDocument, { id: t.id }, 'admin');
+      const c = await gw.ok(CancelProofOfLifeDocument, { id: rawKey(t.id) }, 'admin');
       expect(c.cancelProofOfLife).toMatchObject({ status: 'CANCELLED', cancellation: { code: 'CLIENT' } });
       const ev = await sub.waitFor((e) => e.transactionResponseChanged.transaction.id === t.id && e.transactionResponseChanged.type === 'CANCELLED');
       expect(ev.transactionResponseChanged.transaction.status).toBe('CANCELLED');
@@ -245,8 +246,8 @@ describe('messages', () => {
     const read = await gw.ok(MessageDocument, { id }, 'viewer');
     expect(read.message).toMatchObject({ id, status: 'SENT' });
     const person = await gw.ok(PersonDocument, { cpf: CPF.authorizes }, 'viewer');
-    expect(person.person?.messages.map((m) => m.id)).toContain(id);
-    const del = await gw.ok(DeleteMessageDocument, { id });
+    expect(person.person?.messages.nodes.map((m) => m.id)).toContain(id);
+    const del = await gw.ok(DeleteMessageDocument, { id: rawKey(id) });
     expect(del.deleteMessage).toMatchObject({ status: 'DELETED' });
     expect(del.deleteMessage.deletedAt).not.toBeNull();
     expect((await sim.control<{ deleted: boolean }>('GET', `/messages/${sent.sendMessage.upstreamId}`)).deleted).toBe(true);

@@ -42,7 +42,7 @@ test('version is the seq of the event that recorded the state; eventCursor is th
   await eventually(async () => (await gql<{ stations: { connectivity: string }[] }>(`{ stations { connectivity } }`)).stations.every((s) => s.connectivity !== 'UNKNOWN'), 15_000);
   const t1 = await request();
   const snap = await gql<{ eventCursor: number; transaction: { version: number; status: string } }>(
-    `query($id: UUID!) { eventCursor transaction(id: $id) { version status } }`,
+    `query($id: ID!) { eventCursor transaction(id: $id) { version status } }`,
     { id: t1.id },
   );
   expect(snap.transaction).toEqual({ version: t1.version, status: 'PENDING' });
@@ -67,7 +67,7 @@ test('version is the seq of the event that recorded the state; eventCursor is th
     for (const e of got) expect(e.transaction.version).toBe(e.seq);
     expect(got[1]!.seq).toBe(t2.version);
 
-    const after = await gql<{ eventCursor: number; transaction: { version: number; status: string } }>(`query($id: UUID!) { transaction(id: $id) { version status } eventCursor }`, { id: t1.id });
+    const after = await gql<{ eventCursor: number; transaction: { version: number; status: string } }>(`query($id: ID!) { transaction(id: $id) { version status } eventCursor }`, { id: t1.id });
     expect(after.transaction).toEqual({ version: got[2]!.seq, status: 'AUTHORIZED' });
     expect(after.eventCursor).toBe(got[2]!.seq);
   } finally {

@@ -18,6 +18,7 @@ import {
 import { formatCpf } from '../../src/domain/cpf';
 import { PDV_MAGIC_CPFS as CPF } from '../../src/simulators/provaDeVida';
 import { PdvSim, TestGateway } from '../helpers/gateway';
+import { rawKey } from '../helpers/ids';
 
 let sim: PdvSim;
 beforeAll(async () => {
@@ -42,14 +43,14 @@ describe('one instance', () => {
     // Read twice: the second read is served from the cache.
     for (let i = 0; i < 2; i++) {
       expect((await gw.ok(TransactionDocument, { id: t1.id }, 'viewer')).transaction?.status).toBe('PENDING');
-      expect((await gw.ok(PersonDocument, { cpf: CPF.refuses }, 'viewer')).person?.transactions.map((t) => [t.id, t.status])).toEqual([[t1.id, 'PENDING']]);
+      expect((await gw.ok(PersonDocument, { cpf: CPF.refuses }, 'viewer')).person?.transactions.nodes.map((t) => [t.id, t.status])).toEqual([[t1.id, 'PENDING']]);
     }
-    await gw.ok(CancelProofOfLifeDocument, { id: t1.id }, 'admin');
+    await gw.ok(CancelProofOfLifeDocument, { id: rawKey(t1.id) }, 'admin');
     expect((await gw.ok(TransactionDocument, { id: t1.id }, 'viewer')).transaction?.status).toBe('CANCELLED');
-    expect((await gw.ok(PersonDocument, { cpf: CPF.refuses }, 'viewer')).person?.transactions.map((t) => [t.id, t.status])).toEqual([[t1.id, 'CANCELLED']]);
+    expect((await gw.ok(PersonDocument, { cpf: CPF.refuses }, 'viewer')).person?.transactions.nodes.map((t) => [t.id, t.status])).toEqual([[t1.id, 'CANCELLED']]);
 
     const { requestProofOfLife: t2 } = await gw.ok(RequestProofOfLifeDocument, { input: { cpf: CPF.refuses, reason: 'recadastramento' } });
-    expect((await gw.ok(PersonDocument, { cpf: CPF.refuses }, 'viewer')).person?.transactions.map((t) => t.id)).toEqual([t2.id, t1.id]);
+    expect((await gw.ok(PersonDocument, { cpf: CPF.refuses }, 'viewer')).person?.transactions.nodes.map((t) => t.id)).toEqual([t2.id, t1.id]);
   });
 
   test('after an erasure returns, the cached person and rows are gone: the CPF finds nothing, the transaction shows the pseudonym', async () => {
@@ -75,7 +76,7 @@ test('a restart keeps no cached row: a row changed while the gateway was down is
 
     // Changed in the store while no gateway runs (as an operator's repair would).
     const db = await PGlite.create(join(dataDir, 'pglite'));
-    await db.query(`update transactions set reason = 'corrigido' where id = $1`, [t.id]);
+    await db.query(`update transactions set reason = 'corrigido' where id = $1`, [rawKey(t.id)]);
     await db.close();
 
     const gw2 = await TestGateway.start({ pdvUrl: sim.url, dataDir });

@@ -15,6 +15,7 @@ import {
 } from '../__generated__/graphql';
 import { SPID_MAGIC_CPFS as CPF } from '../../src/simulators/spid';
 import { Collector, PdvSim, SpidSim, TestGateway, eventually } from '../helpers/gateway';
+import { rawKey } from '../helpers/ids';
 
 type Msg = CaptureStatusChangedSubscription;
 
@@ -107,7 +108,7 @@ describe('tolerant readers', () => {
       const c = (await gw.ok(StartPresentialCaptureDocument, { stationId: S1, cpf: CPF.matches })).startPresentialCapture;
       const ready = await sub.waitFor((m: Msg) => m.captureStatusChanged.capture.id === c.id && m.captureStatusChanged.type === 'REPORT_READY', 15_000, 'REPORT_READY');
       expect(ready.captureStatusChanged.status).toBe('SEARCH_MATCH');
-      const url = new URL(gw.url).origin + `/reports/${c.id}`;
+      const url = new URL(gw.url).origin + `/reports/${rawKey(c.id)}`;
       // Reports: operator and admin only.
       const res = await fetch(url, { headers: { authorization: `Bearer ${await gw.token('operator')}` } });
       expect(res.status).toBe(200);

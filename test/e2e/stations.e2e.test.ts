@@ -55,9 +55,9 @@ afterAll(async () => {
 });
 
 const ev = (m: StationMsg) => m.stationStatusChanged;
-const typesOf = (sub: Collector<StationMsg>, stationId: string) => sub.items.map(ev).filter((e) => e.station.id === stationId).map((e) => e.type);
+const typesOf = (sub: Collector<StationMsg>, stationId: string) => sub.items.map(ev).filter((e) => e.station.code === stationId).map((e) => e.type);
 const waitType = (sub: Collector<StationMsg>, stationId: string, type: string, afterSeq = 0, timeoutMs = 10_000) =>
-  sub.waitFor((m) => ev(m).station.id === stationId && ev(m).type === type && ev(m).seq > afterSeq, timeoutMs, `${type} of ${stationId} after ${afterSeq}`);
+  sub.waitFor((m) => ev(m).station.code === stationId && ev(m).type === type && ev(m).seq > afterSeq, timeoutMs, `${type} of ${stationId} after ${afterSeq}`);
 const lastSeq = (sub: Collector<StationMsg>) => sub.items.at(-1)?.stationStatusChanged.seq ?? 0;
 
 describe('station events', () => {
@@ -95,7 +95,7 @@ describe('station events', () => {
       const now = (await gw.ok(StationStateDocument, { id: S1 }, 'operator')).station!;
       expect(now).toMatchObject({ loginStatus: 'OPERATOR_OK', loggedIn: true, operatorCpf: OPERATOR_FMT });
       const inEv = ev(await waitType(sub, S1, 'OPERATOR_LOGGED_IN', from));
-      expect(inEv.station).toMatchObject({ id: S1, loggedIn: true, operatorCpf: OPERATOR_FMT, loginStatus: 'OPERATOR_OK' });
+      expect(inEv.station).toMatchObject({ code: S1, loggedIn: true, operatorCpf: OPERATOR_FMT, loginStatus: 'OPERATOR_OK' });
       expect(inEv.station.version).toBe(inEv.seq);
       expect(ev(await waitType(all, S1, 'OPERATOR_LOGGED_IN', from)).station.operatorCpf).toBe(OPERATOR_MASKED);
       expect((await gw.ok(StationStateDocument, { id: S1 }, 'viewer')).station!.operatorCpf).toBe(OPERATOR_MASKED);
@@ -104,7 +104,7 @@ describe('station events', () => {
       const outEv = ev(await waitType(sub, S1, 'OPERATOR_LOGGED_OUT', inEv.seq));
       expect(outEv.station).toMatchObject({ loggedIn: false, loginStatus: 'NOT_LOGGED_IN', operatorCpf: null, connectivity: 'ONLINE' });
       // Only the S1 events, and exactly one login and one logout (polls that saw nothing new record nothing).
-      expect(sub.items.every((m) => ev(m).station.id === S1)).toBe(true);
+      expect(sub.items.every((m) => ev(m).station.code === S1)).toBe(true);
       await new Promise((r) => setTimeout(r, 600));
       expect(typesOf(sub, S1)).toEqual(['OPERATOR_LOGGED_IN', 'OPERATOR_LOGGED_OUT']);
     } finally {
@@ -126,7 +126,7 @@ describe('station events', () => {
     const on = ev(await waitType(all, S2, 'STATION_ONLINE', from, 20_000));
     expect(on.station).toMatchObject({ connectivity: 'ONLINE', online: true });
     // One OFFLINE and one ONLINE, however many polls failed or succeeded meanwhile.
-    const since = all.items.map(ev).filter((e) => e.seq > from && e.station.id === S2).map((e) => e.type);
+    const since = all.items.map(ev).filter((e) => e.seq > from && e.station.code === S2).map((e) => e.type);
     expect(since).toEqual(['STATION_OFFLINE', 'STATION_ONLINE']);
   });
 
@@ -164,7 +164,7 @@ describe('station events', () => {
       ]);
       expect(done.captureStatusChanged.capture).toMatchObject({ isFinal: true, holdsStation: false });
       const q = (await gw.ok(CaptureFinalityDocument, { id: c.id }, 'viewer')).capture!;
-      expect(q).toMatchObject({ status: 'SEARCH_MATCH', isFinal: true, holdsStation: false, station: { id: S1, busy: false, currentCapture: null } });
+      expect(q).toMatchObject({ status: 'SEARCH_MATCH', isFinal: true, holdsStation: false, station: { code: S1, busy: false, currentCapture: null } });
     } finally {
       caps.stop();
       await operatorWs.dispose();

@@ -20,6 +20,7 @@ import { loadConfig } from '../../src/config';
 import { PDV_MAGIC_CPFS as CPF } from '../../src/simulators/provaDeVida';
 import { PdvSim, eventually, type GraphQLResponse } from '../helpers/gateway';
 import { GatewayProcess } from '../helpers/process';
+import { rawKey } from '../helpers/ids';
 
 const jwt = loadConfig({ NODE_ENV: 'test' }).jwt;
 const SUB = 'crash-operator';
@@ -117,7 +118,7 @@ test('kill -9 during a held create and a held message, restart: one row each (UN
   );
   expect(audit.errors).toBeUndefined();
   expect(audit.data?.auditLog.nodes).toEqual([
-    { actor: SUB, role: 'reconciler', action: 'requestProofOfLife', target: `Transaction:${settled!.id}`, result: 'UNCONFIRMED' },
+    { actor: SUB, role: 'reconciler', action: 'requestProofOfLife', target: `Transaction:${rawKey(settled!.id)}`, result: 'UNCONFIRMED' },
     { actor: SUB, role: 'operator', action: 'requestProofOfLife', target: expect.stringMatching(/^cpf:pseud:[a-z2-7]{26}$/), result: 'PENDING' },
   ]);
 
@@ -130,7 +131,7 @@ test('kill -9 during a held create and a held message, restart: one row each (UN
   expect(await rows()).toHaveLength(1);
 
   // The message: one row, UNCONFIRMED (same deadline), audited, and its retry sends nothing.
-  const messages = async () => (await gql(second.url, PersonDocument, { cpf: CPF.authorizes }, 'viewer')).data?.person?.messages ?? [];
+  const messages = async () => (await gql(second.url, PersonDocument, { cpf: CPF.authorizes }, 'viewer')).data?.person?.messages.nodes ?? [];
   const [msg] = await eventually(async () => {
     const list = await messages();
     return list.length === 1 && list[0]!.status === 'UNCONFIRMED' ? list : null;
@@ -142,7 +143,7 @@ test('kill -9 during a held create and a held message, restart: one row each (UN
     'admin',
   );
   expect(msgAudit.data?.auditLog.nodes).toEqual([
-    { role: 'reconciler', target: `Message:${msg!.id}`, result: 'UNCONFIRMED' },
+    { role: 'reconciler', target: `Message:${rawKey(msg!.id)}`, result: 'UNCONFIRMED' },
     { role: 'operator', target: expect.stringMatching(/^cpf:pseud:[a-z2-7]{26}$/), result: 'PENDING' },
   ]);
   const msgRetry = await gql(second.url, SendMessageDocument, { input: message });

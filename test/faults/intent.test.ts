@@ -24,6 +24,7 @@ import type { Client } from 'graphql-ws';
 import { PDV_MAGIC_CPFS } from '../../src/simulators/provaDeVida';
 import { SPID_MAGIC_CPFS } from '../../src/simulators/spid';
 import { Collector, PdvSim, SpidSim, TestGateway, eventually, sleep } from '../helpers/gateway';
+import { rawKey } from '../helpers/ids';
 
 type Ev = { captureStatusChanged: CaptureStatusChangedSubscription['captureStatusChanged'] };
 
@@ -115,13 +116,13 @@ describe('capture steps in flight', () => {
     const { startPresentialCapture: c } = await gw.ok(StartPresentialCaptureDocument, { stationId: 'station-1', cpf: SPID_MAGIC_CPFS.matches, autoAdvance: false });
     const reached = (status: string) => (e: Ev) => e.captureStatusChanged.capture.id === c.id && e.captureStatusChanged.status === status;
     await sub.waitFor(reached('CLIENT_CAPTURE_DONE'));
-    await gw.ok(StartOperatorCaptureDocument, { captureId: c.id });
+    await gw.ok(StartOperatorCaptureDocument, { captureId: rawKey(c.id) });
     await sub.waitFor(reached('OPERATOR_CAPTURE_DONE'));
 
     const before = await sends('station-1');
     // The station stays at OPERATOR_CAPTURE_DONE while it holds the Send: what a poller must not read as "never sent".
     await spid.control('POST', '/faults', { station: 'station-1', route: 'POST /capture/send', kind: 'latency', latencyMs: 1500, count: 1 });
-    const sent = await gw.ok(SendCaptureDocument, { captureId: c.id });
+    const sent = await gw.ok(SendCaptureDocument, { captureId: rawKey(c.id) });
     expect(sent.sendCapture.status).toBe('PROCESSING');
     await sub.waitFor((e: Ev) => e.captureStatusChanged.capture.id === c.id && e.captureStatusChanged.type === 'REPORT_READY', 20_000);
     await sleep(1000);
@@ -151,7 +152,7 @@ describe('capture steps in flight', () => {
 
     // Still within the timeout: the station is held, a second start is refused with the holder named.
     const busy = await gw.request(StartPresentialCaptureDocument, { stationId: station, cpf: SPID_MAGIC_CPFS.matches });
-    expect(busy.errors?.[0]?.extensions).toMatchObject({ code: 'STATION_BUSY', captureId: stuck.id });
+    expect(busy.errors?.[0]?.extensions).toMatchObject({ code: 'STATION_BUSY', captureId: rawKey(stuck.id) });
 
     const failed = await eventually(async () => {
       const r = await gw.ok(CapturesDocument, { stationId: station, first: 1 }, 'viewer');

@@ -9,6 +9,7 @@ import { RequestProofOfLifeDocument, StationDocument, StationStateDocument } fro
 import { PDV_MAGIC_CPFS as CPF } from '../../src/simulators/provaDeVida';
 import { PdvSim, SpidSim, TestGateway, eventually } from '../helpers/gateway';
 import { metricValue, scrape, type Sample } from '../helpers/metrics';
+import { rawKey } from '../helpers/ids';
 
 let pdv: PdvSim;
 let spid: SpidSim;
@@ -55,6 +56,7 @@ test('healthy: upstream histograms by route template, event-log lag, subscriber 
   const sum = metricValue(samples, 'idgw_upstream_request_duration_seconds_sum', { upstream: 'provaDeVida', route: 'POST /api/vbeta4/transacoes' })!;
   expect(sum).toBeGreaterThan(0);
   expect(sum).toBeLessThan(5);
+  expect(text).not.toContain(rawKey(t.id));
   expect(text).not.toContain(t.id);
   expect(text).not.toContain(CPF.neverAnswers);
   expect(text).not.toContain('100.000.006-04');

@@ -17,6 +17,7 @@ import { loadConfig } from '../../src/config';
 import { PdvSim, SpidSim, sleep } from '../helpers/gateway';
 import { GatewayProcess } from '../helpers/process';
 import { createTestDatabase } from '../helpers/services';
+import { rawKey } from '../helpers/ids';
 
 export async function freePort(): Promise<number> {
   const srv = createServer();
@@ -209,10 +210,10 @@ export async function call<T = Record<string, unknown>>(url: string, query: stri
 }
 
 export const REQUEST_POL = `mutation($cpf: CPF!, $r: String!) { requestProofOfLife(input: { cpf: $cpf, reason: $r }) { id status } }`;
-export const TX_STATUS = `query($id: UUID!) { transaction(id: $id) { id status } }`;
+export const TX_STATUS = `query($id: ID!) { transaction(id: $id) { id status } }`;
 export const LOGIN = `mutation($s: String!, $o: CPF!) { loginOperator(stationId: $s, operatorCpf: $o) { status } }`;
 export const START_CAPTURE = `mutation($s: String!, $c: CPF!) { startPresentialCapture(stationId: $s, cpf: $c) { id status } }`;
-export const CAPTURE_STATUS = `query($id: UUID!) { capture(id: $id) { id status } }`;
+export const CAPTURE_STATUS = `query($id: ID!) { capture(id: $id) { id status } }`;
 
 /** Lines the gateway's last-resort handler wrote (must stay empty). */
 export function unhandledLines(logs: string): string[] {
@@ -286,7 +287,7 @@ export class FaultStack {
     const rows = await queryDb<{ id: string; upstream_id: string | null }>(this.db.url, 'select id, upstream_id from transactions');
     const upstream = new Map(rows.map((r) => [r.id, r.upstream_id]));
     for (const id of ids) {
-      const u = upstream.get(id);
+      const u = upstream.get(rawKey(id));
       if (!u) throw new Error(`transaction ${id} has no upstream id`);
       await this.pdv.control('POST', `/transactions/${u}/answer`, { authorized: true });
     }

@@ -10,6 +10,7 @@ import { PDV_MAGIC_CPFS as CPF } from '../../src/simulators/provaDeVida';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PdvSim, TestGateway, eventually } from '../helpers/gateway';
+import { rawKey } from '../helpers/ids';
 
 let pdv: PdvSim;
 let gw: TestGateway | undefined;
@@ -58,24 +59,24 @@ test('the mutation trace holds its upstream call and its store write; poll spans
   expect(descends(create!, op)).toBe(true);
   expect(create!.attributes).toMatchObject({ 'idgw.upstream': 'provaDeVida', 'http.route': 'POST /api/vbeta4/transacoes', 'http.response.status_code': 201 });
 
-  const write = spans().find((s) => s.name === 'store.recordChange' && s.attributes['idgw.event.type'] === 'REQUESTED' && s.attributes['idgw.entity.id'] === t.id);
+  const write = spans().find((s) => s.name === 'store.recordChange' && s.attributes['idgw.event.type'] === 'REQUESTED' && s.attributes['idgw.entity.id'] === rawKey(t.id));
   expect(write).toBeDefined();
   expect(descends(write!, op)).toBe(true);
   const requestedSeq = write!.attributes['idgw.event.seq'];
-  expect(requestedSeq).toBe((await gw!.gw.store.eventsOfEntity(t.id)).find((e) => e.type === 'REQUESTED')!.seq);
+  expect(requestedSeq).toBe((await gw!.gw.store.eventsOfEntity(rawKey(t.id))).find((e) => e.type === 'REQUESTED')!.seq);
 
   // The poll that recorded AUTHORIZED: its own trace, linked to the mutation span, its store write under it.
-  const authorized = await find((s) => s.name === 'store.recordChange' && s.attributes['idgw.event.type'] === 'AUTHORIZED' && s.attributes['idgw.entity.id'] === t.id);
+  const authorized = await find((s) => s.name === 'store.recordChange' && s.attributes['idgw.event.type'] === 'AUTHORIZED' && s.attributes['idgw.entity.id'] === rawKey(t.id));
   const poll = spans().find((s) => s.spanContext().spanId === authorized.parentSpanContext?.spanId);
   expect(poll?.name).toBe('poll transaction');
-  expect(poll!.attributes).toMatchObject({ 'idgw.entity.id': t.id, 'idgw.poll.outcome': 'done' });
+  expect(poll!.attributes).toMatchObject({ 'idgw.entity.id': rawKey(t.id), 'idgw.poll.outcome': 'done' });
   expect(poll!.parentSpanContext).toBeUndefined();
   expect(poll!.spanContext().traceId).not.toBe(op.spanContext().traceId);
   expect(poll!.links.map((l) => [l.context.traceId, l.context.spanId])).toEqual([[op.spanContext().traceId, op.spanContext().spanId]]);
   const read = spans().find((s) => s.name === 'provaDeVida GET /api/{version}/transacoes/{id}' && s.parentSpanContext?.spanId === poll!.spanContext().spanId);
   expect(read?.attributes['http.response.status_code']).toBe(200);
   // The events the trace recorded are the log's: the intent row, REQUESTED, then AUTHORIZED, joined by seq.
-  const log = await gw!.gw.store.eventsOfEntity(t.id);
+  const log = await gw!.gw.store.eventsOfEntity(rawKey(t.id));
   expect(log.map((e) => [e.type, e.seq])).toEqual([
     ['REQUESTING', expect.any(Number)],
     ['REQUESTED', requestedSeq],

@@ -14,6 +14,7 @@ import { PDV_MAGIC_CPFS as CPF } from '../../src/simulators/provaDeVida';
 import { PdvSim, sleep, type GraphQLResponse } from '../helpers/gateway';
 import { GatewayProcess } from '../helpers/process';
 import { createTestDatabase, deleteRedisKeys, requirePostgresSync, requireRedisSync, uniquePrefix } from '../helpers/services';
+import { rawKey } from '../helpers/ids';
 
 const REDIS = requireRedisSync();
 const PG = requirePostgresSync();
@@ -70,10 +71,10 @@ d('row cache on two instances sharing PostgreSQL and Redis', () => {
     // B reads it (twice: the second read is served from B's cache).
     for (let i = 0; i < 2; i++) {
       expect((await gql(b.url, TransactionDocument, { id: t.id }, 'viewer')).transaction?.status).toBe('PENDING');
-      expect((await gql(b.url, PersonDocument, { cpf: CPF.authorizes }, 'viewer')).person?.transactions.map((x) => x.status)).toEqual(['PENDING']);
+      expect((await gql(b.url, PersonDocument, { cpf: CPF.authorizes }, 'viewer')).person?.transactions.nodes.map((x) => x.status)).toEqual(['PENDING']);
     }
 
-    await gql(a.url, CancelProofOfLifeDocument, { id: t.id }, 'admin');
+    await gql(a.url, CancelProofOfLifeDocument, { id: rawKey(t.id) }, 'admin');
     const t0 = Date.now();
     expect((await gql(a.url, TransactionDocument, { id: t.id }, 'viewer')).transaction?.status).toBe('CANCELLED');
     let seen = '';
@@ -85,9 +86,9 @@ d('row cache on two instances sharing PostgreSQL and Redis', () => {
     }
     expect(seen).toBe('CANCELLED');
     process.stdout.write(`[measure] cancel on A → visible on B: ${Date.now() - t0} ms\n`);
-    expect((await gql(b.url, PersonDocument, { cpf: CPF.authorizes }, 'viewer')).person?.transactions.map((x) => x.status)).toEqual(['CANCELLED']);
+    expect((await gql(b.url, PersonDocument, { cpf: CPF.authorizes }, 'viewer')).person?.transactions.nodes.map((x) => x.status)).toEqual(['CANCELLED']);
 
     const t2 = (await gql(b.url, RequestProofOfLifeDocument, { input: { cpf: CPF.authorizes, reason: 'cluster' } })).requestProofOfLife;
-    expect((await gql(b.url, PersonDocument, { cpf: CPF.authorizes }, 'viewer')).person?.transactions.map((x) => x.id)).toEqual([t2.id, t.id]);
+    expect((await gql(b.url, PersonDocument, { cpf: CPF.authorizes }, 'viewer')).person?.transactions.nodes.map((x) => x.id)).toEqual([t2.id, t.id]);
   }, 60_000);
 });

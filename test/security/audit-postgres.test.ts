@@ -17,6 +17,7 @@ import { PDV_MAGIC_CPFS as CPF } from '../../src/simulators/provaDeVida';
 import { openPostgresStore } from '../../src/store/postgres';
 import { PdvSim, TestGateway } from '../helpers/gateway';
 import { createTestDatabase, requirePostgresSync } from '../helpers/services';
+import { rawKey } from '../helpers/ids';
 
 const PG = requirePostgresSync();
 const d = PG ? describe : describe.skip;
@@ -105,7 +106,7 @@ d('audit log on PostgreSQL under the README grants', () => {
     const r = await post('pg-ok');
     expect(r.body.errors).toBeUndefined();
     const rows = (await asOwner(`select result, target, finished_at from audit_log where actor = 'pg-ok'`)).rows;
-    expect(rows).toEqual([{ result: 'OK', target: `Transaction:${r.body.data?.requestProofOfLife?.id}`, finished_at: expect.any(Date) }]);
+    expect(rows).toEqual([{ result: 'OK', target: `Transaction:${rawKey(r.body.data?.requestProofOfLife?.id ?? "")}`, finished_at: expect.any(Date) }]);
     expect(await asApp(`update audit_log set actor = 'someone-else'`)).toBe('permission denied for table audit_log');
     expect(await asApp(`delete from audit_log`)).toBe('permission denied for table audit_log');
     expect(await asApp(`update audit_log set result = 'FORBIDDEN'`)).toBe('audit_log is append-only (UPDATE refused)');

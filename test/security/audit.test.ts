@@ -14,6 +14,7 @@ import { RequestProofOfLifeDocument, SendMessageDocument, StartPresentialCapture
 import { PDV_MAGIC_CPFS as CPF } from '../../src/simulators/provaDeVida';
 import { auditLog, type AuditRow } from '../../src/store/schema';
 import { PdvSim, TestGateway } from '../helpers/gateway';
+import { rawKey } from '../helpers/ids';
 
 let pdv: PdvSim;
 let gw: TestGateway;
@@ -66,7 +67,7 @@ describe('one audit record per attempt, for each way a mutation can end', () => 
     let r: { body: Body } | undefined;
     const row = await oneRecord(async () => (r = await post(REQUEST, { input: { cpf: CPF.authorizes, reason: 'ok' } }, { token: await gw.token('operator', 'aud-ok') })));
     const id = (r!.body.data?.['requestProofOfLife'] as { id: string }).id;
-    expect(row).toMatchObject({ actor: 'aud-ok', role: 'operator', action: 'requestProofOfLife', result: 'OK', target: `Transaction:${id}`, ip: expect.any(String) });
+    expect(row).toMatchObject({ actor: 'aud-ok', role: 'operator', action: 'requestProofOfLife', result: 'OK', target: `Transaction:${rawKey(id)}`, ip: expect.any(String) });
     expect(row.finishedAt).toBeInstanceOf(Date);
   });
 
@@ -125,7 +126,7 @@ describe('one audit record per attempt, for each way a mutation can end', () => 
       expect(tx.status).toBe('UNCONFIRMED');
       id = tx.id;
     });
-    expect(row).toMatchObject({ actor: 'aud-fail', result: 'UNCONFIRMED', target: `Transaction:${id}` });
+    expect(row).toMatchObject({ actor: 'aud-fail', result: 'UNCONFIRMED', target: `Transaction:${rawKey(id!)}` });
   });
 
   test('rate limited → RATE_LIMITED, and the limiter runs before the control-character check', async () => {

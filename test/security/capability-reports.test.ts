@@ -13,6 +13,7 @@ import { CaptureDocument, CaptureStatusChangedDocument, LoginOperatorDocument, S
 import { SPID_MAGIC_CPFS as CPF } from '../../src/simulators/spid';
 import { ReportLinks } from '../../src/server/reports';
 import { Collector, PdvSim, SpidSim, TestGateway, eventually, type GraphQLResponse } from '../helpers/gateway';
+import { rawKey } from '../helpers/ids';
 
 let pdv: PdvSim;
 let spid: SpidSim;
@@ -80,7 +81,7 @@ describe('Capture.remoteUrl', () => {
 });
 
 describe('GET /reports/:captureId', () => {
-  const get = async (token: string | null, id = reportId) => {
+  const get = async (token: string | null, id = rawKey(reportId)) => {
     const res = await fetch(`${new URL(gw.url).origin}/reports/${id}`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
     const buf = Buffer.from(await res.arrayBuffer());
     return { status: res.status, type: res.headers.get('content-type'), buf };
@@ -97,7 +98,7 @@ describe('GET /reports/:captureId', () => {
       expect(r.status).toBe(200);
       expect(r.type).toMatch(/^application\/pdf/);
       expect(r.buf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
-      expect(await audits(sub)).toEqual([expect.objectContaining({ action: 'downloadReport', target: `Capture:${reportId}`, result: 'OK' })]);
+      expect(await audits(sub)).toEqual([expect.objectContaining({ action: 'downloadReport', target: `Capture:${rawKey(reportId)}`, result: 'OK' })]);
     }
   });
 
@@ -105,14 +106,14 @@ describe('GET /reports/:captureId', () => {
     const r = await get(await gw.token('viewer', 'rep-viewer'));
     expect(r.status).toBe(403);
     expect(json(r.buf)).toEqual({ error: 'Reports need the role operator or admin', code: 'FORBIDDEN' });
-    expect(await audits('rep-viewer')).toEqual([expect.objectContaining({ role: 'viewer', target: `Capture:${reportId}`, result: 'FORBIDDEN' })]);
+    expect(await audits('rep-viewer')).toEqual([expect.objectContaining({ role: 'viewer', target: `Capture:${rawKey(reportId)}`, result: 'FORBIDDEN' })]);
   });
 
   test('operator of another station → 403 FORBIDDEN, audited', async () => {
     const r = await get(await gw.token('operator', 'rep-desk3', ['station-3']));
     expect(r.status).toBe(403);
     expect(json(r.buf)).toEqual({ error: 'Your token does not allow station "station-1"', code: 'FORBIDDEN' });
-    expect(await audits('rep-desk3')).toEqual([expect.objectContaining({ target: `Capture:${reportId}`, result: 'FORBIDDEN' })]);
+    expect(await audits('rep-desk3')).toEqual([expect.objectContaining({ target: `Capture:${rawKey(reportId)}`, result: 'FORBIDDEN' })]);
   });
 
   test('no token → 401, audited without an actor; unknown capture → 404 NOT_FOUND, audited', async () => {
@@ -128,7 +129,7 @@ describe('GET /reports/:captureId', () => {
     expect(rows.length - before).toBe(2);
     expect(rows.slice(0, 2)).toEqual([
       expect.objectContaining({ actor: 'rep-missing', target: `Capture:${unknown}`, result: 'NOT_FOUND' }),
-      expect.objectContaining({ actor: null, target: `Capture:${reportId}`, result: 'UNAUTHENTICATED' }),
+      expect.objectContaining({ actor: null, target: `Capture:${rawKey(reportId)}`, result: 'UNAUTHENTICATED' }),
     ]);
   });
 });

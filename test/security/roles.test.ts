@@ -22,6 +22,7 @@ import type { Role } from '../../src/auth/jwt';
 import { PDV_MAGIC_CPFS } from '../../src/simulators/provaDeVida';
 import { SPID_MAGIC_CPFS } from '../../src/simulators/spid';
 import { PdvSim, SpidSim, TestGateway, sleep } from '../helpers/gateway';
+import { rawKey } from '../helpers/ids';
 
 type Who = 'anonymous' | Role;
 const WHO: Who[] = ['anonymous', 'viewer', 'operator', 'admin'];
@@ -159,7 +160,9 @@ interface Op {
 
 /** A CPF as `who` reads it: masked for viewers. */
 const cpfAs = (who: Role, formatted: string) => (who === 'viewer' ? `***.***.${formatted.slice(8)}` : formatted);
-const UUID = expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+/** A global id (base64url): entity ids are opaque. */
+const UUID = expect.stringMatching(/^[A-Za-z0-9_-]{12,}$/);
+const STATION_1 = Buffer.from('Station:station-1').toString('base64url');
 const data = (d: unknown): Outcome => ({ data: d });
 const busy: Outcome = { code: 'STATION_BUSY' };
 
@@ -179,32 +182,34 @@ const mu = (label: string, field: string, min: Role, query: string, variables: (
 
 const MATRIX: Op[] = [
   // Queries: @Authorized('viewer') on every one but auditLog (admin).
-  q('capture', 'capture', 'query($i: UUID!) { capture(id: $i) { id cpf } }', () => ({ i: ids.cap }), (w) => data({ capture: { id: ids.cap, cpf: cpfAs(w, CAP_CPF_FMT) } })),
+  q('capture', 'capture', 'query($i: ID!) { capture(id: $i) { id cpf } }', () => ({ i: ids.cap }), (w) => data({ capture: { id: ids.cap, cpf: cpfAs(w, CAP_CPF_FMT) } })),
   q('captures', 'captures', 'query { captures(first: 50) { edges { node { id cpf } } } }', undefined, (w) =>
     data({ captures: { edges: expect.arrayContaining([{ node: { id: ids.cap, cpf: cpfAs(w, CAP_CPF_FMT) } }]) } }),
   ),
-  q('message', 'message', 'query($i: UUID!) { message(id: $i) { id cpf } }', () => ({ i: ids.msg }), (w) => data({ message: { id: ids.msg, cpf: cpfAs(w, MSG_CPF_FMT) } })),
+  q('message', 'message', 'query($i: ID!) { message(id: $i) { id cpf } }', () => ({ i: ids.msg }), (w) => data({ message: { id: ids.msg, cpf: cpfAs(w, MSG_CPF_FMT) } })),
   q('person', 'person', 'query($c: CPF!) { person(cpf: $c) { cpf } }', () => ({ c: TX_CPF }), (w) => data({ person: { cpf: cpfAs(w, TX_CPF_FMT) } })),
-  q('station', 'station', 'query { station(id: "station-1") { id operatorCpf } }', undefined, (w) => data({ station: { id: 'station-1', operatorCpf: cpfAs(w, '200.000.003-70') } })),
+  q('station', 'station', 'query { station(id: "station-1") { id operatorCpf } }', undefined, (w) => data({ station: { id: STATION_1, operatorCpf: cpfAs(w, '200.000.003-70') } })),
   q('stations', 'stations', 'query { stations { id online } }', undefined, () =>
-    data({ stations: ['station-1', 'station-2', 'station-3'].map((id) => ({ id, online: true })) }),
+    data({ stations: ['station-1', 'station-2', 'station-3'].map((code) => ({ id: Buffer.from(`Station:${code}`).toString('base64url'), online: true })) }),
   ),
-  q('transaction', 'transaction', 'query($i: UUID!) { transaction(id: $i) { id cpf } }', () => ({ i: ids.tx }), (w) => data({ transaction: { id: ids.tx, cpf: cpfAs(w, TX_CPF_FMT) } })),
+  q('transaction', 'transaction', 'query($i: ID!) { transaction(id: $i) { id cpf } }', () => ({ i: ids.tx }), (w) => data({ transaction: { id: ids.tx, cpf: cpfAs(w, TX_CPF_FMT) } })),
   q('transactions', 'transactions', 'query { transactions(first: 50) { edges { node { id cpf } } } }', undefined, (w) =>
     data({ transactions: { edges: expect.arrayContaining([{ node: { id: ids.tx, cpf: cpfAs(w, TX_CPF_FMT) } }]) } }),
   ),
   q('eventCursor', 'eventCursor', 'query { eventCursor }', undefined, () => data({ eventCursor: expect.any(Number) })),
   q('stats', 'stats', 'query { stats(since: "2000-01-01T00:00:00Z") { transactions { total } } }', undefined, () => data({ stats: { transactions: { total: expect.any(Number) } } })),
+  q('node', 'node', 'query($i: ID!) { node(id: $i) { id ... on Transaction { cpf } } }', () => ({ i: ids.tx }), (w) => data({ node: { id: ids.tx, cpf: cpfAs(w, TX_CPF_FMT) } })),
+  q('nodes', 'nodes', 'query($i: [ID!]!) { nodes(ids: $i) { id ... on Capture { cpf } } }', () => ({ i: [ids.cap] }), (w) => data({ nodes: [{ id: ids.cap, cpf: cpfAs(w, CAP_CPF_FMT) }] })),
   {
     ...q('auditLog', 'auditLog', 'query { auditLog(first: 5) { nodes { id action } } }', undefined, () =>
-      data({ auditLog: { nodes: Array.from({ length: 5 }, () => ({ id: expect.stringMatching(/^\d+$/), action: expect.any(String) })) } }),
+      data({ auditLog: { nodes: Array.from({ length: 5 }, () => ({ id: UUID, action: expect.any(String) })) } }),
     ),
     min: 'admin',
   },
   // Unknown person id: export answers null, erasure NOT_FOUND (a real erasure would pseudonymise the rows other cells read).
   { ...q('exportPersonData', 'exportPersonData', `query { exportPersonData(id: "${UUID0}") { person { id } } }`, undefined, () => data({ exportPersonData: null })), min: 'admin' },
   // Mutations.
-  mu('cancelProofOfLife', 'cancelProofOfLife', 'admin', 'mutation($i: UUID!) { cancelProofOfLife(id: $i) { id status } }', () => ({ i: ids.tx }), () =>
+  mu('cancelProofOfLife', 'cancelProofOfLife', 'admin', 'mutation($i: UUID!) { cancelProofOfLife(id: $i) { id status } }', () => ({ i: rawKey(ids.tx) }), () =>
     // Already answered (auto-authorised at creation): the transaction as it is, not cancelled.
     data({ cancelProofOfLife: { id: ids.tx, status: 'AUTHORIZED' } }),
   ),
@@ -233,7 +238,7 @@ const MATRIX: Op[] = [
     kind: 'subscription',
     label: 'captureStatusChanged',
     min: 'viewer',
-    doc: () => ({ query: 'subscription($i: UUID) { captureStatusChanged(captureId: $i, afterSeq: 0) { seq capture { cpf } } }', variables: { i: ids.cap } }),
+    doc: () => ({ query: 'subscription($i: ID) { captureStatusChanged(captureId: $i, afterSeq: 0) { seq capture { cpf } } }', variables: { i: ids.cap } }),
     ok: (w) => data({ captureStatusChanged: { seq: expect.any(Number), capture: { cpf: cpfAs(w, CAP_CPF_FMT) } } }),
   },
   {
@@ -250,15 +255,15 @@ const MATRIX: Op[] = [
     label: 'stationStatusChanged',
     min: 'viewer',
     // Masking of the operator's CPF in station events: test/e2e/stations.e2e.test.ts.
-    doc: () => ({ query: 'subscription { stationStatusChanged(stationId: "station-1", afterSeq: 0) { seq station { id } } }', variables: {} }),
-    ok: () => data({ stationStatusChanged: { seq: expect.any(Number), station: { id: 'station-1' } } }),
+    doc: () => ({ query: 'subscription { stationStatusChanged(stationId: "station-1", afterSeq: 0) { seq station { code } } }', variables: {} }),
+    ok: () => data({ stationStatusChanged: { seq: expect.any(Number), station: { code: 'station-1' } } }),
   },
   {
     field: 'transactionResponseChanged',
     kind: 'subscription',
     label: 'transactionResponseChanged',
     min: 'viewer',
-    doc: () => ({ query: 'subscription($i: UUID) { transactionResponseChanged(transactionId: $i, afterSeq: 0) { seq transaction { cpf } } }', variables: { i: ids.tx } }),
+    doc: () => ({ query: 'subscription($i: ID) { transactionResponseChanged(transactionId: $i, afterSeq: 0) { seq transaction { cpf } } }', variables: { i: ids.tx } }),
     ok: (w) => data({ transactionResponseChanged: { seq: expect.any(Number), transaction: { cpf: cpfAs(w, TX_CPF_FMT) } } }),
   },
 ];
@@ -333,7 +338,7 @@ const MASKED = /^\*\*\*\.\*\*\*\.\d{3}-\d{2}$/;
 const FULL = /^\d{3}\.\d{3}\.\d{3}-\d{2}$/;
 
 describe('CPF masking', () => {
-  const TX_Q = 'query($i: UUID!) { transaction(id: $i) { cpf person { cpf } } }';
+  const TX_Q = 'query($i: ID!) { transaction(id: $i) { cpf person { cpf } } }';
 
   test('viewer: transaction(id) and its person carry masked CPFs; operator and admin see them in full', async () => {
     const v = await http('viewer', TX_Q, { i: ids.tx });
@@ -344,10 +349,10 @@ describe('CPF masking', () => {
   });
 
   test('viewer: every CPF in transactions, captures, person, message and station is masked', async () => {
-    const r = await http('viewer', `query($c: CPF!, $m: UUID!, $k: UUID!) {
+    const r = await http('viewer', `query($c: CPF!, $m: ID!, $k: ID!) {
       transactions(first: 20) { edges { node { cpf person { cpf } } } }
       captures(first: 20) { edges { node { cpf person { cpf } } } }
-      person(cpf: $c) { cpf transactions { cpf } }
+      person(cpf: $c) { cpf transactions { nodes { cpf } } }
       message(id: $m) { cpf person { cpf } }
       capture(id: $k) { cpf history { capture { cpf } } }
       station(id: "station-1") { operatorCpf currentCapture { cpf } }
@@ -361,7 +366,7 @@ describe('CPF masking', () => {
   });
 
   test('operator: the same query shows every CPF in full', async () => {
-    const r = await http('operator', `query($c: CPF!, $m: UUID!, $k: UUID!) {
+    const r = await http('operator', `query($c: CPF!, $m: ID!, $k: ID!) {
       transactions(first: 20) { edges { node { cpf } } }
       person(cpf: $c) { cpf }
       message(id: $m) { cpf }
@@ -378,16 +383,16 @@ describe('CPF masking', () => {
   test('viewer over WS: query results and both subscription payloads are masked', async () => {
     const qr = await ws('viewer', TX_Q, { i: ids.tx });
     expect(qr.data.transaction).toEqual({ cpf: TX_CPF_MASKED, person: { cpf: TX_CPF_MASKED } });
-    const t = await ws('viewer', 'subscription($i: UUID) { transactionResponseChanged(transactionId: $i, afterSeq: 0) { transaction { cpf person { cpf } } } }', { i: ids.tx });
+    const t = await ws('viewer', 'subscription($i: ID) { transactionResponseChanged(transactionId: $i, afterSeq: 0) { transaction { cpf person { cpf } } } }', { i: ids.tx });
     expect(t.data.transactionResponseChanged.transaction).toEqual({ cpf: TX_CPF_MASKED, person: { cpf: TX_CPF_MASKED } });
-    const c = await ws('viewer', 'subscription($i: UUID) { captureStatusChanged(captureId: $i, afterSeq: 0) { capture { cpf person { cpf } } } }', { i: ids.cap });
+    const c = await ws('viewer', 'subscription($i: ID) { captureStatusChanged(captureId: $i, afterSeq: 0) { capture { cpf person { cpf } } } }', { i: ids.cap });
     expect(c.data.captureStatusChanged.capture).toEqual({ cpf: '***.***.001-08', person: { cpf: '***.***.001-08' } });
   });
 
   test('operator over WS: subscription payloads carry the full CPF', async () => {
-    const t = await ws('operator', 'subscription($i: UUID) { transactionResponseChanged(transactionId: $i, afterSeq: 0) { transaction { cpf } } }', { i: ids.tx });
+    const t = await ws('operator', 'subscription($i: ID) { transactionResponseChanged(transactionId: $i, afterSeq: 0) { transaction { cpf } } }', { i: ids.tx });
     expect(t.data.transactionResponseChanged.transaction.cpf).toBe(TX_CPF_FMT);
-    const c = await ws('operator', 'subscription($i: UUID) { captureStatusChanged(captureId: $i, afterSeq: 0) { capture { cpf } } }', { i: ids.cap });
+    const c = await ws('operator', 'subscription($i: ID) { captureStatusChanged(captureId: $i, afterSeq: 0) { capture { cpf } } }', { i: ids.cap });
     expect(c.data.captureStatusChanged.capture.cpf).toBe(CAP_CPF_FMT);
   });
 

@@ -6,6 +6,7 @@ import { print } from 'graphql';
 import { LoginOperatorDocument, StartPresentialCaptureDocument, StartOperatorCaptureDocument } from '../__generated__/graphql';
 import { SPID_MAGIC_CPFS } from '../../src/simulators/spid';
 import { PdvSim, SpidSim, TestGateway } from '../helpers/gateway';
+import { rawKey } from '../helpers/ids';
 
 let pdv: PdvSim;
 let spid: SpidSim;
@@ -50,7 +51,7 @@ describe('station claim', () => {
 
   test('steps on a capture of another station are refused too (the capture names its station)', async () => {
     const other = await gw.ok(StartPresentialCaptureDocument, { stationId: 'station-2', cpf: SPID_MAGIC_CPFS.matches, autoAdvance: false }, 'admin');
-    const r = await asDeskOperator(print(StartOperatorCaptureDocument), { captureId: other.startPresentialCapture.id });
+    const r = await asDeskOperator(print(StartOperatorCaptureDocument), { captureId: rawKey(other.startPresentialCapture.id) });
     expect(r.errors?.[0]?.extensions?.['code']).toBe('FORBIDDEN');
   });
 });
