@@ -4,26 +4,45 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
-/** Where a capture is. Station steps: STARTING, CLIENT_CAPTURING, CLIENT_CAPTURE_DONE, OPERATOR_CAPTURING, OPERATOR_CAPTURE_DONE, SENDING. Waiting: CAPTURE_PENDING (send kept on the station for a resend), PROCESSING, WAITING_CLIENT (remote link handed out). Ends: SEARCH_MATCH, SEARCH_NOT_MATCH, ENROLLED, ENROLL_REJECTED, EXPIRED, PERSON_NOT_FOUND, CAPTURE_CANCELED, CAPTURE_FAILED (at the desk), SEND_UNCONFIRMED (the send answer was lost), FAILED (could not start, the station stayed idle past its timeout after the start, or it was reset under the capture). STARTING outlives a start whose station call failed without proof it never arrived: the gateway follows the station and never repeats the call. */
+/** Where a capture is. Station steps: STARTING, CLIENT_CAPTURING, CLIENT_CAPTURE_DONE, OPERATOR_CAPTURING, OPERATOR_CAPTURE_DONE, SENDING. Waiting: CAPTURE_PENDING (send kept on the station for a resend), PROCESSING, WAITING_CLIENT (remote link handed out). Ends: SEARCH_MATCH, SEARCH_NOT_MATCH, ENROLLED, ENROLL_REJECTED, EXPIRED, PERSON_NOT_FOUND (only when started with enrollIfNotFound off; with it on, the same capture goes on to enroll: CLIENT_CAPTURING, kind ENROLL), CAPTURE_CANCELED, CAPTURE_FAILED (at the desk), SEND_UNCONFIRMED (the send answer was lost), FAILED (could not start, the station stayed idle past its timeout after the start, or it was reset under the capture). STARTING outlives a start whose station call failed without proof it never arrived: the gateway follows the station and never repeats the call. */
 export type CaptureStatus =
+  /** Cancelled at the desk. Final. */
   | 'CAPTURE_CANCELED'
+  /** The station gave up at the desk (capture quality still bad after its retries). Final. */
   | 'CAPTURE_FAILED'
+  /** The station could not reach the SPID server and keeps the capture; resendPendingCaptures (or the daily job) sends it again. */
   | 'CAPTURE_PENDING'
+  /** Citizen captured; the operator's capture comes next (automatic, or startOperatorCapture when autoAdvance is false). */
   | 'CLIENT_CAPTURE_DONE'
+  /** The station is capturing the citizen's fingerprints. */
   | 'CLIENT_CAPTURING'
+  /** Enroll: the SPID server registered the fingerprints for the CPF. Final. */
   | 'ENROLLED'
+  /** Enroll: the SPID server refused the enrolment. Final. */
   | 'ENROLL_REJECTED'
+  /** Remote: the citizen never used the link. Final. */
   | 'EXPIRED'
+  /** Could not start, the station stayed idle past its timeout after the start, or it was reset under the capture (see detail). Final. */
   | 'FAILED'
+  /** Operator captured; the send comes next (automatic, or sendCapture when autoAdvance is false). Remote: the link is requested next. */
   | 'OPERATOR_CAPTURE_DONE'
+  /** The station is capturing the operator's fingerprints, which authenticates the operator. */
   | 'OPERATOR_CAPTURING'
+  /** Verify: the SPID server has no record of the CPF. Final, unless enrollIfNotFound: then the enroll starts on the same reader. */
   | 'PERSON_NOT_FOUND'
+  /** Sent; the SPID server is matching or enrolling (an enroll can take long). The gateway polls for the result. */
   | 'PROCESSING'
+  /** Verify: the citizen's fingerprints match the CPF's record. Final. */
   | 'SEARCH_MATCH'
+  /** Verify: the fingerprints do not match the CPF's record. Final; an enroll may follow. */
   | 'SEARCH_NOT_MATCH'
+  /** The gateway is sending the capture through the station to the SPID server (remote: asking for the link). */
   | 'SENDING'
+  /** The station took the send but its answer (with the TGUID) was lost, so the result cannot be looked up. Final; a person must check at the station. */
   | 'SEND_UNCONFIRMED'
+  /** Recorded by the gateway; the start call to the station is in flight, or its answer was lost (the gateway then follows the station, never calling again). */
   | 'STARTING'
+  /** Remote: the link (remoteUrl) is out; waiting for the citizen to use it. */
   | 'WAITING_CLIENT';
 
 /** SPID Login / Login Status (vendor manual). Every value is a settled answer; only OPERATOR_OK and OPERATOR_OFFLINE_OK let the operator capture. */
@@ -47,20 +66,25 @@ export type OperatorLoginStatus =
   /** A status this gateway does not know; the raw value is in statusCode / loginStatusCode. */
   | 'UNKNOWN';
 
-/** vbeta4 only. */
+/** What the request is for (upstream `categoria`, vbeta4 only). */
 export type ProofOfLifeCategory =
+  /** `OU`: any other confirmation. */
   | 'OTHER'
+  /** `PV`: a proof of life. */
   | 'PROOF_OF_LIFE';
 
-/** How the citizen answers in the gov.br app. */
+/** How the citizen answers in the gov.br app (upstream `tipo`). */
 export type ProofOfLifeKind =
+  /** `C`: the citizen only confirms in the app, without biometry. */
   | 'CONFIRMATION'
+  /** `B`: the citizen passes a facial-biometry check in the app. */
   | 'FACIAL_BIOMETRY';
 
 /** A proof-of-life request. Giving `sealReuseWindowMinutes` selects the transaction with the facial-biometry seal. */
 export type RequestProofOfLifeInput = {
   /** Sent only with API version vbeta4. Default PROOF_OF_LIFE. */
   category?: ProofOfLifeCategory | null | undefined;
+  /** The citizen to ask; their gov.br app gets the notification. */
   cpf: string;
   /** Minutes until the request expires (1 to 43200, 30 days). */
   expiresInMinutes?: number;
@@ -68,6 +92,7 @@ export type RequestProofOfLifeInput = {
   failureMessage?: string | null | undefined;
   /** Retry-safe key (or the Idempotency-Key header): a retry returns the first result and the citizen is not notified twice. */
   idempotencyKey?: string | null | undefined;
+  /** How the citizen answers (`tipo`). */
   kind?: ProofOfLifeKind;
   /** Shown to the citizen, e.g. "Obter benefício previdenciário". */
   reason: string;
@@ -77,19 +102,27 @@ export type RequestProofOfLifeInput = {
   successMessage?: string | null | undefined;
 };
 
+/** A message to push to the gov.br app: to one citizen, or to everyone when cpf is omitted. */
 export type SendMessageInput = {
+  /** The text shown in the app, 1 to 4000 characters. */
   content: string;
   /** The citizen; omit to broadcast to everyone (admin only). */
   cpf?: string | null | undefined;
   /** Retry-safe key (or the Idempotency-Key header): the citizen is not notified twice. */
   idempotencyKey?: string | null | undefined;
+  /** The title shown in the app, 1 to 200 characters. */
   title: string;
 };
 
+/** What a TransactionEvent recorded. */
 export type TransactionEventType =
+  /** The citizen gave the proof of life (status AUTHORIZED). */
   | 'AUTHORIZED'
+  /** The transaction was cancelled (status CANCELLED). */
   | 'CANCELLED'
+  /** The citizen refused or a check failed (status DENIED). */
   | 'DENIED'
+  /** expiresAt passed without an answer (status EXPIRED). */
   | 'EXPIRED'
   /** The request never took effect at gov.br. */
   | 'FAILED'
@@ -99,13 +132,18 @@ export type TransactionEventType =
   | 'REQUESTING'
   /** The request's outcome is unknown (see TransactionStatus.UNCONFIRMED). */
   | 'UNCONFIRMED'
+  /** Something visible changed without a new status: seal, response, cancellation, category or expiresAt. */
   | 'UPDATED';
 
 /** Derived: the upstream has no status field (answer → AUTHORIZED/DENIED, cancellation → CANCELLED, past expiry → EXPIRED). */
 export type TransactionStatus =
+  /** The citizen gave the proof of life, or a fresh seal authorised it at creation (see autoAuthorized). Final. */
   | 'AUTHORIZED'
+  /** Cancelled by cancelProofOfLife, or by gov.br because the citizen has no biometry; see cancellation. Final. */
   | 'CANCELLED'
+  /** The citizen refused or a check failed (see denialReason). Final. */
   | 'DENIED'
+  /** No answer by expiresAt. gov.br never marks expiry: the gateway derives it from the clock. Final. */
   | 'EXPIRED'
   /** The request provably never took effect at gov.br (refused or never sent); it is safe to ask again. */
   | 'FAILED'
