@@ -25,7 +25,7 @@ async function main(): Promise<void> {
   const ws = await gw.wsClient('viewer');
   const samples: number[] = [];
   for (let i = 0; i < n; i++) {
-    const t = (await gw.ok(RequestProofOfLifeDocument, { input: { cpf: PDV_MAGIC_CPFS.authorizes, reason: `bench ${i}` } })).requestProofOfLife;
+    const t = (await gw.done(RequestProofOfLifeDocument, { input: { cpf: PDV_MAGIC_CPFS.authorizes, reason: `bench ${i}` } })).requestProofOfLife;
     const sub = Collector.subscribe(ws, TransactionResponseChangedDocument, { transactionId: t.id });
     await sleep(500 + Math.random() * 5000);
     const t0 = performance.now();

@@ -51,10 +51,10 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 200));
     const t0 = performance.now();
     const id = b.remote
-      ? (await gw.ok(StartRemoteVerifyDocument, { stationId, cpf: b.cpf })).startRemoteVerify.id
+      ? (await gw.done(StartRemoteVerifyDocument, { stationId, cpf: b.cpf })).startRemoteVerify.id
       : b.enroll
-        ? (await gw.ok(EnrollDocument, { stationId, cpf: b.cpf })).enroll.id
-        : (await gw.ok(StartPresentialCaptureDocument, { stationId, cpf: b.cpf })).startPresentialCapture.id;
+        ? (await gw.done(EnrollDocument, { stationId, cpf: b.cpf })).enroll.id
+        : (await gw.done(StartPresentialCaptureDocument, { stationId, cpf: b.cpf })).startPresentialCapture.id;
     const mine = (e: { captureStatusChanged: { capture: { id: string }; type: string; status: string } }) => e.captureStatusChanged.capture.id === id;
     await sub.waitFor(
       (e) => mine(e) && (e.captureStatusChanged.type === 'REPORT_READY' || (FINAL.has(e.captureStatusChanged.status) && !e.captureStatusChanged.capture.tguid)),

@@ -36,7 +36,7 @@ async function simulatorsApart(): Promise<{ sims: Child; env: NodeJS.ProcessEnv 
   return { sims, env };
 }
 
-const MUTATION = 'mutation M($cpf: CPF!) { requestProofOfLife(input: { cpf: $cpf, reason: "Benefício previdenciário" }) { id status } }';
+const MUTATION = 'mutation M($cpf: CPF!) { requestProofOfLife(input: { cpf: $cpf, reason: "Benefício previdenciário" }) { transaction { id status } userErrors { code } } }';
 
 async function main(): Promise<void> {
   const db = postgres ? await privateDatabase() : null;
@@ -52,8 +52,8 @@ async function main(): Promise<void> {
       const t0 = performance.now();
       try {
         const r = await pool.request({ method: 'POST', path: url.pathname, headers, body: JSON.stringify({ query: MUTATION, variables: { cpf }, operationName: 'M' }) });
-        const j = (await r.body.json()) as { data?: { requestProofOfLife?: { id: string } }; errors?: { extensions?: { code?: string } }[] };
-        const ok = r.statusCode === 200 && !j.errors && Boolean(j.data?.requestProofOfLife?.id);
+        const j = (await r.body.json()) as { data?: { requestProofOfLife?: { transaction: { id: string } | null } }; errors?: { extensions?: { code?: string } }[] };
+        const ok = r.statusCode === 200 && !j.errors && Boolean(j.data?.requestProofOfLife?.transaction?.id);
         return { ms: performance.now() - t0, ok, ...(ok ? {} : { code: j.errors?.[0]?.extensions?.code ?? `HTTP_${r.statusCode}` }) };
       } catch {
         return { ms: performance.now() - t0, ok: false, code: 'NETWORK' };

@@ -71,13 +71,13 @@ async function main(): Promise<void> {
     // Three transactions of one person: `person.transactions` returns a short list, as in real use.
     let id = '';
     for (let i = 0; i < 3; i++) {
-      const d = await gql<{ requestProofOfLife: { id: string } }>(
+      const d = await gql<{ requestProofOfLife: { transaction: { id: string } } }>(
         gw.url,
         operator,
-        'mutation($cpf: CPF!) { requestProofOfLife(input: { cpf: $cpf, reason: "Benefício previdenciário" }) { id } }',
+        'mutation($cpf: CPF!) { requestProofOfLife(input: { cpf: $cpf, reason: "Benefício previdenciário" }) { transaction { id } } }',
         { cpf: PDV_MAGIC_CPFS.authorizes },
       );
-      id ||= d.requestProofOfLife.id;
+      id ||= d.requestProofOfLife.transaction.id;
     }
     const gwBody = JSON.stringify({ query: QUERY, variables: { id }, operationName: 'T' });
     const bareBody = JSON.stringify({ query: QUERY, variables: { id: '00000000-0000-4000-8000-000000000000' }, operationName: 'T' });

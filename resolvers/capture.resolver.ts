@@ -13,15 +13,28 @@ import { CaptureConnection } from './capture.connection';
 import { fromGlobalId, fromOptionalGlobalId } from './global-id';
 import { Person } from './person.type';
 import { CPFScalar, SafeIntScalar, UUIDScalar } from './scalars';
-import { ResendResult, Station } from './station.type';
+import { Station } from './station.type';
 import type { IntentHook } from '../src/flows/record';
 import { idempotent } from './idempotency';
 import { stationsOf } from './station.resolver';
+import {
+  EnrollPayload,
+  ResendPendingCapturesPayload,
+  SendCapturePayload,
+  StartOperatorCapturePayload,
+  StartPresentialCapturePayload,
+  StartRemoteEnrollPayload,
+  StartRemoteVerifyPayload,
+} from './mutation.payload';
+
+const STATION_ARG = 'The station (its global id; its configured id, e.g. station-1, is accepted too during 1.x).';
+const CAPTURE_ARG = 'The capture (its global id; its UUID is accepted too during 1.x).';
+const station = (raw: string): string => fromGlobalId(raw, 'Station', 'stationId');
 
 @ArgsType()
 class StartPresentialArgs {
-  @Field(() => String) stationId!: string;
-  @Field(() => CPFScalar) cpf!: string;
+  @Field(() => ID, { description: STATION_ARG }) stationId!: string;
+  @Field(() => CPFScalar, { description: 'The citizen.' }) cpf!: string;
   @Field(() => Boolean, { defaultValue: true, description: 'On PERSON_NOT_FOUND, enroll the person in the same capture.' })
   enrollIfNotFound!: boolean;
   @Field(() => Boolean, { defaultValue: true, description: 'False: stop after each step (startOperatorCapture, sendCapture).' })
@@ -33,8 +46,8 @@ class StartPresentialArgs {
 
 @ArgsType()
 class EnrollArgs {
-  @Field(() => String) stationId!: string;
-  @Field(() => CPFScalar) cpf!: string;
+  @Field(() => ID, { description: STATION_ARG }) stationId!: string;
+  @Field(() => CPFScalar, { description: 'The citizen.' }) cpf!: string;
   @Field(() => String, { nullable: true })
   @IsOptional()
   @Length(1, 200)
@@ -47,8 +60,8 @@ class EnrollArgs {
 
 @ArgsType()
 class RemoteArgs {
-  @Field(() => String) stationId!: string;
-  @Field(() => CPFScalar) cpf!: string;
+  @Field(() => ID, { description: STATION_ARG }) stationId!: string;
+  @Field(() => CPFScalar, { description: 'The citizen.' }) cpf!: string;
   @Field(() => String, { nullable: true, description: 'Where the external verification service may send the link.' })
   @IsOptional()
   @IsEmail()
@@ -140,34 +153,34 @@ export class CaptureResolver {
   }
 
   @Authorized('operator')
-  @Mutation(() => Capture, {
+  @Mutation(() => StartPresentialCapturePayload, { nullable: true,
     description:
       'Starts the whole presential flow at a station and returns at once: Verify (Enroll on PERSON_NOT_FOUND), client capture, operator capture, Send, Result, Report. Every step reaches captureStatusChanged.',
   })
-  async startPresentialCapture(@Args(() => StartPresentialArgs) a: StartPresentialArgs, @Ctx() ctx: Context): Promise<Capture> {
-    const input = { stationId: a.stationId, cpf: a.cpf, kind: 'VERIFY' as const, enrollIfNotFound: a.enrollIfNotFound, autoAdvance: a.autoAdvance };
-    return Capture.from(await this.once(ctx, 'startPresentialCapture', input, a.idempotencyKey, (onIntent) => ctx.services.captures.startPresential(input, ctx.user?.sub ?? null, onIntent)));
+  async startPresentialCapture(@Args(() => StartPresentialArgs) a: StartPresentialArgs, @Ctx() ctx: Context): Promise<StartPresentialCapturePayload> {
+    const input = { stationId: station(a.stationId), cpf: a.cpf, kind: 'VERIFY' as const, enrollIfNotFound: a.enrollIfNotFound, autoAdvance: a.autoAdvance };
+    return Object.assign(new StartPresentialCapturePayload(), { capture: Capture.from(await this.once(ctx, 'startPresentialCapture', input, a.idempotencyKey, (onIntent) => ctx.services.captures.startPresential(input, ctx.user?.sub ?? null, onIntent))) });
   }
 
   @Authorized('operator')
-  @Mutation(() => Capture, { description: 'Starts an enroll directly (e.g. after SEARCH_NOT_MATCH).' })
-  async enroll(@Args(() => EnrollArgs) a: EnrollArgs, @Ctx() ctx: Context): Promise<Capture> {
-    const input = { stationId: a.stationId, cpf: a.cpf, kind: 'ENROLL' as const, enrollIfNotFound: false, autoAdvance: a.autoAdvance, name: a.name ?? undefined };
-    return Capture.from(await this.once(ctx, 'enroll', input, a.idempotencyKey, (onIntent) => ctx.services.captures.startPresential(input, ctx.user?.sub ?? null, onIntent)));
+  @Mutation(() => EnrollPayload, { nullable: true, description: 'Starts an enroll directly (e.g. after SEARCH_NOT_MATCH).' })
+  async enroll(@Args(() => EnrollArgs) a: EnrollArgs, @Ctx() ctx: Context): Promise<EnrollPayload> {
+    const input = { stationId: station(a.stationId), cpf: a.cpf, kind: 'ENROLL' as const, enrollIfNotFound: false, autoAdvance: a.autoAdvance, name: a.name ?? undefined };
+    return Object.assign(new EnrollPayload(), { capture: Capture.from(await this.once(ctx, 'enroll', input, a.idempotencyKey, (onIntent) => ctx.services.captures.startPresential(input, ctx.user?.sub ?? null, onIntent))) });
   }
 
   @Authorized('operator')
-  @Mutation(() => Capture, { description: 'Operator capture first, then a remote verify link for the citizen (Capture.remoteUrl).' })
-  async startRemoteVerify(@Args(() => RemoteArgs) a: RemoteArgs, @Ctx() ctx: Context): Promise<Capture> {
-    const input = { stationId: a.stationId, cpf: a.cpf, kind: 'VERIFY' as const, email: a.email ?? null };
-    return Capture.from(await this.once(ctx, 'startRemoteVerify', input, a.idempotencyKey, (onIntent) => ctx.services.captures.startRemote(input, ctx.user?.sub ?? null, onIntent)));
+  @Mutation(() => StartRemoteVerifyPayload, { nullable: true, description: 'Operator capture first, then a remote verify link for the citizen (Capture.remoteUrl).' })
+  async startRemoteVerify(@Args(() => RemoteArgs) a: RemoteArgs, @Ctx() ctx: Context): Promise<StartRemoteVerifyPayload> {
+    const input = { stationId: station(a.stationId), cpf: a.cpf, kind: 'VERIFY' as const, email: a.email ?? null };
+    return Object.assign(new StartRemoteVerifyPayload(), { capture: Capture.from(await this.once(ctx, 'startRemoteVerify', input, a.idempotencyKey, (onIntent) => ctx.services.captures.startRemote(input, ctx.user?.sub ?? null, onIntent))) });
   }
 
   @Authorized('operator')
-  @Mutation(() => Capture, { description: 'Operator capture first, then a remote enroll link for the citizen (Capture.remoteUrl).' })
-  async startRemoteEnroll(@Args(() => RemoteArgs) a: RemoteArgs, @Ctx() ctx: Context): Promise<Capture> {
-    const input = { stationId: a.stationId, cpf: a.cpf, kind: 'ENROLL' as const, email: a.email ?? null };
-    return Capture.from(await this.once(ctx, 'startRemoteEnroll', input, a.idempotencyKey, (onIntent) => ctx.services.captures.startRemote(input, ctx.user?.sub ?? null, onIntent)));
+  @Mutation(() => StartRemoteEnrollPayload, { nullable: true, description: 'Operator capture first, then a remote enroll link for the citizen (Capture.remoteUrl).' })
+  async startRemoteEnroll(@Args(() => RemoteArgs) a: RemoteArgs, @Ctx() ctx: Context): Promise<StartRemoteEnrollPayload> {
+    const input = { stationId: station(a.stationId), cpf: a.cpf, kind: 'ENROLL' as const, email: a.email ?? null };
+    return Object.assign(new StartRemoteEnrollPayload(), { capture: Capture.from(await this.once(ctx, 'startRemoteEnroll', input, a.idempotencyKey, (onIntent) => ctx.services.captures.startRemote(input, ctx.user?.sub ?? null, onIntent))) });
   }
 
   /** Starts at most one capture per idempotency key. */
@@ -176,22 +189,29 @@ export class CaptureResolver {
   }
 
   @Authorized('operator')
-  @Mutation(() => Capture, { description: 'Manual mode: operator capture after CLIENT_CAPTURE_DONE.' })
-  async startOperatorCapture(@Arg('captureId', () => UUIDScalar) captureId: string, @Ctx() ctx: Context): Promise<Capture> {
-    return Capture.from(await ctx.services.captures.startOperatorCapture(captureId.toLowerCase()));
+  @Mutation(() => StartOperatorCapturePayload, { nullable: true, description: 'Manual mode: operator capture after CLIENT_CAPTURE_DONE.' })
+  async startOperatorCapture(@Arg('captureId', () => ID, { description: CAPTURE_ARG }) captureId: string, @Ctx() ctx: Context): Promise<StartOperatorCapturePayload> {
+    const row = await ctx.services.captures.startOperatorCapture(fromGlobalId(captureId, 'Capture', 'captureId'));
+    return Object.assign(new StartOperatorCapturePayload(), { capture: Capture.from(row) });
   }
 
   @Authorized('operator')
-  @Mutation(() => Capture, { description: 'Manual mode: send after OPERATOR_CAPTURE_DONE.' })
-  async sendCapture(@Arg('captureId', () => UUIDScalar) captureId: string, @Ctx() ctx: Context): Promise<Capture> {
-    return Capture.from(await ctx.services.captures.sendCapture(captureId.toLowerCase()));
+  @Mutation(() => SendCapturePayload, { nullable: true, description: 'Manual mode: send after OPERATOR_CAPTURE_DONE.' })
+  async sendCapture(@Arg('captureId', () => ID, { description: CAPTURE_ARG }) captureId: string, @Ctx() ctx: Context): Promise<SendCapturePayload> {
+    const row = await ctx.services.captures.sendCapture(fromGlobalId(captureId, 'Capture', 'captureId'));
+    return Object.assign(new SendCapturePayload(), { capture: Capture.from(row) });
   }
 
   @Authorized('admin')
-  @Mutation(() => ResendResult, { description: 'Capture Resend All on a station now (a scheduled job does it daily).' })
-  async resendPendingCaptures(@Arg('stationId', () => String) stationId: string, @Ctx() ctx: Context): Promise<ResendResult> {
-    const r = await ctx.services.captures.resendPending(stationId);
-    return { stationId, resent: r.resent.map((c) => Capture.from(c)), failed: r.failed };
+  @Mutation(() => ResendPendingCapturesPayload, { nullable: true, description: 'Capture Resend All on a station now (a scheduled job does it daily).' })
+  async resendPendingCaptures(@Arg('stationId', () => ID, { description: STATION_ARG }) stationId: string, @Ctx() ctx: Context): Promise<ResendPendingCapturesPayload> {
+    const id = station(stationId);
+    const r = await ctx.services.captures.resendPending(id);
+    return Object.assign(new ResendPendingCapturesPayload(), {
+      station: ctx.services.captures.stationList().find((s) => s.id === id) ?? null,
+      resent: r.resent.map((c) => Capture.from(c)),
+      failed: r.failed,
+    });
   }
 
   @Authorized('viewer')

@@ -97,6 +97,21 @@ export class CaptureReport {
   downloadUrl!: string | null;
 }
 
+const SEND_OUTCOMES = ['VERIFIED', 'CAPTURE_ENQUEUED', 'CAPTURE_PENDING', 'RESENT', 'UNKNOWN'] as const;
+export type SendOutcome = (typeof SEND_OUTCOMES)[number];
+export const SendOutcome = Object.fromEntries(SEND_OUTCOMES.map((v) => [v, v])) as { [K in SendOutcome]: K };
+registerEnumType(SendOutcome, {
+  name: 'SendOutcome',
+  description: 'What the station answered to Send (the result is polled in every case).',
+  valuesConfig: {
+    VERIFIED: { description: 'Sent and verified at once.' },
+    CAPTURE_ENQUEUED: { description: 'Queued on the SPID server.' },
+    CAPTURE_PENDING: { description: 'The station could not reach its server: pending until resendPendingCaptures.' },
+    RESENT: { description: 'A pending capture sent again by resendPendingCaptures.' },
+    UNKNOWN: { description: 'A word this gateway does not know.' },
+  },
+});
+
 @ObjectType({ implements: Node, description: 'A biometric capture at a SPID station: presential (at the desk) or remote (a link to the citizen).' })
 export class Capture {
   /** The raw UUID inside the gateway; the field resolver gives clients the global id. */
@@ -121,7 +136,7 @@ export class Capture {
   holdsStation!: boolean;
   @Field(() => String, { nullable: true, description: 'The station transaction id.' }) tguid!: string | null;
   @Field(() => CaptureStatus, { nullable: true, description: 'The final answer, once there is one.' }) result!: CaptureStatus | null;
-  @Field(() => String, { nullable: true, description: 'VERIFIED, CAPTURE_ENQUEUED, CAPTURE_PENDING or RESENT; UNKNOWN when the station answered a word we do not know (the result is polled all the same).' }) sendOutcome!: string | null;
+  @Field(() => SendOutcome, { nullable: true, description: 'How the send went; null before a send.' }) sendOutcome!: SendOutcome | null;
   @Field(() => String, {
     nullable: true,
     description:
@@ -157,7 +172,7 @@ export class Capture {
       holdsStation: holdsStation(r),
       tguid: r.tguid,
       result: (r.result as CaptureStatus | null) ?? null,
-      sendOutcome: r.sendOutcome,
+      sendOutcome: r.sendOutcome == null ? null : ((SEND_OUTCOMES as readonly string[]).includes(r.sendOutcome) ? (r.sendOutcome as SendOutcome) : 'UNKNOWN'),
       remoteUrl: r.remoteUrl,
       detail: r.detail,
       createdAt: r.createdAt,

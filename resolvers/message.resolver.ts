@@ -7,6 +7,7 @@ import { Message } from './message.type';
 import { Person } from './person.type';
 import { UUIDScalar } from './scalars';
 import { idempotent } from './idempotency';
+import { DeleteMessagePayload, SendMessagePayload } from './mutation.payload';
 
 @Resolver(() => Message)
 export class MessageResolver {
@@ -24,8 +25,8 @@ export class MessageResolver {
   }
 
   @Authorized('operator')
-  @Mutation(() => Message, { description: "Pushes a message to one citizen's gov.br app, or to everyone when cpf is omitted (admin)." })
-  async sendMessage(@Arg('input', () => SendMessageInput) input: SendMessageInput, @Ctx() ctx: Context): Promise<Message> {
+  @Mutation(() => SendMessagePayload, { nullable: true, description: "Pushes a message to one citizen's gov.br app, or to everyone when cpf is omitted (admin)." })
+  async sendMessage(@Arg('input', () => SendMessageInput) input: SendMessageInput, @Ctx() ctx: Context): Promise<SendMessagePayload> {
     // A broadcast reaches every citizen of the country: only admins.
     if (!input.cpf && !(ctx.user && roleSatisfies(ctx.user.role, 'admin'))) {
       throw new AuthError('FORBIDDEN', 'Broadcast messages need the role admin');
@@ -37,12 +38,16 @@ export class MessageResolver {
       (onIntent) => ctx.services.messages.send(fields, ctx.user?.sub ?? null, onIntent),
       (id) => ctx.loaders.message.load(id),
     );
-    return Message.from(row);
+    return Object.assign(new SendMessagePayload(), { message: Message.from(row) });
   }
 
   @Authorized('operator')
-  @Mutation(() => Message)
-  async deleteMessage(@Arg('id', () => UUIDScalar) id: string, @Ctx() ctx: Context): Promise<Message> {
-    return Message.from(await ctx.services.messages.delete(id.toLowerCase()));
+  @Mutation(() => DeleteMessagePayload, { nullable: true, description: "Deletes a SENT message from the citizen's app." })
+  async deleteMessage(
+    @Arg('id', () => ID, { description: 'The message (its global id; its UUID is accepted too during 1.x).' }) id: string,
+    @Ctx() ctx: Context,
+  ): Promise<DeleteMessagePayload> {
+    const row = await ctx.services.messages.delete(fromGlobalId(id, 'Message', 'id'));
+    return Object.assign(new DeleteMessagePayload(), { message: Message.from(row) });
   }
 }

@@ -4,6 +4,9 @@ import { maskCpf } from '../src/domain/cpf';
 import type { AuthUser } from '../src/auth/jwt';
 import type { Context, Services } from './context';
 import { isStoreUnavailable } from '../src/store/errors';
+import { toGraphQLError } from './errors';
+import { payloadEntity } from './mutation.payload';
+import { userErrorsOf } from './user-error.type';
 
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001F\u007F]/g;
@@ -18,11 +21,8 @@ function clean(s: string): string {
  * A CPF is recorded as its keyed pseudonym (`cpf:pseud:…`): never in clear, and still attributable to the person (export, erasure).
  */
 export function targetOf(args: Record<string, unknown>, result: unknown, pseudonym: (cpf: string) => string): string | null {
-  if (result && typeof result === 'object') {
-    const r = result as { id?: unknown; stationId?: unknown };
-    if (typeof r.id === 'string') return clean(`${result.constructor.name}:${r.id}`);
-    if (typeof r.stationId === 'string') return clean(`Station:${r.stationId}`);
-  }
+  const entity = payloadEntity(result);
+  if (entity) return clean(`${entity.type}:${entity.id}`);
   for (const k of ['id', 'captureId', 'stationId']) if (typeof args[k] === 'string') return clean(`${k}:${args[k]}`);
   const input = args['input'] as { cpf?: unknown } | undefined;
   const cpf = typeof args['cpf'] === 'string' ? args['cpf'] : typeof input?.cpf === 'string' ? input.cpf : null;
@@ -57,7 +57,10 @@ const guarded = new WeakSet<object>();
  *    upstream call, no state change);
  * 3. the field runs: auth checker, input check, station scope, validation,
  *    resolver;
- * 4. the row gets its result (OK or the error code) in one guarded transition.
+ * 4. the row gets its result (OK or the error code) in one guarded transition;
+ * 5. an expected business outcome (see UserErrorCode) is answered in the
+ *    payload's `userErrors` instead of thrown, so aliased mutations fail
+ *    independently; everything else is thrown as before.
  *
  * One row per attempt. Why not "the audit row in the same DB transaction as
  * the state change": the side effects here are upstream calls (a push to a
@@ -104,12 +107,16 @@ export function guardMutations(schema: GraphQLSchema): GraphQLSchema {
       try {
         const result: unknown = await inner(source, args, context, info);
         // A create whose upstream outcome is unknown answers with the entity in UNCONFIRMED: audited as such.
-        const unconfirmed = (result as { status?: unknown } | null)?.status === 'UNCONFIRMED';
+        const unconfirmed = payloadEntity(result)?.status === 'UNCONFIRMED';
         await finish(unconfirmed ? 'UNCONFIRMED' : 'OK', targetOf(args, result, pseudonym));
         return result;
       } catch (err) {
-        await finish(codeOf(err), targetOf(args, null, pseudonym));
-        throw err;
+        const mapped = toGraphQLError(err);
+        const userErrors = userErrorsOf(mapped, args);
+        // Audited with the code the caller sees, exactly as a thrown error is.
+        await finish(userErrors?.[0]?.code ?? codeOf(mapped), targetOf(args, null, pseudonym));
+        if (userErrors) return { userErrors };
+        throw mapped;
       }
     };
   }

@@ -7,6 +7,7 @@ import { Person } from './person.type';
 import { personIdArg } from './person.resolver';
 import { DateTimeScalar } from './scalars';
 import { Transaction } from './transaction.type';
+import { MutationPayload } from './mutation.payload';
 
 @ObjectType({ description: 'What erasePerson did. Counts are of records rewritten (CPF → pseudonym) or deleted (reports).' })
 export class PersonErasure {
@@ -19,6 +20,12 @@ export class PersonErasure {
   @Field(() => Int, { description: 'Capture report PDFs deleted (their captures then show report: null).' }) reportsDeleted!: number;
   @Field(() => Int, { description: 'Event snapshots rewritten.' }) events!: number;
   @Field(() => Int, { description: 'Audit targets rewritten.' }) auditEntries!: number;
+}
+
+@ObjectType({ implements: MutationPayload, description: 'What erasePerson answered.' })
+export class ErasePersonPayload extends MutationPayload {
+  @Field(() => PersonErasure, { nullable: true, description: 'What was rewritten and deleted; null on a userError (e.g. PERSON_HAS_OPEN_FLOWS).' })
+  erasure: PersonErasure | null = null;
 }
 
 @ObjectType({ description: 'Everything this gateway holds about one person (LGPD art. 18 II), including records already pseudonymised.' })
@@ -34,12 +41,14 @@ export class PersonDataExport {
 @Resolver()
 export class PrivacyResolver {
   @Authorized('admin')
-  @Mutation(() => PersonErasure, {
+  @Mutation(() => ErasePersonPayload, {
+    nullable: true,
     description:
       "Erases a person's CPF now (LGPD art. 18): every finished flow, event snapshot, idempotency record and audit target gets the pseudonym, report PDFs are deleted. Refused with PERSON_HAS_OPEN_FLOWS while a proof of life or capture of theirs is open. Admin; audited.",
   })
-  async erasePerson(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<PersonErasure> {
-    return Object.assign(new PersonErasure(), await ctx.services.privacy.erasePerson(personIdArg(id)));
+  async erasePerson(@Arg('id', () => ID, { description: 'The person.' }) id: string, @Ctx() ctx: Context): Promise<ErasePersonPayload> {
+    const erasure = Object.assign(new PersonErasure(), await ctx.services.privacy.erasePerson(personIdArg(id)));
+    return Object.assign(new ErasePersonPayload(), { erasure });
   }
 
   @Authorized('admin')

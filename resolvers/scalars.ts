@@ -5,7 +5,9 @@ import { formatCpf, parseCpf } from '../src/domain/cpf';
 /**
  * Thrown as a plain Error carrying `extensions`: graphql-js keeps the
  * extensions of a scalar's original error when it wraps it into the variable
- * coercion error, so clients get `code` and `field` on bad CPFs.
+ * coercion error, so clients get `code` and `fields` on bad CPFs. The
+ * scalar does not know which argument it is parsing: the key is `cpf`, the
+ * error's message names the variable.
  */
 class CpfInputError extends Error {
   readonly extensions: Record<string, unknown>;
@@ -15,7 +17,7 @@ class CpfInputError extends Error {
         ? 'CPF must be 11 digits or formatted as 000.000.000-00'
         : 'CPF check digits are invalid',
     );
-    this.extensions = { code: 'BAD_USER_INPUT', reason: problem === 'FORMAT' ? 'CPF_FORMAT' : 'CPF_CHECK_DIGITS' };
+    this.extensions = { code: 'BAD_USER_INPUT', fields: { cpf: this.message } };
   }
 }
 

@@ -6,7 +6,8 @@ import { Capture } from './capture.type';
 import type { Context } from './context';
 import { fromGlobalId, fromOptionalGlobalId } from './global-id';
 import { CPFScalar, SafeIntScalar } from './scalars';
-import { OperatorLoginResult, Station, StationEvent, type StationEventType } from './station.type';
+import { LoginOperatorPayload } from './mutation.payload';
+import { Station, StationEvent, type StationEventType } from './station.type';
 
 /** The recorded state of configured stations, in configuration order (one store read for all). */
 export async function stationsOf(ctx: Context, ids: readonly string[]): Promise<(Station | null)[]> {
@@ -65,23 +66,27 @@ export class StationResolver {
   }
 
   @Authorized('operator')
-  @Mutation(() => OperatorLoginResult, {
+  @Mutation(() => LoginOperatorPayload, {
+    nullable: true,
     description:
-      'Login (a settled answer), confirmed with Login Status when it succeeded; every documented status comes back typed, anything else as UNKNOWN. The new login state is recorded as a station event at once.',
+      'Login (a settled answer), confirmed with Login Status when it succeeded; every documented status comes back typed, anything else as UNKNOWN. The new login state is recorded as a station event at once, and the Station is returned so a cached one is refreshed.',
   })
   async loginOperator(
-    @Arg('stationId', () => String) stationId: string,
-    @Arg('operatorCpf', () => CPFScalar) operatorCpf: string,
+    @Arg('stationId', () => ID, { description: 'The station (its global id; its configured id, e.g. station-1, is accepted too during 1.x).' }) stationId: string,
+    @Arg('operatorCpf', () => CPFScalar, { description: 'The operator logging in.' }) operatorCpf: string,
     @Ctx() ctx: Context,
-  ): Promise<OperatorLoginResult> {
-    const r = await ctx.services.captures.login(stationId, operatorCpf);
-    return {
-      stationId,
+  ): Promise<LoginOperatorPayload> {
+    const id = fromGlobalId(stationId, 'Station', 'stationId');
+    const r = await ctx.services.captures.login(id, operatorCpf);
+    // The login recorded the station's new state; this request may have loaded the old one before.
+    ctx.loaders.station.clear(id);
+    return Object.assign(new LoginOperatorPayload(), {
+      station: (await stationsOf(ctx, [id]))[0] ?? null,
       status: r.status,
       statusCode: r.statusCode,
       operatorCpf: r.operatorCpf,
       loggedIn: r.status === 'OPERATOR_OK' || r.status === 'OPERATOR_OFFLINE_OK',
-    };
+    });
   }
 
   @Authorized('viewer')

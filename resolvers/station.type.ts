@@ -3,7 +3,6 @@ import { Node } from './node.type';
 import { STATION_EVENT_TYPES } from '../src/flows/station';
 import type { StationRow } from '../src/store/schema';
 import { LOGIN_STATE_STATUSES, OPERATOR_LOGGED_IN_STATUSES, UNKNOWN_STATUS } from '../src/upstreams/spid/types';
-import { Capture } from './capture.type';
 import { CPFScalar, DateTimeScalar, SafeIntScalar } from './scalars';
 
 const LOGIN_ENUM_VALUES = [...LOGIN_STATE_STATUSES, UNKNOWN_STATUS] as const;
@@ -114,23 +113,4 @@ export class StationEvent {
   @Field(() => DateTimeScalar, { description: 'When the gateway recorded the change.' }) at!: Date;
   @Field(() => StationEventType, { description: 'What changed.' }) type!: StationEventType;
   @Field(() => Station, { description: 'The station as it was right after this change (currentCapture: that capture as it is now).' }) station!: Station;
-}
-
-@ObjectType({ description: "A station's answer to an operator login." })
-export class OperatorLoginResult {
-  @Field(() => String, { description: 'The station asked.' }) stationId!: string;
-  @Field(() => OperatorLoginStatus, { description: "The login's answer; after a successful login, the Login Status that confirmed it." })
-  status!: OperatorLoginStatus;
-  @Field(() => String, { description: 'The status exactly as the station sent it (differs from status only when that is UNKNOWN).' })
-  statusCode!: string;
-  @Field(() => Boolean, { description: 'OPERATOR_OK or OPERATOR_OFFLINE_OK.' }) loggedIn!: boolean;
-  @Field(() => CPFScalar, { nullable: true, description: 'The operator Login Status reports as logged in; null unless the login succeeded.' })
-  operatorCpf!: string | null;
-}
-
-@ObjectType({ description: 'What Capture Resend All did on one station.' })
-export class ResendResult {
-  @Field(() => String, { description: 'The station asked.' }) stationId!: string;
-  @Field(() => [Capture], { description: 'Captures whose send went through now; they are back to result polling.' }) resent!: Capture[];
-  @Field(() => [String], { description: 'TGUIDs still pending on the station (tried again at the next resend).' }) failed!: string[];
 }

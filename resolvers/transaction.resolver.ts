@@ -13,6 +13,7 @@ import { TransactionConnection } from './transaction.connection';
 import { TransactionEvent, TransactionEventType } from './transaction-event.type';
 import { Transaction, TransactionStatus } from './transaction.type';
 import { idempotent } from './idempotency';
+import { CancelProofOfLifePayload, RequestProofOfLifePayload } from './mutation.payload';
 
 interface TransactionSubscriptionArgs {
   transactionId?: string | null;
@@ -65,13 +66,14 @@ export class TransactionResolver {
   }
 
   @Authorized('operator')
-  @Mutation(() => Transaction, {
+  @Mutation(() => RequestProofOfLifePayload, {
+    nullable: true,
     description: 'Asks the citizen for a proof of life in the gov.br app. Returns at once; follow it with transactionResponseChanged.',
   })
   async requestProofOfLife(
     @Arg('input', () => RequestProofOfLifeInput) input: RequestProofOfLifeInput,
     @Ctx() ctx: Context,
-  ): Promise<Transaction> {
+  ): Promise<RequestProofOfLifePayload> {
     const { idempotencyKey, ...fields } = input;
     const row = await idempotent(
       ctx,
@@ -93,13 +95,17 @@ export class TransactionResolver {
         ),
       (id) => ctx.loaders.transaction.load(id),
     );
-    return Transaction.from(row);
+    return Object.assign(new RequestProofOfLifePayload(), { transaction: Transaction.from(row) });
   }
 
   @Authorized('admin')
-  @Mutation(() => Transaction, { description: 'Cancels an unanswered proof of life (API version vbeta4).' })
-  async cancelProofOfLife(@Arg('id', () => UUIDScalar) id: string, @Ctx() ctx: Context): Promise<Transaction> {
-    return Transaction.from(await ctx.services.proofOfLife.cancel(id.toLowerCase()));
+  @Mutation(() => CancelProofOfLifePayload, { nullable: true, description: 'Cancels an unanswered proof of life (API version vbeta4).' })
+  async cancelProofOfLife(
+    @Arg('id', () => ID, { description: 'The transaction (its global id; its UUID is accepted too during 1.x).' }) id: string,
+    @Ctx() ctx: Context,
+  ): Promise<CancelProofOfLifePayload> {
+    const row = await ctx.services.proofOfLife.cancel(fromGlobalId(id, 'Transaction', 'id'));
+    return Object.assign(new CancelProofOfLifePayload(), { transaction: Transaction.from(row) });
   }
 
   @Authorized('viewer')

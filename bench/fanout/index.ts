@@ -164,7 +164,7 @@ async function benchGateway(n: number, cpuProf: boolean): Promise<Line> {
       fetch(`http://127.0.0.1:${port}/graphql`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${operator}` },
-        body: JSON.stringify({ query: `mutation { requestProofOfLife(input: { cpf: "${PDV_MAGIC_CPFS.neverAnswers}", reason: "bench" }) { id } }` }),
+        body: JSON.stringify({ query: `mutation { requestProofOfLife(input: { cpf: "${PDV_MAGIC_CPFS.neverAnswers}", reason: "bench" }) { transaction { id } } }` }),
       });
     // A running gateway: upstream token cached, code warm. Not measured.
     await (await mutate()).text();

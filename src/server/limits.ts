@@ -43,15 +43,37 @@ export interface Limits {
   checkDocument(schema: GraphQLSchema, query: string): { document: DocumentNode } | { errors: GraphQLError[]; document?: DocumentNode };
 }
 
+/**
+ * graphql-armor words a refusal as "Syntax Error: Query Cost limit of 5000
+ * exceeded, found 5230." — neither a syntax error nor easy to act on. Report
+ * instead what was measured and the limit, in the message and in
+ * `extensions` (`limit`, `found`; `cost` for the cost limit). The request is
+ * still refused at validation (HTTP 400, GRAPHQL_VALIDATION_FAILED).
+ */
+function limitRefusal(what: 'Query cost' | 'Query depth' | 'Aliases' | 'Directives') {
+  return (ctx: ValidationContext | null, err: GraphQLError): void => {
+    const m = /limit of (\d+) exceeded, found (\d+)/.exec(err.message);
+    if (!ctx || !m) throw err;
+    const limit = Number(m[1]);
+    const found = Number(m[2]);
+    ctx.reportError(
+      new GraphQLError(`${what} ${found} exceeds the limit ${limit}`, {
+        extensions: { limit, found, ...(what === 'Query cost' ? { cost: found } : {}) },
+      }),
+    );
+  };
+}
+
 export function createLimits(l: QueryLimits, opts: { hideSuggestions: boolean }): Limits {
+  const reported = { propagateOnRejection: false, exposeLimits: true };
   const armor = new ApolloArmor({
-    maxDepth: { n: l.maxDepth },
-    maxAliases: { n: l.maxAliases },
-    costLimit: { maxCost: l.maxCost },
+    maxDepth: { n: l.maxDepth, ...reported, onReject: [limitRefusal('Query depth')] },
+    maxAliases: { n: l.maxAliases, ...reported, onReject: [limitRefusal('Aliases')] },
+    costLimit: { maxCost: l.maxCost, ...reported, onReject: [limitRefusal('Query cost')] },
     // Enforced through the parser's own maxTokens (Apollo `parseOptions`, and `parse` on WS):
     // armor's plugin variant answers HTTP 500 for what is a client error.
     maxTokens: { enabled: false },
-    maxDirectives: { n: l.maxDirectives },
+    maxDirectives: { n: l.maxDirectives, ...reported, onReject: [limitRefusal('Directives')] },
     blockFieldSuggestion: { enabled: opts.hideSuggestions },
   });
   const apollo = armor.protect();
@@ -76,7 +98,7 @@ export function createLimits(l: QueryLimits, opts: { hideSuggestions: boolean })
             (e) =>
               new GraphQLError(opts.hideSuggestions ? e.message.replace(/ ?Did you mean[^?]*\?/g, '') : e.message, {
                 nodes: e.nodes,
-                extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+                extensions: { ...e.extensions, code: 'GRAPHQL_VALIDATION_FAILED' },
               }),
           ),
         };

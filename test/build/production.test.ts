@@ -4,6 +4,7 @@
  * SIMULATORS=false not one module under simulators/ is loaded (recorded by a
  * --require hook from the gateway's own require.cache at exit).
  */
+import { unwrap, type Unwrapped } from '../helpers/payload';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -40,7 +41,7 @@ function ensureBuilt(): void {
   if (stale) execFileSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: 'inherit', timeout: 300_000 });
 }
 
-async function gql<R, V>(gw: GatewayProcess, secret: string | undefined, doc: TypedDocumentNode<R, V>, variables: V, role: Role): Promise<R> {
+async function gql<R, V>(gw: GatewayProcess, secret: string | undefined, doc: TypedDocumentNode<R, V>, variables: V, role: Role): Promise<Unwrapped<R>> {
   const token = await signToken(loadConfig({ NODE_ENV: 'test', JWT_SECRET: secret }).jwt, { sub: `build-${role}`, role });
   const res = await fetch(gw.url, {
     method: 'POST',
@@ -49,7 +50,7 @@ async function gql<R, V>(gw: GatewayProcess, secret: string | undefined, doc: Ty
   });
   const body = (await res.json()) as GraphQLResponse<R>;
   if (body.errors?.length || !body.data) throw new Error(JSON.stringify(body.errors));
-  return body.data;
+  return unwrap(body.data);
 }
 
 /** Subscription, mutation, the citizen's answer arriving live, then a query of the stored row. */

@@ -375,7 +375,7 @@ describe('an upstream id that is not a UUID (the manual\'s own "fb5g8247-…")',
       // The create was answered (the citizen may have been notified), with an id we cannot use: the intent
       // row stays, UNCONFIRMED and without an upstream id, for a person to check — nothing is read with that id.
       expect(r.errors).toBeUndefined();
-      expect(r.data?.requestProofOfLife).toMatchObject({ status: 'UNCONFIRMED', upstreamId: null });
+      expect(r.data?.requestProofOfLife?.transaction).toMatchObject({ status: 'UNCONFIRMED', upstreamId: null });
       expect(JSON.stringify(r)).not.toContain('fb5g8247');
       await sleep(500);
       expect(replay.apiRequests().map((q) => `${q.method} ${q.path}`)).toEqual(['POST /api/vbeta4/transacoes']);

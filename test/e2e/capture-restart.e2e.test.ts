@@ -124,14 +124,14 @@ test('stopped while the station holds the capture: the restarted gateway drives 
   current = gw1;
   expect(gw1.gw.resumed.captures).toBe(0);
   const login = await gw1.ok(LoginOperatorDocument, { stationId: STATION, operatorCpf: CPF.operatorOk });
-  expect(login.loginOperator.loggedIn).toBe(true);
+  expect(login.loginOperator!.loggedIn).toBe(true);
 
   // The desk is slow today: the client capture finishes only when the test resumes the station.
   await spid.control('POST', `/stations/${STATION}/pause`);
   await spid.control('POST', '/counters/reset');
   const ws1 = await gw1.wsClient('viewer');
   const sub1 = await subscribe(gw1, ws1, { stationId: STATION });
-  const { enroll: c } = await gw1.ok(EnrollDocument, { stationId: STATION, cpf: CPF.matches });
+  const { enroll: c } = await gw1.done(EnrollDocument, { stationId: STATION, cpf: CPF.matches });
   expect(c.status).toBe('CLIENT_CAPTURING');
   await sub1.waitFor((m) => m.captureStatusChanged.status === 'CLIENT_CAPTURING', 5_000, 'CLIENT_CAPTURING');
   await sleep(300);
@@ -165,7 +165,7 @@ test('stopped while an enroll is PROCESSING: the restarted gateway polls the res
     await spid.control('POST', '/counters/reset');
     const ws = await gw2.wsClient('viewer');
     const sub = await subscribe(gw2, ws, { stationId: STATION });
-    const { enroll: c } = await gw2.ok(EnrollDocument, { stationId: STATION, cpf: CPF.noMatch });
+    const { enroll: c } = await gw2.done(EnrollDocument, { stationId: STATION, cpf: CPF.noMatch });
     await sub.waitFor((m) => m.captureStatusChanged.capture.id === c.id && m.captureStatusChanged.status === 'PROCESSING', 10_000, 'PROCESSING');
     await sleep(300);
     const seen = steps(sub);

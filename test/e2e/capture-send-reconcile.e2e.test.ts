@@ -49,9 +49,9 @@ afterAll(async () => {
 
 async function toOperatorDone(): Promise<{ id: string; sub: Collector<Ev> }> {
   const sub = Collector.subscribe(ws, CaptureStatusChangedDocument, { stationId: 'station-1' });
-  const { startPresentialCapture: c } = await gw.ok(StartPresentialCaptureDocument, { stationId: 'station-1', cpf: CPF.matches, autoAdvance: false });
+  const { startPresentialCapture: c } = await gw.done(StartPresentialCaptureDocument, { stationId: 'station-1', cpf: CPF.matches, autoAdvance: false });
   await sub.waitFor((e: Ev) => e.captureStatusChanged.capture.id === c.id && e.captureStatusChanged.status === 'CLIENT_CAPTURE_DONE');
-  await gw.ok(StartOperatorCaptureDocument, { captureId: rawKey(c.id) });
+  await gw.done(StartOperatorCaptureDocument, { captureId: c.id });
   await sub.waitFor((e: Ev) => e.captureStatusChanged.capture.id === c.id && e.captureStatusChanged.status === 'OPERATOR_CAPTURE_DONE');
   return { id: c.id, sub };
 }
@@ -64,7 +64,7 @@ test('send never reached the station (reset): reconciled through Capture Status,
   const { id, sub } = await toOperatorDone();
   const before = await sends();
   await spid.control('POST', '/faults', { station: 'station-1', route: 'POST /capture/send', kind: 'reset', count: 1 });
-  const r = await gw.ok(SendCaptureDocument, { captureId: rawKey(id) });
+  const r = await gw.done(SendCaptureDocument, { captureId: id });
   expect(r.sendCapture.status).toBe('SENDING');
   await sub.waitFor((e: Ev) => e.captureStatusChanged.capture.id === id && e.captureStatusChanged.type === 'REPORT_READY', 20_000);
   expect(steps(sub, id).slice(-6)).toEqual(['SENDING', 'OPERATOR_CAPTURE_DONE', 'SENDING', 'PROCESSING', 'SEARCH_MATCH', 'REPORT_READY']);
@@ -79,7 +79,7 @@ test('the station took the send but the answer was lost: the station is idle, so
   // The gateway's request is cut (reset) and, standing in for the same request arriving after all,
   // the send reaches the station directly — the gateway never learns the TGUID.
   await spid.control('POST', '/faults', { station: 'station-1', route: 'POST /capture/send', kind: 'reset', count: 1 });
-  const r = await gw.ok(SendCaptureDocument, { captureId: rawKey(id) });
+  const r = await gw.done(SendCaptureDocument, { captureId: id });
   expect(r.sendCapture.status).toBe('SENDING');
   const direct = await fetch(`${spid.sim.stations[0]!.baseUrl}/capture/send`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
   expect(direct.status).toBe(200);

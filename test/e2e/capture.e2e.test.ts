@@ -29,6 +29,7 @@ import {
   type CapturesQuery,
 } from '../__generated__/graphql';
 import { SPID_MAGIC_CPFS as CPF } from '../../src/simulators/spid';
+import { userErrorAt } from '../helpers/payload';
 import { Collector, PdvSim, SpidSim, TestGateway, eventually, sleep, type GraphQLResponse } from '../helpers/gateway';
 import { rawKey } from '../helpers/ids';
 
@@ -86,7 +87,7 @@ beforeAll(async () => {
   ws = await gw.wsClient('operator');
   for (const stationId of [S1, S2, S3]) {
     const r = await gw.ok(LoginOperatorDocument, { stationId, operatorCpf: OPERATOR });
-    expect(r.loginOperator).toMatchObject({ stationId, status: 'OPERATOR_OK', loggedIn: true, operatorCpf: OPERATOR_FMT });
+    expect(r.loginOperator).toEqual({ station: { id: stationId, name: expect.any(String), online: true, loginStatus: 'OPERATOR_OK' }, status: 'OPERATOR_OK', statusCode: 'OPERATOR_OK', loggedIn: true, operatorCpf: OPERATOR_FMT, userErrors: [] });
   }
 });
 
@@ -207,7 +208,7 @@ async function expectReportDownload(captureId: string, downloadUrl: string | nul
 }
 
 async function startPresential(stationId: string, cpf: string, extra: { enrollIfNotFound?: boolean; autoAdvance?: boolean } = {}) {
-  return (await gw.ok(StartPresentialCaptureDocument, { stationId, cpf, ...extra })).startPresentialCapture;
+  return (await gw.done(StartPresentialCaptureDocument, { stationId, cpf, ...extra })).startPresentialCapture;
 }
 
 // ---- input and roles (first: only the station pollers call the simulator yet) --------
@@ -223,7 +224,7 @@ describe('input and roles', () => {
 
     const viewer = await gw.request(StartPresentialCaptureDocument, { stationId: S1, cpf: CPF.matches }, 'viewer');
     expect(firstError(viewer).extensions?.['code']).toBe('FORBIDDEN');
-    expect(viewer.data ?? null).toBeNull();
+    expect(viewer.data).toEqual({ startPresentialCapture: null });
     const viewerLogin = await gw.request(LoginOperatorDocument, { stationId: S1, operatorCpf: OPERATOR }, 'viewer');
     expect(firstError(viewerLogin).extensions?.['code']).toBe('FORBIDDEN');
     const operatorResend = await gw.request(ResendPendingCapturesDocument, { stationId: S1 }, 'operator');
@@ -242,12 +243,14 @@ describe('input and roles', () => {
       const login = await gw.request(LoginOperatorDocument, { stationId: S1, operatorCpf: cpf });
       expect(firstError(login).extensions?.['code']).toBe('BAD_USER_INPUT');
     }
+    // A CPF that does not coerce is refused before execution (top-level, above); argument checks are userErrors.
+    expect(firstError(await gw.request(StartPresentialCaptureDocument, { stationId: S1, cpf: '123' })).extensions).toEqual({ code: 'BAD_USER_INPUT', fields: { cpf: expect.stringMatching(/CPF/) } });
     const longName = await gw.request(EnrollDocument, { stationId: S1, cpf: CPF.matches, name: 'x'.repeat(201) });
-    expect(firstError(longName).extensions).toMatchObject({ code: 'BAD_USER_INPUT', fields: { name: expect.any(String) } });
+    expect(userErrorAt(longName, 'enroll')).toEqual({ code: 'BAD_USER_INPUT', field: ['name'], message: expect.any(String) });
     const badEmail = await gw.request(StartRemoteEnrollDocument, { stationId: S1, cpf: CPF.matches, email: 'not-an-email' });
-    expect(firstError(badEmail).extensions).toMatchObject({ code: 'BAD_USER_INPUT', fields: { email: expect.any(String) } });
+    expect(userErrorAt(badEmail, 'startRemoteEnroll')).toEqual({ code: 'BAD_USER_INPUT', field: ['email'], message: expect.any(String) });
     const unknown = await gw.request(StartPresentialCaptureDocument, { stationId: 'no-such-station', cpf: CPF.matches });
-    expect(firstError(unknown).extensions).toMatchObject({ code: 'UNKNOWN_STATION', stationId: 'no-such-station' });
+    expect(userErrorAt(unknown, 'startPresentialCapture')).toEqual({ code: 'UNKNOWN_STATION', field: ['stationId'], message: expect.stringContaining('no-such-station') });
 
     expect(await nonPollCalls()).toBe(before);
     // And nothing was recorded for any of them.
@@ -288,7 +291,7 @@ describe('presential capture', () => {
 
     await resetCounters();
     t0 = Date.now();
-    const e = (await gw.ok(EnrollDocument, { stationId: S1, cpf: CPF.noMatch, name: 'Maria da Silva' })).enroll;
+    const e = (await gw.done(EnrollDocument, { stationId: S1, cpf: CPF.noMatch, name: 'Maria da Silva' })).enroll;
     expect(e).toMatchObject({ kind: 'ENROLL', status: 'CLIENT_CAPTURING' });
     expect(e.id).not.toBe(v.id);
     const enrolled = [...PRESENTIAL_TO_PROCESSING, 'ENROLLED', 'REPORT_READY'];
@@ -332,7 +335,7 @@ describe('presential capture', () => {
     const sub = await subscribe({ cpf: CPF.enrollRejected });
     await resetCounters();
     const t0 = Date.now();
-    const c = (await gw.ok(EnrollDocument, { stationId: S1, cpf: CPF.enrollRejected })).enroll;
+    const c = (await gw.done(EnrollDocument, { stationId: S1, cpf: CPF.enrollRejected })).enroll;
     const { capture: q } = await expectFlow('enroll → ENROLL_REJECTED', sub, c.id, [...PRESENTIAL_TO_PROCESSING, 'ENROLL_REJECTED', 'REPORT_READY'], t0);
     expect(q).toMatchObject({ result: 'ENROLL_REJECTED', kind: 'ENROLL' });
     unsubscribe(sub);
@@ -365,29 +368,31 @@ describe('presential capture', () => {
     await sleep(500);
     expect(stepsOf(sub, c.id)).toEqual(['STARTING', 'CLIENT_CAPTURING', 'CLIENT_CAPTURE_DONE']);
     expect((await simStation(S1)).capture.status).toBe('CLIENT_CAPTURE_DONE');
-    const early = await gw.request(SendCaptureDocument, { captureId: rawKey(c.id) });
-    expect(firstError(early).extensions).toMatchObject({ code: 'WRONG_STATE', captureId: rawKey(c.id), status: 'CLIENT_CAPTURE_DONE' });
+    const early = await gw.request(SendCaptureDocument, { captureId: c.id });
+    expect(userErrorAt(early, 'sendCapture')).toEqual({ code: 'WRONG_STATE', field: ['captureId'], message: expect.stringContaining('CLIENT_CAPTURE_DONE') });
 
-    const op = (await gw.ok(StartOperatorCaptureDocument, { captureId: rawKey(c.id) })).startOperatorCapture;
+    const op = (await gw.done(StartOperatorCaptureDocument, { captureId: c.id })).startOperatorCapture;
     expect(op.status).toBe('OPERATOR_CAPTURING');
     await waitStep(sub, c.id, 'OPERATOR_CAPTURE_DONE');
     await sleep(500);
     expect(stepsOf(sub, c.id)).toEqual(VERIFY_MATCH.slice(0, 5));
     expect((await simStation(S1)).capture.status).toBe('OPERATOR_CAPTURE_DONE');
-    const twice = await gw.request(StartOperatorCaptureDocument, { captureId: rawKey(c.id) });
-    expect(firstError(twice).extensions).toMatchObject({ code: 'WRONG_STATE', status: 'OPERATOR_CAPTURE_DONE' });
+    const twice = await gw.request(StartOperatorCaptureDocument, { captureId: c.id });
+    expect(userErrorAt(twice, 'startOperatorCapture')).toMatchObject({ code: 'WRONG_STATE', message: expect.stringContaining('OPERATOR_CAPTURE_DONE') });
 
-    const sent = (await gw.ok(SendCaptureDocument, { captureId: rawKey(c.id) })).sendCapture;
+    const sent = (await gw.done(SendCaptureDocument, { captureId: c.id })).sendCapture;
     expect(sent).toMatchObject({ status: 'PROCESSING', sendOutcome: 'VERIFIED' });
     expect(sent.tguid).toEqual(expect.any(String));
     const { calls } = await expectFlow('manual verify → SEARCH_MATCH', sub, c.id, VERIFY_MATCH, t0);
     expect(calls.byRoute['POST /capture/operator']).toBe(1);
     expect(calls.byRoute['POST /capture/send']).toBe(1);
 
-    const after = await gw.request(SendCaptureDocument, { captureId: rawKey(c.id) });
-    expect(firstError(after).extensions).toMatchObject({ code: 'WRONG_STATE', status: 'SEARCH_MATCH' });
+    const after = await gw.request(SendCaptureDocument, { captureId: c.id });
+    expect(userErrorAt(after, 'sendCapture')).toMatchObject({ code: 'WRONG_STATE', message: expect.stringContaining('SEARCH_MATCH') });
     const missing = await gw.request(SendCaptureDocument, { captureId: '00000000-0000-4000-8000-000000000000' });
-    expect(firstError(missing).extensions?.['code']).toBe('NOT_FOUND');
+    expect(userErrorAt(missing, 'sendCapture')).toMatchObject({ code: 'NOT_FOUND', field: ['captureId'] });
+    const notAnId = await gw.request(SendCaptureDocument, { captureId: 'not-an-id' });
+    expect(userErrorAt(notAnId, 'sendCapture')).toMatchObject({ code: 'BAD_USER_INPUT', field: ['captureId'] });
     unsubscribe(sub);
   });
 });
@@ -411,12 +416,11 @@ describe('stations', () => {
     const before = await spidCalls();
 
     const again = await gw.request(StartPresentialCaptureDocument, { stationId: S2, cpf: CPF.noMatch });
-    expect(again.data ?? null).toBeNull();
-    expect(firstError(again).extensions).toMatchObject({ code: 'STATION_BUSY', stationId: S2, captureId: rawKey(c.id) });
+    expect(userErrorAt(again, 'startPresentialCapture')).toEqual({ code: 'STATION_BUSY', field: null, message: expect.stringContaining(c.id) });
     const enroll = await gw.request(EnrollDocument, { stationId: S2, cpf: CPF.noMatch });
-    expect(firstError(enroll).extensions).toMatchObject({ code: 'STATION_BUSY', captureId: rawKey(c.id) });
+    expect(userErrorAt(enroll, 'enroll')).toMatchObject({ code: 'STATION_BUSY', message: expect.stringContaining(c.id) });
     const remote = await gw.request(StartRemoteVerifyDocument, { stationId: S2, cpf: CPF.noMatch });
-    expect(firstError(remote).extensions).toMatchObject({ code: 'STATION_BUSY', captureId: rawKey(c.id) });
+    expect(userErrorAt(remote, 'startRemoteVerify')).toMatchObject({ code: 'STATION_BUSY', message: expect.stringContaining(c.id) });
     // Refused by the gateway itself: no start reached the station, nothing was recorded.
     const after = await spidCalls();
     for (const route of ['GET /verify/{cpf}', 'POST /enroll', 'POST /capture/operator']) expect(after.byRoute[route] ?? 0).toBe(before.byRoute[route] ?? 0);
@@ -429,16 +433,16 @@ describe('stations', () => {
     expect(one).toMatchObject({ id: stationGid(S2), code: S2, name: 'Station 2', online: true, currentCapture: { id: c.id } });
     expect((await gw.ok(StationDocument, { id: 'nope' }, 'viewer')).station).toBeNull();
 
-    await gw.ok(StartOperatorCaptureDocument, { captureId: rawKey(c.id) });
+    await gw.done(StartOperatorCaptureDocument, { captureId: c.id });
     await waitStep(sub, c.id, 'OPERATOR_CAPTURE_DONE');
-    await gw.ok(SendCaptureDocument, { captureId: rawKey(c.id) });
+    await gw.done(SendCaptureDocument, { captureId: c.id });
     await expectFlow('busy station, then manual → SEARCH_MATCH', sub, c.id, VERIFY_MATCH, t0);
     // Sent: the station is free again.
     expect((await gw.ok(StationDocument, { id: S2 }, 'viewer')).station?.currentCapture).toBeNull();
     unsubscribe(sub);
   });
 
-  test('no operator logged in: UPSTREAM_CONFLICT / NO_OPERATOR, and the capture is recorded FAILED', async () => {
+  test('no operator logged in: userError NO_OPERATOR, and the capture is recorded FAILED', async () => {
     const login = await gw.ok(LoginOperatorDocument, { stationId: S3, operatorCpf: CPF.operatorNotFound });
     expect(login.loginOperator).toMatchObject({ status: 'OPERATOR_NOT_FOUND', loggedIn: false });
     try {
@@ -449,9 +453,8 @@ describe('stations', () => {
       await resetCounters();
       const t0 = Date.now();
       const r = await gw.request(StartPresentialCaptureDocument, { stationId: S3, cpf: CPF.matches });
-      expect(r.data ?? null).toBeNull();
-      const e = firstError(r);
-      expect(e.extensions).toMatchObject({ code: 'UPSTREAM_CONFLICT', reason: 'NO_OPERATOR', upstream: 'spid' });
+      const e = userErrorAt(r, 'startPresentialCapture');
+      expect(e).toMatchObject({ code: 'NO_OPERATOR', field: null });
       expect(e.message).toMatch(/operator/i);
       expect(JSON.stringify(r)).not.toContain('127.0.0.1');
 
@@ -464,7 +467,7 @@ describe('stations', () => {
       unsubscribe(sub);
     } finally {
       const back = await gw.ok(LoginOperatorDocument, { stationId: S3, operatorCpf: OPERATOR });
-      expect(back.loginOperator.loggedIn).toBe(true);
+      expect(back.loginOperator!.loggedIn).toBe(true);
     }
   });
 });
@@ -481,7 +484,7 @@ describe('remote capture', () => {
       const sub = await subscribe({ stationId: S2 });
       await resetCounters();
       const t0 = Date.now();
-      const c = (await gw.ok(StartRemoteVerifyDocument, { stationId: S2, cpf: CPF.matches, email: 'cidada@example.com' })).startRemoteVerify;
+      const c = (await gw.done(StartRemoteVerifyDocument, { stationId: S2, cpf: CPF.matches, email: 'cidada@example.com' })).startRemoteVerify;
       expect(c).toMatchObject({ mode: 'REMOTE', kind: 'VERIFY', status: 'OPERATOR_CAPTURING', remoteUrl: null });
       await spid.control('POST', `/stations/${S2}/advance`); // the operator's capture finishes
       const waiting = await waitStep(sub, c.id, 'WAITING_CLIENT');
@@ -511,7 +514,7 @@ describe('remote capture', () => {
       const sub = await subscribe({ stationId: S2 });
       await resetCounters();
       const t0 = Date.now();
-      const c = (await gw.ok(StartRemoteEnrollDocument, { stationId: S2, cpf: CPF.noMatch })).startRemoteEnroll;
+      const c = (await gw.done(StartRemoteEnrollDocument, { stationId: S2, cpf: CPF.noMatch })).startRemoteEnroll;
       expect(c).toMatchObject({ mode: 'REMOTE', kind: 'ENROLL' });
       await spid.control('POST', `/stations/${S2}/advance`);
       const waiting = await waitStep(sub, c.id, 'WAITING_CLIENT');
@@ -531,7 +534,7 @@ describe('remote capture', () => {
     const sub = await subscribe({ cpf: CPF.linkNeverUsed });
     await resetCounters();
     const t0 = Date.now();
-    const c = (await gw.ok(StartRemoteVerifyDocument, { stationId: S2, cpf: CPF.linkNeverUsed })).startRemoteVerify;
+    const c = (await gw.done(StartRemoteVerifyDocument, { stationId: S2, cpf: CPF.linkNeverUsed })).startRemoteVerify;
     const { capture: q } = await expectFlow('remote link unused → EXPIRED', sub, c.id, [...REMOTE_TO_WAITING, 'EXPIRED', 'REPORT_READY'], t0);
     expect(q).toMatchObject({ status: 'EXPIRED', result: 'EXPIRED' });
     expect(q.remoteUrl).toEqual(expect.stringContaining('/r/'));
@@ -569,7 +572,8 @@ describe('pending sends', () => {
 
     // A resend before the fix: every send fails again, nothing moves, nothing is lost.
     for (const stationId of stations) {
-      const r = (await gw.ok(ResendPendingCapturesDocument, { stationId }, 'admin')).resendPendingCaptures;
+      const r = (await gw.ok(ResendPendingCapturesDocument, { stationId }, 'admin')).resendPendingCaptures!;
+      expect(r.station).toEqual({ id: stationId });
       expect(r.resent).toEqual([]);
       expect(r.failed).toHaveLength(byStation.get(stationId)!.length);
     }
@@ -582,10 +586,10 @@ describe('pending sends', () => {
     for (const tguid of tguids.values()) await spid.control('POST', '/pending/fix', { tguid });
     const t1 = Date.now();
     for (const stationId of stations) {
-      const r = (await gw.ok(ResendPendingCapturesDocument, { stationId }, 'admin')).resendPendingCaptures;
+      const r = (await gw.ok(ResendPendingCapturesDocument, { stationId }, 'admin')).resendPendingCaptures!;
       expect(r.failed).toEqual([]);
-      expect(new Set(r.resent.map((c) => c.id))).toEqual(new Set(byStation.get(stationId)));
-      for (const c of r.resent) expect(c).toMatchObject({ status: 'PROCESSING', sendOutcome: 'RESENT' });
+      expect(new Set(r.resent!.map((c) => c.id))).toEqual(new Set(byStation.get(stationId)));
+      for (const c of r.resent!) expect(c).toMatchObject({ status: 'PROCESSING', sendOutcome: 'RESENT' });
     }
     await Promise.all(ids.map((id) => waitStep(sub, id, 'REPORT_READY', 15_000)));
     const resendMs = Date.now() - t1;

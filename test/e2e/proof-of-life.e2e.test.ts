@@ -3,6 +3,7 @@
  * in-process bus and scheduler) against the Prova de Vida simulator on
  * loopback. One gateway and one simulator for the file (PGlite boots in ~5 s).
  */
+import { userErrorAt, userErrorsAt } from '../helpers/payload';
 import type { Client } from 'graphql-ws';
 import {
   CancelProofOfLifeDocument,
@@ -48,7 +49,7 @@ async function request(
   cpf: string,
   extra: Partial<{ sealReuseWindowMinutes: number; expiresInMinutes: number; category: ProofOfLifeCategory }> = {},
 ) {
-  const data = await gw.ok(RequestProofOfLifeDocument, { input: { cpf, reason: 'Benefício previdenciário', ...extra } });
+  const data = await gw.done(RequestProofOfLifeDocument, { input: { cpf, reason: 'Benefício previdenciário', ...extra } });
   return data.requestProofOfLife;
 }
 
@@ -169,7 +170,7 @@ describe('proof of life', () => {
       const t = await request(CPF.authorizes);
       const forbidden = await gw.request(CancelProofOfLifeDocument, { id: rawKey(t.id) }, 'operator');
       expect(forbidden.errors?.[0]?.extensions?.['code']).toBe('FORBIDDEN');
-      const c = await gw.ok(CancelProofOfLifeDocument, { id: rawKey(t.id) }, 'admin');
+      const c = await gw.done(CancelProofOfLifeDocument, { id: t.id }, 'admin');
       expect(c.cancelProofOfLife).toMatchObject({ status: 'CANCELLED', cancellation: { code: 'CLIENT' } });
       const ev = await sub.waitFor((e) => e.transactionResponseChanged.transaction.id === t.id && e.transactionResponseChanged.type === 'CANCELLED');
       expect(ev.transactionResponseChanged.transaction.status).toBe('CANCELLED');
@@ -188,7 +189,10 @@ describe('proof of life', () => {
       expect(r.errors?.[0]?.message).toMatch(/CPF/);
     }
     const bad = await gw.request(RequestProofOfLifeDocument, { input: { cpf: CPF.authorizes, reason: '', expiresInMinutes: 0 } });
-    expect(bad.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', fields: { reason: expect.any(String), expiresInMinutes: expect.any(String) } });
+    // Argument checks are userErrors, one per field, each with its path into the arguments.
+    expect(userErrorsAt(bad, 'requestProofOfLife').map((e) => [e.code, e.field])).toEqual(
+      expect.arrayContaining([['BAD_USER_INPUT', ['input', 'reason']], ['BAD_USER_INPUT', ['input', 'expiresInMinutes']]]),
+    );
     expect(JSON.stringify(bad)).not.toContain(CPF.authorizes);
     expect(await sim.apiCalls()).toBe(before);
   });
@@ -198,7 +202,7 @@ describe('proof of life', () => {
     const before = await creates();
     const r = await gw.request(RequestProofOfLifeDocument, { input: { cpf: CPF.upstreamFails, reason: 'x' } });
     expect(r.errors).toBeUndefined();
-    expect(r.data?.requestProofOfLife).toMatchObject({ status: 'UNCONFIRMED', upstreamId: null });
+    expect(r.data?.requestProofOfLife?.transaction).toMatchObject({ status: 'UNCONFIRMED', upstreamId: null });
     const body = JSON.stringify(r);
     expect(body).not.toContain('127.0.0.1');
     expect(body).not.toContain('Serviço indisponível');
@@ -238,7 +242,7 @@ describe('proof of life', () => {
 
 describe('messages', () => {
   test('direct: send, read, delete; the person lists it', async () => {
-    const sent = await gw.ok(SendMessageDocument, { input: { cpf: CPF.authorizes, title: 'Aviso', content: 'Sua prova de vida vence em 10 dias' } });
+    const sent = await gw.done(SendMessageDocument, { input: { cpf: CPF.authorizes, title: 'Aviso', content: 'Sua prova de vida vence em 10 dias' } });
     expect(sent.sendMessage).toMatchObject({ kind: 'DIRECT', status: 'SENT', cpf: '100.000.001-08', title: 'Aviso' });
     const id = sent.sendMessage.id;
     const upstream = await sim.control<{ deleted: boolean; titulo: string }>('GET', `/messages/${sent.sendMessage.upstreamId}`);
@@ -247,18 +251,18 @@ describe('messages', () => {
     expect(read.message).toMatchObject({ id, status: 'SENT' });
     const person = await gw.ok(PersonDocument, { cpf: CPF.authorizes }, 'viewer');
     expect(person.person?.messages.nodes.map((m) => m.id)).toContain(id);
-    const del = await gw.ok(DeleteMessageDocument, { id: rawKey(id) });
+    const del = await gw.done(DeleteMessageDocument, { id });
     expect(del.deleteMessage).toMatchObject({ status: 'DELETED' });
     expect(del.deleteMessage.deletedAt).not.toBeNull();
     expect((await sim.control<{ deleted: boolean }>('GET', `/messages/${sent.sendMessage.upstreamId}`)).deleted).toBe(true);
     const again = await gw.request(DeleteMessageDocument, { id: '00000000-0000-4000-8000-000000000000' });
-    expect(again.errors?.[0]?.extensions?.['code']).toBe('NOT_FOUND');
+    expect(userErrorAt(again, 'deleteMessage')).toMatchObject({ code: 'NOT_FOUND', field: ['id'] });
   });
 
   test('broadcast: admin only, no CPF', async () => {
     const denied = await gw.request(SendMessageDocument, { input: { title: 'Todos', content: 'Manutenção' } }, 'operator');
     expect(denied.errors?.[0]?.extensions?.['code']).toBe('FORBIDDEN');
-    const sent = await gw.ok(SendMessageDocument, { input: { title: 'Todos', content: 'Manutenção' } }, 'admin');
+    const sent = await gw.done(SendMessageDocument, { input: { title: 'Todos', content: 'Manutenção' } }, 'admin');
     expect(sent.sendMessage).toMatchObject({ kind: 'BROADCAST', cpf: null, status: 'SENT' });
   });
 });

@@ -31,11 +31,11 @@ async function gql<T>(query: string, variables: Record<string, unknown> = {}, ro
 }
 
 const request = () =>
-  gql<{ requestProofOfLife: { id: string; upstreamId: string; version: number } }>(
-    `mutation($cpf: CPF!) { requestProofOfLife(input: { cpf: $cpf, reason: "recadastramento" }) { id upstreamId version } }`,
+  gql<{ requestProofOfLife: { transaction: { id: string; upstreamId: string; version: number } } }>(
+    `mutation($cpf: CPF!) { requestProofOfLife(input: { cpf: $cpf, reason: "recadastramento" }) { transaction { id upstreamId version } } }`,
     { cpf: CPF.authorizes },
     'operator',
-  ).then((d) => d.requestProofOfLife);
+  ).then((d) => d.requestProofOfLife.transaction);
 
 test('version is the seq of the event that recorded the state; eventCursor is the log head; afterSeq: eventCursor follows the snapshot without gap', async () => {
   // The station poller's first reading (the test station nobody listens on: STATION_OFFLINE) is an event too: let it land first.

@@ -54,9 +54,9 @@ async function request(cpf: string): Promise<{ id: string; version: number }> {
   const res = await fetch(gw.url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${await gw.token('operator')}` },
-    body: JSON.stringify({ query: 'mutation($cpf: CPF!) { requestProofOfLife(input: { cpf: $cpf, reason: "r" }) { id version } }', variables: { cpf } }),
+    body: JSON.stringify({ query: 'mutation($cpf: CPF!) { requestProofOfLife(input: { cpf: $cpf, reason: "r" }) { transaction { id version } } }', variables: { cpf } }),
   });
-  return ((await res.json()) as { data: { requestProofOfLife: { id: string; version: number } } }).data.requestProofOfLife;
+  return ((await res.json()) as { data: { requestProofOfLife: { transaction: { id: string; version: number } } } }).data.requestProofOfLife.transaction;
 }
 
 const groupsAre = (sizes: number[]) => eventually(async () => JSON.stringify(gw.gw.server.fanout.groupSizes()) === JSON.stringify(sizes));

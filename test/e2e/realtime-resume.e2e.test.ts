@@ -35,9 +35,10 @@ async function requestPol(httpUrl: string, operatorToken: string): Promise<strin
     headers: { 'content-type': 'application/json', authorization: `Bearer ${operatorToken}` },
     body: JSON.stringify({ query: print(RequestProofOfLifeDocument), variables: { input: { cpf: CPF.authorizes, reason: 'recadastramento' } } }),
   });
-  const body = (await res.json()) as { data?: { requestProofOfLife: { id: string } }; errors?: unknown };
-  if (!body.data) throw new Error(`requestProofOfLife failed: ${JSON.stringify(body.errors)}`);
-  return body.data.requestProofOfLife.id;
+  const body = (await res.json()) as { data?: { requestProofOfLife: { transaction: { id: string } | null } }; errors?: unknown };
+  const t = body.data?.requestProofOfLife.transaction;
+  if (!t) throw new Error(`requestProofOfLife failed: ${JSON.stringify(body)}`);
+  return t.id;
 }
 
 /** Resolves once the client has seen `id` reach AUTHORIZED. */

@@ -36,9 +36,9 @@ test('a consumer that never reads stays within its bound, is told where to resum
   const res = await fetch(gw.url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${await gw.token('operator')}` },
-    body: JSON.stringify({ query: `mutation { requestProofOfLife(input: { cpf: "${CPF.authorizes}", reason: "r" }) { id version } }` }),
+    body: JSON.stringify({ query: `mutation { requestProofOfLife(input: { cpf: "${CPF.authorizes}", reason: "r" }) { transaction { id version } } }` }),
   });
-  const first = ((await res.json()) as { data: { requestProofOfLife: { version: number } } }).data.requestProofOfLife.version;
+  const first = ((await res.json()) as { data: { requestProofOfLife: { transaction: { version: number } } } }).data.requestProofOfLife.transaction.version;
   const [template] = await gw.gw.store.eventsMatching({ topic: 'transaction' }, first - 1, 1);
 
   // The slow one: a raw graphql-ws socket whose reading we stop once it subscribed.

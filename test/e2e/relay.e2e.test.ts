@@ -50,12 +50,12 @@ beforeAll(async () => {
 
   // The entities of every Node type, created as a client would.
   for (let i = 0; i < PAGED; i++) {
-    const { requestProofOfLife } = await gw.ok(RequestProofOfLifeDocument, { input: { cpf: PAGED_CPF, reason: `paging ${i}` } });
+    const { requestProofOfLife } = await gw.done(RequestProofOfLifeDocument, { input: { cpf: PAGED_CPF, reason: `paging ${i}` } });
     txIds.unshift(requestProofOfLife.id);
   }
   await gw.ok(LoginOperatorDocument, { stationId: 'station-1', operatorCpf: SPID.operatorOk });
-  captureId = (await gw.ok(StartPresentialCaptureDocument, { stationId: 'station-1', cpf: SPID.matches })).startPresentialCapture.id;
-  messageId = (await gw.ok(SendMessageDocument, { input: { cpf: PAGED_CPF, title: 'Aviso', content: 'Teste' } })).sendMessage.id;
+  captureId = (await gw.done(StartPresentialCaptureDocument, { stationId: 'station-1', cpf: SPID.matches })).startPresentialCapture.id;
+  messageId = (await gw.done(SendMessageDocument, { input: { cpf: PAGED_CPF, title: 'Aviso', content: 'Teste' } })).sendMessage.id;
   personId = (await gw.ok(PersonDocument, { cpf: PAGED_CPF }, 'admin')).person!.id;
   stationId = (await gw.ok(StationsDocument, {}, 'viewer')).stations.find((s) => s.code === 'station-1')!.id;
   auditId = (await gw.ok(AuditLogDocument, { first: 1 }, 'admin')).auditLog.nodes[0]!.id;

@@ -35,7 +35,7 @@ test('restart on the same DATA_DIR resumes the open transaction; afterSeq delive
   const ws1 = await gw1.wsClient('viewer');
   const sub1 = Collector.subscribe(ws1, TransactionResponseChangedDocument, { cpf: CPF.authorizes });
   await sleep(100);
-  const { requestProofOfLife: t } = await gw1.ok(RequestProofOfLifeDocument, { input: { cpf: CPF.authorizes, reason: 'recadastramento' } });
+  const { requestProofOfLife: t } = await gw1.done(RequestProofOfLifeDocument, { input: { cpf: CPF.authorizes, reason: 'recadastramento' } });
   const requested = await sub1.waitFor((e: Ev) => e.transactionResponseChanged.type === 'REQUESTED');
   const lastSeq = requested.transactionResponseChanged.seq;
   sub1.stop();

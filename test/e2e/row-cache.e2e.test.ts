@@ -39,25 +39,25 @@ describe('one instance', () => {
   });
 
   test('the query right after a mutation returns the mutation’s result, by id and in the person’s list', async () => {
-    const { requestProofOfLife: t1 } = await gw.ok(RequestProofOfLifeDocument, { input: { cpf: CPF.refuses, reason: 'recadastramento' } });
+    const { requestProofOfLife: t1 } = await gw.done(RequestProofOfLifeDocument, { input: { cpf: CPF.refuses, reason: 'recadastramento' } });
     // Read twice: the second read is served from the cache.
     for (let i = 0; i < 2; i++) {
       expect((await gw.ok(TransactionDocument, { id: t1.id }, 'viewer')).transaction?.status).toBe('PENDING');
       expect((await gw.ok(PersonDocument, { cpf: CPF.refuses }, 'viewer')).person?.transactions.nodes.map((t) => [t.id, t.status])).toEqual([[t1.id, 'PENDING']]);
     }
-    await gw.ok(CancelProofOfLifeDocument, { id: rawKey(t1.id) }, 'admin');
+    await gw.done(CancelProofOfLifeDocument, { id: t1.id }, 'admin');
     expect((await gw.ok(TransactionDocument, { id: t1.id }, 'viewer')).transaction?.status).toBe('CANCELLED');
     expect((await gw.ok(PersonDocument, { cpf: CPF.refuses }, 'viewer')).person?.transactions.nodes.map((t) => [t.id, t.status])).toEqual([[t1.id, 'CANCELLED']]);
 
-    const { requestProofOfLife: t2 } = await gw.ok(RequestProofOfLifeDocument, { input: { cpf: CPF.refuses, reason: 'recadastramento' } });
+    const { requestProofOfLife: t2 } = await gw.done(RequestProofOfLifeDocument, { input: { cpf: CPF.refuses, reason: 'recadastramento' } });
     expect((await gw.ok(PersonDocument, { cpf: CPF.refuses }, 'viewer')).person?.transactions.nodes.map((t) => t.id)).toEqual([t2.id, t1.id]);
   });
 
   test('after an erasure returns, the cached person and rows are gone: the CPF finds nothing, the transaction shows the pseudonym', async () => {
-    const { requestProofOfLife: t } = await gw.ok(RequestProofOfLifeDocument, { input: { cpf: CPF.noBiometry, reason: 'recadastramento' } });
+    const { requestProofOfLife: t } = await gw.done(RequestProofOfLifeDocument, { input: { cpf: CPF.noBiometry, reason: 'recadastramento' } });
     const person = (await gw.ok(PersonDocument, { cpf: CPF.noBiometry }, 'admin')).person!;
     expect((await gw.ok(TransactionDocument, { id: t.id }, 'admin')).transaction?.person.cpf).toBe(formatCpf(CPF.noBiometry));
-    await gw.ok(ErasePersonDocument, { id: person.id }, 'admin');
+    await gw.done(ErasePersonDocument, { id: person.id }, 'admin');
     expect((await gw.ok(PersonDocument, { cpf: CPF.noBiometry }, 'admin')).person).toBeNull();
     const after = (await gw.ok(TransactionDocument, { id: t.id }, 'admin')).transaction!;
     expect(after.cpf).not.toBe(formatCpf(CPF.noBiometry));
@@ -70,7 +70,7 @@ test('a restart keeps no cached row: a row changed while the gateway was down is
   const dataDir = mkdtempSync(join(tmpdir(), 'gw-cache-restart-'));
   try {
     const gw1 = await TestGateway.start({ pdvUrl: sim.url, dataDir });
-    const { requestProofOfLife: t } = await gw1.ok(RequestProofOfLifeDocument, { input: { cpf: CPF.neverAnswers, reason: 'recadastramento' } });
+    const { requestProofOfLife: t } = await gw1.done(RequestProofOfLifeDocument, { input: { cpf: CPF.neverAnswers, reason: 'recadastramento' } });
     expect((await gw1.ok(TransactionDocument, { id: t.id }, 'viewer')).transaction?.reason).toBe('recadastramento');
     await gw1.close({ keepData: true });
 

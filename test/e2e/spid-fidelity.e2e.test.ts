@@ -43,7 +43,7 @@ afterAll(async () => {
 });
 
 async function login(stationId: string, operatorCpf: string) {
-  return (await gw.ok(LoginOperatorDocument, { stationId, operatorCpf })).loginOperator;
+  return (await gw.ok(LoginOperatorDocument, { stationId, operatorCpf })).loginOperator!;
 }
 
 const statusReads = async (stationId: string) => (await spid.counters()).byStation[stationId]?.byRoute['GET /capture/status'] ?? 0;
@@ -56,7 +56,7 @@ describe('SPID login as the vendor manual says', () => {
     const t0 = Date.now();
     const r = await login(S2, cpf);
     const ms = Date.now() - t0;
-    expect(r).toMatchObject({ stationId: S2, status, statusCode: status, loggedIn: false });
+    expect(r).toMatchObject({ station: { id: S2, name: expect.any(String), online: true, loginStatus: status }, status, statusCode: status, loggedIn: false });
     // loginSettleTimeoutMs is 10 s: waiting it out (the old reading) would take that long.
     expect(ms).toBeLessThan(2_000);
     process.stdout.write(`[measure] login ${status}: ${ms} ms\n`);
@@ -77,7 +77,7 @@ describe('tolerant readers', () => {
     const before = await statusReads(S1);
     // More unknown answers in a row than the circuit breaker's threshold (5).
     await spid.control('POST', '/oddities', { station: S1, route: 'GET /capture/status', status: 'CAPTURE_PAUSED_BY_DESK', count: 8 });
-    const c = (await gw.ok(StartPresentialCaptureDocument, { stationId: S1, cpf: CPF.matches })).startPresentialCapture;
+    const c = (await gw.done(StartPresentialCaptureDocument, { stationId: S1, cpf: CPF.matches })).startPresentialCapture;
     await eventually(async () => (await statusReads(S1)) - before >= 8, 15_000, 50);
 
     await spid.control('POST', '/oddities', { station: S1, route: 'GET /login/status', status: 'OPERATOR_SUSPENDED', count: 1 });
@@ -105,7 +105,7 @@ describe('tolerant readers', () => {
     try {
       const sub = Collector.subscribe(ws, CaptureStatusChangedDocument, { stationId: S1 });
       await eventually(async () => gw.gw.bus.subscriberCount >= 1, 5_000, 10);
-      const c = (await gw.ok(StartPresentialCaptureDocument, { stationId: S1, cpf: CPF.matches })).startPresentialCapture;
+      const c = (await gw.done(StartPresentialCaptureDocument, { stationId: S1, cpf: CPF.matches })).startPresentialCapture;
       const ready = await sub.waitFor((m: Msg) => m.captureStatusChanged.capture.id === c.id && m.captureStatusChanged.type === 'REPORT_READY', 15_000, 'REPORT_READY');
       expect(ready.captureStatusChanged.status).toBe('SEARCH_MATCH');
       const url = new URL(gw.url).origin + `/reports/${rawKey(c.id)}`;

@@ -137,7 +137,7 @@ describe('station events', () => {
     // afterSeq 0: replay then live, so nothing is missed however late the subscription registers.
     const caps = Collector.subscribe(operatorWs, CaptureHoldingDocument, { stationId: S1, afterSeq: 0 });
     try {
-      const c = (await gw.ok(StartPresentialCaptureDocument, { stationId: S1, cpf: CPF.matches })).startPresentialCapture;
+      const c = (await gw.done(StartPresentialCaptureDocument, { stationId: S1, cpf: CPF.matches })).startPresentialCapture;
       const done = await caps.waitFor((m) => m.captureStatusChanged.capture.id === c.id && m.captureStatusChanged.type === 'REPORT_READY', 20_000, 'REPORT_READY');
       const busy = ev(await waitType(all, S1, 'STATION_BUSY', from));
       const free = ev(await waitType(all, S1, 'STATION_FREE', busy.seq));
@@ -176,11 +176,11 @@ describe('station events', () => {
     // afterSeq 0: replay then live, so nothing is missed however late the subscription registers.
     const caps = Collector.subscribe(operatorWs, CaptureHoldingDocument, { stationId: S1, afterSeq: 0 });
     try {
-      const stop = (await gw.ok(StartPresentialCaptureDocument, { stationId: S1, cpf: CPF.notRegistered, enrollIfNotFound: false })).startPresentialCapture;
+      const stop = (await gw.done(StartPresentialCaptureDocument, { stationId: S1, cpf: CPF.notRegistered, enrollIfNotFound: false })).startPresentialCapture;
       const nf = await caps.waitFor((m) => m.captureStatusChanged.capture.id === stop.id && m.captureStatusChanged.status === 'PERSON_NOT_FOUND', 10_000);
       expect(nf.captureStatusChanged.capture).toMatchObject({ isFinal: true, holdsStation: false });
 
-      const go = (await gw.ok(StartPresentialCaptureDocument, { stationId: S1, cpf: CPF.notRegistered, enrollIfNotFound: true })).startPresentialCapture;
+      const go = (await gw.done(StartPresentialCaptureDocument, { stationId: S1, cpf: CPF.notRegistered, enrollIfNotFound: true })).startPresentialCapture;
       const nf2 = await caps.waitFor((m) => m.captureStatusChanged.capture.id === go.id && m.captureStatusChanged.status === 'PERSON_NOT_FOUND', 10_000);
       expect(nf2.captureStatusChanged.capture).toMatchObject({ isFinal: false, holdsStation: true });
       await caps.waitFor((m) => m.captureStatusChanged.capture.id === go.id && m.captureStatusChanged.status === 'ENROLLED', 20_000);

@@ -47,8 +47,8 @@ beforeAll(async () => {
 
   // Live flows: their rows are created now and change status several times (the counts follow).
   await gw.ok(LoginOperatorDocument, { stationId: 'station-1', operatorCpf: SPID_MAGIC_CPFS.operatorOk });
-  const t = await gw.ok(RequestProofOfLifeDocument, { input: { cpf: PDV_MAGIC_CPFS.authorizes, reason: 'recadastramento' } });
-  const c = await gw.ok(StartPresentialCaptureDocument, { stationId: 'station-1', cpf: SPID_MAGIC_CPFS.matches });
+  const t = await gw.done(RequestProofOfLifeDocument, { input: { cpf: PDV_MAGIC_CPFS.authorizes, reason: 'recadastramento' } });
+  const c = await gw.done(StartPresentialCaptureDocument, { stationId: 'station-1', cpf: SPID_MAGIC_CPFS.matches });
   await eventually(async () => {
     const [txs, caps] = await Promise.all([rows('transactions'), rows('captures')]);
     const tx = txs.find((r) => r.createdAt === t.requestProofOfLife.createdAt);
@@ -181,7 +181,7 @@ test('an erasure rewrites CPFs, never statuses: the counts stay the same and sti
   const w = windows()[1]!;
   const before = await Promise.all([stats(w.since, w.until), stats(new Date('2000-01-01T00:00:00Z'), new Date(Date.now() + 60_000), 'station-2')]);
   const person = (await gw.ok(PersonDocument, { cpf: OLD_CPF }, 'admin')).person;
-  const erased = (await gw.ok(ErasePersonDocument, { id: person!.id }, 'admin')).erasePerson;
+  const erased = (await gw.done(ErasePersonDocument, { id: person!.id }, 'admin')).erasePerson;
   expect(erased.transactions).toBe(120);
   expect(erased.captures).toBe(150);
   const after = await Promise.all([stats(w.since, w.until), stats(new Date('2000-01-01T00:00:00Z'), new Date(Date.now() + 60_000), 'station-2')]);

@@ -125,7 +125,7 @@ test('kill -9 during a held create and a held message, restart: one row each (UN
   // The retry with the same key gets that transaction; nothing is POSTed again.
   const retry = await gql(second.url, RequestProofOfLifeDocument, { input });
   expect(retry.errors).toBeUndefined();
-  expect(retry.data?.requestProofOfLife).toMatchObject({ id: settled!.id, status: 'UNCONFIRMED', upstreamId: null });
+  expect(retry.data?.requestProofOfLife?.transaction).toMatchObject({ id: settled!.id, status: 'UNCONFIRMED', upstreamId: null });
   expect(((await pdv.counters()).byRoute[CREATE_ROUTE] ?? 0) - before).toBe(1);
   expect(await upstreamHas()).toHaveLength(1);
   expect(await rows()).toHaveLength(1);

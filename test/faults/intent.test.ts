@@ -8,6 +8,7 @@
  * - a capture whose start never reached the station fails after the station
  *   timeout and frees the station.
  */
+import { userErrorAt } from '../helpers/payload';
 import {
   CaptureStatusChangedDocument,
   CapturesDocument,
@@ -63,10 +64,10 @@ describe('a create whose answer is lost (held past the client timeout)', () => {
     // The simulator creates the transaction at once and holds its answer well past our timeout.
     await pdv.control('POST', '/faults', { route, kind: 'latency', latencyMs: PDV_TIMEOUT_MS * 4, processed: true, count: 1 });
     const input = { cpf: PDV_MAGIC_CPFS.authorizes, reason: 'lost answer', idempotencyKey: 'lost-answer-0001' };
-    const first = await gw.ok(RequestProofOfLifeDocument, { input });
+    const first = await gw.done(RequestProofOfLifeDocument, { input });
     expect(first.requestProofOfLife).toMatchObject({ status: 'UNCONFIRMED', upstreamId: null });
 
-    const retry = await gw.ok(RequestProofOfLifeDocument, { input });
+    const retry = await gw.done(RequestProofOfLifeDocument, { input });
     expect(retry.requestProofOfLife).toEqual(first.requestProofOfLife);
     await sleep(PDV_TIMEOUT_MS * 4);
     expect((await routeCount(route)) - before).toBe(1);
@@ -83,9 +84,9 @@ describe('a create whose answer is lost (held past the client timeout)', () => {
     const before = await routeCount(route);
     await pdv.control('POST', '/faults', { route, kind: 'latency', latencyMs: PDV_TIMEOUT_MS * 4, processed: true, count: 1 });
     const input = { cpf: PDV_MAGIC_CPFS.authorizes, title: 'Aviso', content: 'Uma vez só', idempotencyKey: 'lost-answer-0002' };
-    const first = await gw.ok(SendMessageDocument, { input });
+    const first = await gw.done(SendMessageDocument, { input });
     expect(first.sendMessage).toMatchObject({ status: 'UNCONFIRMED', upstreamId: null });
-    const retry = await gw.ok(SendMessageDocument, { input });
+    const retry = await gw.done(SendMessageDocument, { input });
     expect(retry.sendMessage).toEqual(first.sendMessage);
     expect((await routeCount(route)) - before).toBe(1);
   });
@@ -113,16 +114,16 @@ describe('capture steps in flight', () => {
   test('manual Send on a slow station (answer after 1.5 s, polls every 150 ms): exactly one send, then the result', async () => {
     await gw.ok(LoginOperatorDocument, { stationId: 'station-1', operatorCpf: SPID_MAGIC_CPFS.operatorOk });
     const sub = Collector.subscribe(ws, CaptureStatusChangedDocument, { stationId: 'station-1' });
-    const { startPresentialCapture: c } = await gw.ok(StartPresentialCaptureDocument, { stationId: 'station-1', cpf: SPID_MAGIC_CPFS.matches, autoAdvance: false });
+    const { startPresentialCapture: c } = await gw.done(StartPresentialCaptureDocument, { stationId: 'station-1', cpf: SPID_MAGIC_CPFS.matches, autoAdvance: false });
     const reached = (status: string) => (e: Ev) => e.captureStatusChanged.capture.id === c.id && e.captureStatusChanged.status === status;
     await sub.waitFor(reached('CLIENT_CAPTURE_DONE'));
-    await gw.ok(StartOperatorCaptureDocument, { captureId: rawKey(c.id) });
+    await gw.done(StartOperatorCaptureDocument, { captureId: c.id });
     await sub.waitFor(reached('OPERATOR_CAPTURE_DONE'));
 
     const before = await sends('station-1');
     // The station stays at OPERATOR_CAPTURE_DONE while it holds the Send: what a poller must not read as "never sent".
     await spid.control('POST', '/faults', { station: 'station-1', route: 'POST /capture/send', kind: 'latency', latencyMs: 1500, count: 1 });
-    const sent = await gw.ok(SendCaptureDocument, { captureId: rawKey(c.id) });
+    const sent = await gw.done(SendCaptureDocument, { captureId: c.id });
     expect(sent.sendCapture.status).toBe('PROCESSING');
     await sub.waitFor((e: Ev) => e.captureStatusChanged.capture.id === c.id && e.captureStatusChanged.type === 'REPORT_READY', 20_000);
     await sleep(1000);
@@ -145,14 +146,14 @@ describe('capture steps in flight', () => {
     expect(first.errors?.[0]?.extensions?.['code']).toBe('UPSTREAM_UNAVAILABLE');
     // The key is kept (the station may have started): no second Verify while the outcome is open.
     const retried = await gw.request(StartPresentialCaptureDocument, vars);
-    expect(retried.errors?.[0]?.extensions?.['code']).toBe('IDEMPOTENCY_IN_PROGRESS');
+    expect(userErrorAt(retried, 'startPresentialCapture').code).toBe('IDEMPOTENCY_IN_PROGRESS');
     const listed = await gw.ok(CapturesDocument, { stationId: station, first: 1 }, 'viewer');
     const stuck = listed.captures.edges[0]!.node;
     expect(stuck.status).toBe('STARTING');
 
     // Still within the timeout: the station is held, a second start is refused with the holder named.
     const busy = await gw.request(StartPresentialCaptureDocument, { stationId: station, cpf: SPID_MAGIC_CPFS.matches });
-    expect(busy.errors?.[0]?.extensions).toMatchObject({ code: 'STATION_BUSY', captureId: rawKey(stuck.id) });
+    expect(userErrorAt(busy, 'startPresentialCapture')).toMatchObject({ code: 'STATION_BUSY', message: expect.stringContaining(stuck.id) });
 
     const failed = await eventually(async () => {
       const r = await gw.ok(CapturesDocument, { stationId: station, first: 1 }, 'viewer');
@@ -164,11 +165,11 @@ describe('capture steps in flight', () => {
     expect(elapsed).toBeGreaterThanOrEqual(SPID_TIMEOUT_MS);
     expect(failed.detail).toBe('the station never started the capture');
     // Settled: the retry with the same key gets that capture, still without a second Verify.
-    const settled = await gw.ok(StartPresentialCaptureDocument, vars);
+    const settled = await gw.done(StartPresentialCaptureDocument, vars);
     expect(settled.startPresentialCapture).toMatchObject({ id: stuck.id, status: 'FAILED' });
     expect((await verifies()) - v0).toBe(1);
 
-    const next = await gw.ok(StartPresentialCaptureDocument, { stationId: station, cpf: SPID_MAGIC_CPFS.matches, autoAdvance: false });
+    const next = await gw.done(StartPresentialCaptureDocument, { stationId: station, cpf: SPID_MAGIC_CPFS.matches, autoAdvance: false });
     expect(next.startPresentialCapture.status).toBe('CLIENT_CAPTURING');
   });
 });

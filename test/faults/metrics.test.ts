@@ -45,7 +45,7 @@ let transactionId: string;
 test('healthy: upstream histograms by route template, event-log lag, subscriber and job queue depths, with exact values', async () => {
   // A subscription nobody consumes: every matching event stays in its queue.
   const stuck = gw.gw.bus.subscribe({ topic: 'transaction' }, null);
-  const t = (await gw.ok(RequestProofOfLifeDocument, { input: { cpf: CPF.neverAnswers, reason: 'Benefício previdenciário' } })).requestProofOfLife;
+  const t = (await gw.done(RequestProofOfLifeDocument, { input: { cpf: CPF.neverAnswers, reason: 'Benefício previdenciário' } })).requestProofOfLife;
   transactionId = t.id;
   // Two events for one request: the intent row (REQUESTING), then REQUESTED.
   const samples = await scrapeUntil((s) => metricValue(s, 'idgw_subscriber_queued_events') === 2 && metricValue(s, 'idgw_event_log_lag') === 0);

@@ -5,6 +5,7 @@
  * report their duration, and a gateway process stack (own database, own
  * Redis, own simulators).
  */
+import { unwrap } from '../helpers/payload';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, Socket, type AddressInfo, type Server } from 'node:net';
@@ -206,13 +207,17 @@ export async function call<T = Record<string, unknown>>(url: string, query: stri
     signal: AbortSignal.timeout(30_000),
   });
   const body = (await res.json()) as { data?: T | null; errors?: { extensions?: { code?: string } }[] };
-  return { data: body.data ?? null, code: body.errors?.[0]?.extensions?.code ?? null, ms: Date.now() - t0 };
+  // A mutation's expected refusal is a userError in its payload: the same code, the entity null.
+  const userError = Object.values(body.data ?? {}).flatMap((v) => ((v as { userErrors?: { code: string }[] } | null)?.userErrors ?? []))[0]?.code ?? null;
+  // A refused mutation leaves its (nullable) payload null beside the error: no data, as before payloads.
+  const data = body.data && !userError && !body.errors?.length ? (unwrap(body.data) as T) : null;
+  return { data, code: body.errors?.[0]?.extensions?.code ?? userError, ms: Date.now() - t0 };
 }
 
-export const REQUEST_POL = `mutation($cpf: CPF!, $r: String!) { requestProofOfLife(input: { cpf: $cpf, reason: $r }) { id status } }`;
+export const REQUEST_POL = `mutation($cpf: CPF!, $r: String!) { requestProofOfLife(input: { cpf: $cpf, reason: $r }) { transaction { id status } userErrors { code } } }`;
 export const TX_STATUS = `query($id: ID!) { transaction(id: $id) { id status } }`;
-export const LOGIN = `mutation($s: String!, $o: CPF!) { loginOperator(stationId: $s, operatorCpf: $o) { status } }`;
-export const START_CAPTURE = `mutation($s: String!, $c: CPF!) { startPresentialCapture(stationId: $s, cpf: $c) { id status } }`;
+export const LOGIN = `mutation($s: ID!, $o: CPF!) { loginOperator(stationId: $s, operatorCpf: $o) { station { id } status userErrors { code } } }`;
+export const START_CAPTURE = `mutation($s: ID!, $c: CPF!) { startPresentialCapture(stationId: $s, cpf: $c) { capture { id status } userErrors { code } } }`;
 export const CAPTURE_STATUS = `query($id: ID!) { capture(id: $id) { id status } }`;
 
 /** Lines the gateway's last-resort handler wrote (must stay empty). */

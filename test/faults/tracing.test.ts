@@ -46,7 +46,7 @@ async function bodyOf(req: IncomingMessage): Promise<string> {
 }
 
 test('the mutation trace holds its upstream call and its store write; poll spans link to the mutation and record the answer', async () => {
-  const t = (await gw!.ok(RequestProofOfLifeDocument, { input: { cpf: CPF.authorizes, reason: 'Benefício previdenciário' } })).requestProofOfLife;
+  const t = (await gw!.done(RequestProofOfLifeDocument, { input: { cpf: CPF.authorizes, reason: 'Benefício previdenciário' } })).requestProofOfLife;
 
   const op = await find((s) => s.name === 'graphql.mutation RequestProofOfLife');
   expect(op.kind).toBe(SpanKind.SERVER);
@@ -105,7 +105,7 @@ test('with OTEL_EXPORTER_OTLP_ENDPOINT set, spans reach the collector over OTLP/
   const url = `http://127.0.0.1:${(collector.address() as AddressInfo).port}`;
   const traced = await TestGateway.start({ pdvUrl: pdv.url, env: { OTEL_EXPORTER_OTLP_ENDPOINT: url, OTEL_SERVICE_NAME: 'idgw-otlp-test' } });
   try {
-    await traced.ok(RequestProofOfLifeDocument, { input: { cpf: CPF.neverAnswers, reason: 'Benefício previdenciário' } });
+    await traced.done(RequestProofOfLifeDocument, { input: { cpf: CPF.neverAnswers, reason: 'Benefício previdenciário' } });
   } finally {
     // Shutdown flushes the batch.
     await traced.close();

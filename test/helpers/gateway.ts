@@ -8,6 +8,7 @@ import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { startGateway, type Gateway } from '../../src/app';
 import { signToken, type Role } from '../../src/auth/jwt';
+import { assertNoUserErrors, unwrap, type Unwrapped } from './payload';
 import { loadConfig, type Config } from '../../src/config';
 import { createLogger } from '../../src/logger';
 import { startProvaDeVidaSimulator, type ProvaDeVidaSimulator, type ProvaDeVidaSimulatorOptions } from '../../src/simulators/provaDeVida';
@@ -178,11 +179,17 @@ export class TestGateway {
     return (await res.json()) as GraphQLResponse<R>;
   }
 
-  /** Like `request`, but fails the test on any GraphQL error. */
+  /** Like `request`, but fails the test on any GraphQL error or userError. */
   async ok<R, V>(doc: TypedDocumentNode<R, V>, variables: V, role: Role = 'operator'): Promise<R> {
     const r = await this.request(doc, variables, role);
     if (r.errors?.length || !r.data) throw new Error(`GraphQL errors: ${JSON.stringify(r.errors)}`);
+    assertNoUserErrors(r.data);
     return r.data;
+  }
+
+  /** Like `ok`, with each single-entity mutation payload replaced by its entity (see helpers/payload.ts). */
+  async done<R, V>(doc: TypedDocumentNode<R, V>, variables: V, role: Role = 'operator'): Promise<Unwrapped<R>> {
+    return unwrap(await this.ok(doc, variables, role));
   }
 
   async wsClient(role: Role = 'viewer'): Promise<Client> {

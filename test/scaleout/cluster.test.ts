@@ -3,6 +3,7 @@
  * BullMQ), talking to the same simulators. Needs real PostgreSQL and Redis:
  * skipped locally when absent, failing under CI=true.
  */
+import { unwrap, type Unwrapped } from '../helpers/payload';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print } from 'graphql';
 import { createClient, type Client } from 'graphql-ws';
@@ -29,7 +30,7 @@ type Ev = { transactionResponseChanged: TransactionResponseChangedSubscription['
 const jwt = loadConfig({ NODE_ENV: 'test' }).jwt;
 const token = (role: Role) => signToken(jwt, { sub: `cluster-${role}`, role });
 
-async function gql<R, V>(url: string, doc: TypedDocumentNode<R, V>, variables: V, role: Role = 'operator'): Promise<R> {
+async function gql<R, V>(url: string, doc: TypedDocumentNode<R, V>, variables: V, role: Role = 'operator'): Promise<Unwrapped<R>> {
   const res = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${await token(role)}` },
@@ -37,7 +38,7 @@ async function gql<R, V>(url: string, doc: TypedDocumentNode<R, V>, variables: V
   });
   const body = (await res.json()) as GraphQLResponse<R>;
   if (body.errors?.length || !body.data) throw new Error(JSON.stringify(body.errors));
-  return body.data;
+  return unwrap(body.data);
 }
 
 async function raw(url: string, query: string, variables: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
@@ -48,7 +49,7 @@ async function raw(url: string, query: string, variables: Record<string, unknown
   });
   const body = (await res.json()) as GraphQLResponse<Record<string, unknown>>;
   if (body.errors?.length || !body.data) throw new Error(JSON.stringify(body.errors));
-  return body.data;
+  return unwrap(body.data);
 }
 
 async function ws(url: string): Promise<Client> {
@@ -125,7 +126,7 @@ d('two gateway instances sharing PostgreSQL and Redis', () => {
   test('a subscriber on A receives every step of a presential capture started through B, in order', async () => {
     const c = await ws(a.wsUrl);
     clients.push(c);
-    await raw(b.url, `mutation($s: String!, $o: CPF!) { loginOperator(stationId: $s, operatorCpf: $o) { status } }`, { s: 'station-1', o: SPID_MAGIC_CPFS.operatorOk });
+    await raw(b.url, `mutation($s: ID!, $o: CPF!) { loginOperator(stationId: $s, operatorCpf: $o) { station { id } status userErrors { code } } }`, { s: 'station-1', o: SPID_MAGIC_CPFS.operatorOk });
     const steps: string[] = [];
     let done!: () => void;
     const finished = new Promise<void>((r) => (done = r));
@@ -143,7 +144,7 @@ d('two gateway instances sharing PostgreSQL and Redis', () => {
       },
     );
     await sleep(300);
-    await raw(b.url, `mutation($s: String!, $c: CPF!) { startPresentialCapture(stationId: $s, cpf: $c) { id } }`, { s: 'station-1', c: SPID_MAGIC_CPFS.matches });
+    await raw(b.url, `mutation($s: ID!, $c: CPF!) { startPresentialCapture(stationId: $s, cpf: $c) { capture { id } userErrors { code } } }`, { s: 'station-1', c: SPID_MAGIC_CPFS.matches });
     await Promise.race([finished, sleep(30_000)]);
     expect(steps).toEqual([
       'STARTING',
@@ -163,9 +164,9 @@ d('two gateway instances sharing PostgreSQL and Redis', () => {
     const stations = ['station-1', 'station-2', 'station-3'];
     for (const [i, st] of stations.entries()) {
       const via = i % 2 ? a : b;
-      await raw(via.url, `mutation($s: String!, $o: CPF!) { loginOperator(stationId: $s, operatorCpf: $o) { status } }`, { s: st, o: SPID_MAGIC_CPFS.operatorOk });
+      await raw(via.url, `mutation($s: ID!, $o: CPF!) { loginOperator(stationId: $s, operatorCpf: $o) { station { id } status userErrors { code } } }`, { s: st, o: SPID_MAGIC_CPFS.operatorOk });
       await spid.control('POST', `/stations/${st}/pause`);
-      await raw(via.url, `mutation($s: String!, $c: CPF!) { startPresentialCapture(stationId: $s, cpf: $c) { id } }`, { s: st, c: SPID_MAGIC_CPFS.matches });
+      await raw(via.url, `mutation($s: ID!, $c: CPF!) { startPresentialCapture(stationId: $s, cpf: $c) { capture { id } userErrors { code } } }`, { s: st, c: SPID_MAGIC_CPFS.matches });
     }
     const ids: string[] = [];
     const upstreamIds: string[] = [];

@@ -92,7 +92,7 @@ d('BullMQ job metrics', () => {
     expect(gw).toBeDefined();
     const g = gw!;
     for (let i = 0; i < 2; i++) {
-      await g.ok(RequestProofOfLifeDocument, { input: { cpf: CPF.neverAnswers, reason: 'Benefício previdenciário' } });
+      await g.done(RequestProofOfLifeDocument, { input: { cpf: CPF.neverAnswers, reason: 'Benefício previdenciário' } });
     }
     const schedulers = await queue.getJobSchedulersCount();
     expect(schedulers).toBeGreaterThanOrEqual(2);

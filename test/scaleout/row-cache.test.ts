@@ -5,6 +5,7 @@
  * or at the latest the safety tail). Needs real PostgreSQL and Redis: skipped
  * locally when absent, failing under CI=true.
  */
+import { unwrap, type Unwrapped } from '../helpers/payload';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print } from 'graphql';
 import { CancelProofOfLifeDocument, PersonDocument, RequestProofOfLifeDocument, TransactionDocument } from '../__generated__/graphql';
@@ -24,7 +25,7 @@ const jwt = loadConfig({ NODE_ENV: 'test' }).jwt;
 /** How often each instance reads the log without a wake-up: the bound on "one tail". */
 const SAFETY_TAIL_MS = 500;
 
-async function gql<R, V>(url: string, doc: TypedDocumentNode<R, V>, variables: V, role: Role = 'operator'): Promise<R> {
+async function gql<R, V>(url: string, doc: TypedDocumentNode<R, V>, variables: V, role: Role = 'operator'): Promise<Unwrapped<R>> {
   const res = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${await signToken(jwt, { sub: `cache-${role}`, role })}` },
@@ -32,7 +33,7 @@ async function gql<R, V>(url: string, doc: TypedDocumentNode<R, V>, variables: V
   });
   const body = (await res.json()) as GraphQLResponse<R>;
   if (body.errors?.length || !body.data) throw new Error(JSON.stringify(body.errors));
-  return body.data;
+  return unwrap(body.data);
 }
 
 d('row cache on two instances sharing PostgreSQL and Redis', () => {

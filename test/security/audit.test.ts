@@ -61,12 +61,16 @@ const REQUEST = print(RequestProofOfLifeDocument);
 /** A CPF target is the CPF's keyed pseudonym (attributable for export and erasure, never in clear). */
 const masked = (cpf: string) => `cpf:${gw.gw.privacy.pseudonym(cpf)}`;
 const code = (b: Body) => b.errors?.[0]?.extensions?.['code'];
+/** The first userError of a mutation's payload (only when there is no top-level error). */
+const userCode = (b: Body) => (b.errors?.length ? undefined : Object.values((b.data ?? {}) as Record<string, { userErrors?: { code: string }[] } | null>).flatMap((p) => p?.userErrors ?? [])[0]?.code);
+/** What the caller was told: a top-level code, else the payload's userError code. */
+const told = (b: Body) => code(b) ?? userCode(b);
 
 describe('one audit record per attempt, for each way a mutation can end', () => {
   test('allowed → OK, with the entity produced', async () => {
     let r: { body: Body } | undefined;
     const row = await oneRecord(async () => (r = await post(REQUEST, { input: { cpf: CPF.authorizes, reason: 'ok' } }, { token: await gw.token('operator', 'aud-ok') })));
-    const id = (r!.body.data?.['requestProofOfLife'] as { id: string }).id;
+    const id = (r!.body.data?.['requestProofOfLife'] as { transaction: { id: string } }).transaction.id;
     expect(row).toMatchObject({ actor: 'aud-ok', role: 'operator', action: 'requestProofOfLife', result: 'OK', target: `Transaction:${rawKey(id)}`, ip: expect.any(String) });
     expect(row.finishedAt).toBeInstanceOf(Date);
   });
@@ -99,7 +103,7 @@ describe('one audit record per attempt, for each way a mutation can end', () => 
   test('control characters in an argument → BAD_USER_INPUT (input check), the target stored without them', async () => {
     const token = await gw.token('operator', 'aud-ctl');
     const row = await oneRecord(async () =>
-      expect(code((await post(print(StartPresentialCaptureDocument), { stationId: 'desk\u0000-1', cpf: CPF.authorizes }, { token })).body)).toBe('BAD_USER_INPUT'),
+      expect(userCode((await post(print(StartPresentialCaptureDocument), { stationId: 'desk\u0000-1', cpf: CPF.authorizes }, { token })).body)).toBe('BAD_USER_INPUT'),
     );
     expect(row).toMatchObject({ actor: 'aud-ctl', action: 'startPresentialCapture', result: 'BAD_USER_INPUT', target: 'stationId:desk\uFFFD-1' });
   });
@@ -112,8 +116,8 @@ describe('one audit record per attempt, for each way a mutation can end', () => 
 
   test('a mutation over the query limits (alias bomb) → one record for the operation, GRAPHQL_VALIDATION_FAILED', async () => {
     const token = await gw.token('operator', 'aud-alias');
-    const fields = Array.from({ length: 16 }, (_, i) => `a${i}: cancelProofOfLife(id: "00000000-0000-4000-8000-00000000000${i % 10}") { id }`).join(' ');
-    const row = await oneRecord(async () => expect(code((await post(`mutation { ${fields} deleteMessage(id: "${'0'.repeat(8)}-0000-4000-8000-${'0'.repeat(12)}") { id } }`, {}, { token })).body)).toBe('GRAPHQL_VALIDATION_FAILED'));
+    const fields = Array.from({ length: 16 }, (_, i) => `a${i}: cancelProofOfLife(id: "00000000-0000-4000-8000-00000000000${i % 10}") { transaction { id } userErrors { code field message } }`).join(' ');
+    const row = await oneRecord(async () => expect(code((await post(`mutation { ${fields} deleteMessage(id: "${'0'.repeat(8)}-0000-4000-8000-${'0'.repeat(12)}") { message { id } userErrors { code field message } } }`, {}, { token })).body)).toBe('GRAPHQL_VALIDATION_FAILED'));
     expect(row).toMatchObject({ actor: 'aud-alias', action: 'cancelProofOfLife,deleteMessage', result: 'GRAPHQL_VALIDATION_FAILED', target: null });
   });
 
@@ -122,7 +126,7 @@ describe('one audit record per attempt, for each way a mutation can end', () => 
     const row = await oneRecord(async () => {
       const body = (await post(REQUEST, { input: { cpf: CPF.upstreamFails, reason: 'fails' } }, { token: await gw.token('operator', 'aud-fail') })).body;
       expect(code(body)).toBeUndefined();
-      const tx = (body.data as { requestProofOfLife: { id: string; status: string } }).requestProofOfLife;
+      const tx = (body.data as { requestProofOfLife: { transaction: { id: string; status: string } } }).requestProofOfLife.transaction;
       expect(tx.status).toBe('UNCONFIRMED');
       id = tx.id;
     });
@@ -139,7 +143,7 @@ describe('one audit record per attempt, for each way a mutation can end', () => 
           headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
           body: JSON.stringify({ query: print(SendMessageDocument), variables: { input: { cpf: CPF.authorizes, title: 'x\u0001', content: 'c' } } }),
         });
-        return code((await res.json()) as Body);
+        return told((await res.json()) as Body);
       };
       // Refused input still spends budget: the third attempt is refused by the limiter, not by the input check.
       expect([await send(), await send(), await send()]).toEqual(['BAD_USER_INPUT', 'BAD_USER_INPUT', 'RATE_LIMITED']);

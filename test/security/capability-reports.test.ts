@@ -36,10 +36,10 @@ beforeAll(async () => {
   await gw.ok(LoginOperatorDocument, { stationId: 'station-1', operatorCpf: CPF.operatorOk });
   await gw.ok(LoginOperatorDocument, { stationId: 'station-2', operatorCpf: CPF.operatorOk });
   // A remote verify whose link the citizen never uses: it waits with its link for the whole test.
-  remoteId = (await gw.ok(StartRemoteVerifyDocument, { stationId: 'station-2', cpf: CPF.linkNeverUsed })).startRemoteVerify.id;
+  remoteId = (await gw.done(StartRemoteVerifyDocument, { stationId: 'station-2', cpf: CPF.linkNeverUsed })).startRemoteVerify.id;
   remoteUrl = await eventually(async () => (await gw.ok(CaptureDocument, { id: remoteId }, 'admin')).capture?.remoteUrl, 20_000, 100);
   // A presential verify that ends with a report.
-  reportId = (await gw.ok(StartPresentialCaptureDocument, { stationId: 'station-1', cpf: CPF.noMatch })).startPresentialCapture.id;
+  reportId = (await gw.done(StartPresentialCaptureDocument, { stationId: 'station-1', cpf: CPF.noMatch })).startPresentialCapture.id;
   await eventually(async () => (await gw.ok(CaptureDocument, { id: reportId }, 'admin')).capture?.report != null, 20_000, 100);
 }, 180_000);
 afterAll(async () => {

@@ -62,8 +62,8 @@ beforeAll(async () => {
   ];
   // One auto-authorised transaction (fresh seal: no poll follows), so a replaying
   // subscription (afterSeq: 0) has an event to prove it was accepted.
-  const seed = await post({ query: 'mutation($i: RequestProofOfLifeInput!){ requestProofOfLife(input:$i){ id status } }', variables: { i: { cpf: PDV_MAGIC_CPFS.freshSeal, reason: 'seed', sealReuseWindowMinutes: 60 } } }, { token: await tok({ role: 'admin' }) });
-  expect(seed.json?.data?.requestProofOfLife?.status).toBe('AUTHORIZED');
+  const seed = await post({ query: 'mutation($i: RequestProofOfLifeInput!){ requestProofOfLife(input:$i){ transaction { id status } userErrors { code field message } } }', variables: { i: { cpf: PDV_MAGIC_CPFS.freshSeal, reason: 'seed', sealReuseWindowMinutes: 60 } } }, { token: await tok({ role: 'admin' }) });
+  expect(seed.json?.data?.requestProofOfLife?.transaction?.status).toBe('AUTHORIZED');
   await sleep(300);
 }, SETUP_TIMEOUT_MS);
 
@@ -173,6 +173,22 @@ async function gql(query: string, variables?: Record<string, unknown>, role: 'vi
 
 const code = (r: Res): unknown => r.json?.errors?.[0]?.extensions?.code;
 const firstErr = (r: Res): { message: string; extensions?: Record<string, any> } | undefined => r.json?.errors?.[0]; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** A mutation's expected refusal: its payload's first userError (HTTP 200, no top-level error, no entity). */
+function userErr(r: Res): { code: string; field: string[] | null; message: string } | undefined {
+  if (r.json?.errors?.length) return undefined;
+  const payloads = Object.values((r.json?.data ?? {}) as Record<string, { userErrors?: { code: string; field: string[] | null; message: string }[] } | null>);
+  return payloads.flatMap((p) => p?.userErrors ?? [])[0];
+}
+const userCode = (r: Res): unknown => userErr(r)?.code;
+/** The userErrors as `extensions.fields` would key them (`input.` left out). */
+const userFields = (r: Res): Record<string, string> => {
+  const payloads = Object.values((r.json?.data ?? {}) as Record<string, { userErrors?: { field: string[] | null; message: string }[] } | null>);
+  return Object.fromEntries(payloads.flatMap((p) => p?.userErrors ?? []).map((e) => [(e.field ?? []).join('.').replace(/^input\./, ''), e.message]));
+};
+function expectUserError(r: Res, c: string) {
+  expect({ status: r.status, code: userCode(r) }).toEqual({ status: 200, code: c });
+}
 
 /** Refused before execution: no data at all. */
 function expectRefused(r: Res, status: number, c: string) {
@@ -300,12 +316,12 @@ class Sock {
   }
 
   /** Sends a subscribe and waits for its first answer: `next` or `error`. */
-  async run(id: string, query: string, variables?: Record<string, unknown>, ms = 5000): Promise<{ type: string; data: any; codes: unknown[] } | null> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  async run(id: string, query: string, variables?: Record<string, unknown>, ms = 5000): Promise<{ type: string; data: any; codes: unknown[]; messages: unknown[] } | null> { // eslint-disable-line @typescript-eslint/no-explicit-any
     this.send({ id, type: 'subscribe', payload: { query, ...(variables ? { variables } : {}) } });
     const m = await this.waitFor((x) => x.id === id && (x.type === 'next' || x.type === 'error'), ms);
     if (!m) return null;
-    const errors: { extensions?: { code?: unknown } }[] = m.type === 'error' ? m.payload : (m.payload?.errors ?? []);
-    return { type: m.type, data: m.type === 'next' ? m.payload?.data : undefined, codes: errors.map((e) => e.extensions?.code) };
+    const errors: { message?: string; extensions?: { code?: unknown } }[] = m.type === 'error' ? m.payload : (m.payload?.errors ?? []);
+    return { type: m.type, data: m.type === 'next' ? m.payload?.data : undefined, codes: errors.map((e) => e.extensions?.code), messages: errors.map((e) => e.message) };
   }
 }
 
@@ -346,10 +362,12 @@ const DIRECTIVES = `query { ${Array.from({ length: 25 }, (_, i) => `f${i}: __typ
 const TOKEN_FLOOD = `query { ${Array.from({ length: 2100 }, () => '__typename').join(' ')} }`;
 const COST_BOMB = 'query { transactions(first: 100) { edges { node { person { transactions { nodes { person { captures { nodes { history { capture { id } } } } } } } } } } } }';
 
-const REQUEST_POL = 'mutation($i: RequestProofOfLifeInput!) { requestProofOfLife(input: $i) { id } }';
-const SEND_MESSAGE = 'mutation($i: SendMessageInput!) { sendMessage(input: $i) { id } }';
+const REQUEST_POL = 'mutation($i: RequestProofOfLifeInput!) { requestProofOfLife(input: $i) { transaction { id } userErrors { code field message } } }';
+const SEND_MESSAGE = 'mutation($i: SendMessageInput!) { sendMessage(input: $i) { message { id } userErrors { code field message } } }';
 
 // =====================================================================================
+
+const CPF_MESSAGE = { CPF_CHECK_DIGITS: 'CPF check digits are invalid', CPF_FORMAT: 'CPF must be 11 digits or formatted as 000.000.000-00' };
 
 category('malformed CPFs', (add) => {
   /** Every argument or input field of type CPF, fed a check-digit-invalid CPF through variables. */
@@ -359,17 +377,18 @@ category('malformed CPFs', (add) => {
     ['person(cpf)', 'query($c: CPF!) { person(cpf: $c) { cpf } }', (c) => ({ c })],
     ['transactions(cpf)', 'query($c: CPF) { transactions(cpf: $c) { edges { cursor } } }', (c) => ({ c })],
     ['captures(cpf)', 'query($c: CPF) { captures(cpf: $c) { edges { cursor } } }', (c) => ({ c })],
-    ['startPresentialCapture cpf', 'mutation($c: CPF!) { startPresentialCapture(stationId: "station-1", cpf: $c) { id } }', (c) => ({ c })],
-    ['enroll cpf', 'mutation($c: CPF!) { enroll(stationId: "station-1", cpf: $c) { id } }', (c) => ({ c })],
-    ['startRemoteVerify cpf', 'mutation($c: CPF!) { startRemoteVerify(stationId: "station-1", cpf: $c) { id } }', (c) => ({ c })],
-    ['startRemoteEnroll cpf', 'mutation($c: CPF!) { startRemoteEnroll(stationId: "station-1", cpf: $c) { id } }', (c) => ({ c })],
+    ['startPresentialCapture cpf', 'mutation($c: CPF!) { startPresentialCapture(stationId: "station-1", cpf: $c) { capture { id } userErrors { code field message } } }', (c) => ({ c })],
+    ['enroll cpf', 'mutation($c: CPF!) { enroll(stationId: "station-1", cpf: $c) { capture { id } userErrors { code field message } } }', (c) => ({ c })],
+    ['startRemoteVerify cpf', 'mutation($c: CPF!) { startRemoteVerify(stationId: "station-1", cpf: $c) { capture { id } userErrors { code field message } } }', (c) => ({ c })],
+    ['startRemoteEnroll cpf', 'mutation($c: CPF!) { startRemoteEnroll(stationId: "station-1", cpf: $c) { capture { id } userErrors { code field message } } }', (c) => ({ c })],
     ['loginOperator operatorCpf', 'mutation($c: CPF!) { loginOperator(stationId: "station-1", operatorCpf: $c) { status } }', (c) => ({ c })],
   ];
   for (const [field, query, vars] of CPF_FIELDS) {
     add(`${field}: check-digit-invalid CPF via variables → 400 BAD_USER_INPUT (CPF_CHECK_DIGITS)`, async () => {
       const r = await gql(query, vars(BAD_CPF));
       expectRefused(r, 400, 'BAD_USER_INPUT');
-      expect(firstErr(r)?.extensions?.['reason']).toBe('CPF_CHECK_DIGITS');
+      // One shape for every BAD_USER_INPUT: `fields`, keyed by the path into the variables.
+      expect(firstErr(r)?.extensions).toEqual({ code: 'BAD_USER_INPUT', fields: { [query.startsWith('mutation($i') ? 'i.cpf' : 'c']: CPF_MESSAGE.CPF_CHECK_DIGITS } });
     });
   }
 
@@ -408,7 +427,7 @@ category('malformed CPFs', (add) => {
     add(`person(cpf) ${what} → 400 BAD_USER_INPUT (${reason})`, async () => {
       const r = await gql('query($c: CPF!) { person(cpf: $c) { cpf } }', { c: value });
       expectRefused(r, 400, 'BAD_USER_INPUT');
-      expect(firstErr(r)?.extensions?.['reason']).toBe(reason);
+      expect(firstErr(r)?.extensions).toEqual({ code: 'BAD_USER_INPUT', fields: { c: CPF_MESSAGE[reason] } });
     });
   }
 
@@ -418,7 +437,7 @@ category('malformed CPFs', (add) => {
 
   const INLINE: [string, string][] = [
     ['person(cpf) inline', `{ person(cpf: "${BAD_CPF}") { cpf } }`],
-    ['requestProofOfLife inline input', `mutation { requestProofOfLife(input: { cpf: "${BAD_CPF}", reason: "x" }) { id } }`],
+    ['requestProofOfLife inline input', `mutation { requestProofOfLife(input: { cpf: "${BAD_CPF}", reason: "x" }) { transaction { id } userErrors { code field message } } }`],
     ['loginOperator inline', `mutation { loginOperator(stationId: "station-1", operatorCpf: "${BAD_CPF}") { status } }`],
     ['person(cpf) as an Int literal', '{ person(cpf: 12345678909) { cpf } }'],
   ];
@@ -432,50 +451,50 @@ category('malformed CPFs', (add) => {
 category('huge, unicode and NUL strings', (add) => {
   add('requestProofOfLife reason of 100 000 chars → BAD_USER_INPUT fields.reason', async () => {
     const r = await gql(REQUEST_POL, { i: { cpf: GOOD_CPF, reason: 'x'.repeat(100_000) } });
-    expect(code(r)).toBe('BAD_USER_INPUT');
-    expect(Object.keys(firstErr(r)?.extensions?.['fields'] ?? {})).toEqual(['reason']);
-    expect(r.json?.data ?? null).toBeNull();
+    expect(userCode(r)).toBe('BAD_USER_INPUT');
+    expect(Object.keys(userFields(r) ?? {})).toEqual(['reason']);
+    expect(r.json?.data).toEqual({ requestProofOfLife: { transaction: null, userErrors: [expect.objectContaining({ field: ['input', 'reason'] })] } });
     expect(r.text.length).toBeLessThan(2000); // the value is not echoed
   });
   add('requestProofOfLife reason of 501 emoji → BAD_USER_INPUT fields.reason', async () => {
     const r = await gql(REQUEST_POL, { i: { cpf: GOOD_CPF, reason: '😀'.repeat(501) } });
-    expect(code(r)).toBe('BAD_USER_INPUT');
-    expect(firstErr(r)?.extensions?.['fields']).toHaveProperty('reason');
+    expect(userCode(r)).toBe('BAD_USER_INPUT');
+    expect(userFields(r)).toHaveProperty('reason');
   });
   add('requestProofOfLife empty reason and expiresInMinutes 0 → BAD_USER_INPUT naming both', async () => {
     const r = await gql(REQUEST_POL, { i: { cpf: GOOD_CPF, reason: '', expiresInMinutes: 0 } });
-    expect(code(r)).toBe('BAD_USER_INPUT');
-    expect(Object.keys(firstErr(r)?.extensions?.['fields'] ?? {}).sort()).toEqual(['expiresInMinutes', 'reason']);
+    expect(userCode(r)).toBe('BAD_USER_INPUT');
+    expect(Object.keys(userFields(r) ?? {}).sort()).toEqual(['expiresInMinutes', 'reason']);
   });
   add('requestProofOfLife failureMessage of 501 RTL (Arabic) chars → BAD_USER_INPUT fields.failureMessage', async () => {
     const r = await gql(REQUEST_POL, { i: { cpf: GOOD_CPF, reason: 'ok', failureMessage: '\u202Eمرحبا'.repeat(101) } });
-    expect(code(r)).toBe('BAD_USER_INPUT');
-    expect(firstErr(r)?.extensions?.['fields']).toHaveProperty('failureMessage');
+    expect(userCode(r)).toBe('BAD_USER_INPUT');
+    expect(userFields(r)).toHaveProperty('failureMessage');
   });
   add('sendMessage title of 201 emoji → BAD_USER_INPUT fields.title', async () => {
     const r = await gql(SEND_MESSAGE, { i: { cpf: GOOD_CPF, title: '🚀'.repeat(201), content: 'c' } });
-    expect(code(r)).toBe('BAD_USER_INPUT');
-    expect(firstErr(r)?.extensions?.['fields']).toHaveProperty('title');
+    expect(userCode(r)).toBe('BAD_USER_INPUT');
+    expect(userFields(r)).toHaveProperty('title');
   });
   add('sendMessage content of 4001 chars → BAD_USER_INPUT fields.content', async () => {
     const r = await gql(SEND_MESSAGE, { i: { cpf: GOOD_CPF, title: 't', content: 'x'.repeat(4001) } });
-    expect(code(r)).toBe('BAD_USER_INPUT');
-    expect(firstErr(r)?.extensions?.['fields']).toHaveProperty('content');
+    expect(userCode(r)).toBe('BAD_USER_INPUT');
+    expect(userFields(r)).toHaveProperty('content');
   });
   add('enroll name of 201 chars → BAD_USER_INPUT fields.name', async () => {
-    const r = await gql('mutation { enroll(stationId: "station-1", cpf: "12345678909", name: "' + 'n'.repeat(201) + '") { id } }');
-    expect(code(r)).toBe('BAD_USER_INPUT');
-    expect(firstErr(r)?.extensions?.['fields']).toHaveProperty('name');
+    const r = await gql('mutation { enroll(stationId: "station-1", cpf: "12345678909", name: "' + 'n'.repeat(201) + '") { capture { id } userErrors { code field message } } }');
+    expect(userCode(r)).toBe('BAD_USER_INPUT');
+    expect(userFields(r)).toHaveProperty('name');
   });
   add('startRemoteVerify email with a NUL byte → BAD_USER_INPUT fields.email', async () => {
-    const r = await gql('mutation($e: String) { startRemoteVerify(stationId: "station-1", cpf: "12345678909", email: $e) { id } }', { e: 'a@b\u0000.com' });
-    expect(code(r)).toBe('BAD_USER_INPUT');
-    expect(firstErr(r)?.extensions?.['fields']).toHaveProperty('email');
+    const r = await gql('mutation($e: String) { startRemoteVerify(stationId: "station-1", cpf: "12345678909", email: $e) { capture { id } userErrors { code field message } } }', { e: 'a@b\u0000.com' });
+    expect(userCode(r)).toBe('BAD_USER_INPUT');
+    expect(userFields(r)).toHaveProperty('email');
   });
   add('startRemoteEnroll email "not-an-email" → BAD_USER_INPUT fields.email', async () => {
-    const r = await gql('mutation { startRemoteEnroll(stationId: "station-1", cpf: "12345678909", email: "not-an-email") { id } }');
-    expect(code(r)).toBe('BAD_USER_INPUT');
-    expect(firstErr(r)?.extensions?.['fields']).toHaveProperty('email');
+    const r = await gql('mutation { startRemoteEnroll(stationId: "station-1", cpf: "12345678909", email: "not-an-email") { capture { id } userErrors { code field message } } }');
+    expect(userCode(r)).toBe('BAD_USER_INPUT');
+    expect(userFields(r)).toHaveProperty('email');
   });
   // stationId filters are Station ids (global, or a configured code): anything else is refused before SQL.
   const STATION_FILTERS: [string, string][] = [
@@ -506,9 +525,9 @@ category('huge, unicode and NUL strings', (add) => {
     expect(r.json?.data).toEqual({ station: null });
   });
   add('startPresentialCapture stationId "station-1\\u0000" → BAD_USER_INPUT (no station call)', async () => {
-    const r = await gql('mutation($s: String!) { startPresentialCapture(stationId: $s, cpf: "12345678909") { id } }', { s: 'station-1\u0000' });
-    expect(code(r)).toBe('BAD_USER_INPUT');
-    expect(r.json?.data ?? null).toBeNull();
+    const r = await gql('mutation($s: ID!) { startPresentialCapture(stationId: $s, cpf: "12345678909") { capture { id } userErrors { code field message } } }', { s: 'station-1\u0000' });
+    expect(userCode(r)).toBe('BAD_USER_INPUT');
+    
   });
 
 
@@ -521,8 +540,8 @@ category('huge, unicode and NUL strings', (add) => {
       const r = await gql(REQUEST_POL, { i: { cpf: GOOD_CPF, reason: 'Benef\u0000ício' } });
       expectNoLeak();
       await expectNoUpstream();
-      expect(code(r)).toBe('BAD_USER_INPUT');
-      expect(firstErr(r)?.extensions?.['fields']).toHaveProperty('reason');
+      expect(userCode(r)).toBe('BAD_USER_INPUT');
+      expect(userFields(r)).toHaveProperty('reason');
     }
   );
 
@@ -533,8 +552,8 @@ category('huge, unicode and NUL strings', (add) => {
       const r = await gql(SEND_MESSAGE, { i: { cpf: GOOD_CPF, title: 'Aviso\u0000', content: 'c' } });
       expectNoLeak();
       await expectNoUpstream();
-      expect(code(r)).toBe('BAD_USER_INPUT');
-      expect(firstErr(r)?.extensions?.['fields']).toHaveProperty('title');
+      expect(userCode(r)).toBe('BAD_USER_INPUT');
+      expect(userFields(r)).toHaveProperty('title');
     }
   );
 });
@@ -551,7 +570,7 @@ category('query shape limits (HTTP)', (add) => {
     expect(firstErr(r)?.message).toMatch(/alias/i);
   });
   add('alias bomb of 16 deleteMessage mutations → 400, none executed', async () => {
-    const r = await gql(`mutation { ${Array.from({ length: 16 }, (_, i) => `d${i}: deleteMessage(id: "${UUID0}") { id }`).join(' ')} }`);
+    const r = await gql(`mutation { ${Array.from({ length: 16 }, (_, i) => `d${i}: deleteMessage(id: "${UUID0}") { message { id } userErrors { code field message } }`).join(' ')} }`);
     expectRefused(r, 400, 'GRAPHQL_VALIDATION_FAILED');
   });
   add('fragment bomb (each fragment spreads the next twice) → 400 GRAPHQL_VALIDATION_FAILED', async () => {
@@ -570,7 +589,15 @@ category('query shape limits (HTTP)', (add) => {
   add('cost bomb (nested lists, first: 100) → 400 GRAPHQL_VALIDATION_FAILED (cost)', async () => {
     const r = await gql(COST_BOMB);
     expectRefused(r, 400, 'GRAPHQL_VALIDATION_FAILED');
-    expect(r.json.errors.some((e: { message: string }) => /cost/i.test(e.message))).toBe(true);
+    // Names what was measured and the limit, in words and in extensions (no "Syntax Error").
+    const cost = (r.json.errors as { message: string; extensions: Record<string, unknown> }[]).find((e) => /^Query cost \d+ exceeds the limit 5000$/.test(e.message));
+    expect(cost?.extensions).toEqual({ code: 'GRAPHQL_VALIDATION_FAILED', limit: 5000, found: expect.any(Number), cost: expect.any(Number) });
+    expect(cost!.extensions['cost']).toBeGreaterThan(5000);
+  });
+  add('transactions(first: 100) with nested person lists → the cost error names the cost and the limit', async () => {
+    const r = await gql('query { transactions(first: 100) { edges { node { person { transactions { id } captures { id } messages { id } } } } } }');
+    if (r.status === 200) return expect(r.json.errors).toBeUndefined(); // under the limit: nothing to name
+    expect(r.json.errors[0].message).toMatch(/^Query cost \d+ exceeds the limit 5000$/);
   });
   // The token cap is the parser's own (Apollo parseOptions): a syntax-level 400, not armor's 500.
   add('token flood (2100 tokens > 2000) → 400 GRAPHQL_PARSE_FAILED', async () => {
@@ -583,7 +610,7 @@ category('query shape limits (HTTP)', (add) => {
     expectRefused(r, 400, 'GRAPHQL_PARSE_FAILED');
   });
   add('two operations without operationName → 400 OPERATION_RESOLUTION_FAILURE, nothing executed', async () => {
-    expectRefused(await gql(`query A { __typename } mutation B { deleteMessage(id: "${UUID0}") { id } }`), 400, 'OPERATION_RESOLUTION_FAILURE');
+    expectRefused(await gql(`query A { __typename } mutation B { deleteMessage(id: "${UUID0}") { message { id } userErrors { code field message } } }`), 400, 'OPERATION_RESOLUTION_FAILURE');
   });
   add('unknown operationName → 400 OPERATION_RESOLUTION_FAILURE', async () => {
     const r = await post({ query: 'query A { __typename }', operationName: 'B' }, { token: await tok() });
@@ -618,7 +645,7 @@ category('HTTP transport', (add) => {
   add('variables that are an array → 400 BAD_REQUEST', async () => {
     expectRefused(await post('{"query": "{ __typename }", "variables": [1]}', { token: await tok() }), 400, 'BAD_REQUEST');
   });
-  const broadcast = JSON.stringify({ query: 'mutation { sendMessage(input: { title: "csrf", content: "csrf" }) { id } }' });
+  const broadcast = JSON.stringify({ query: 'mutation { sendMessage(input: { title: "csrf", content: "csrf" }) { message { id } userErrors { code field message } } }' });
   for (const ct of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
     add(`CSRF-style POST ${ct.split(';')[0]} (admin broadcast) → 400 BAD_REQUEST, not executed`, async () => {
       const r = await raw({ headers: { 'content-type': ct, authorization: `Bearer ${await tok({ role: 'admin' })}` }, body: broadcast });
@@ -629,7 +656,7 @@ category('HTTP transport', (add) => {
   add('POST without content-type → 400 BAD_REQUEST, not executed', async () => {
     expectRefused(await raw({ headers: { authorization: `Bearer ${await tok({ role: 'admin' })}` }, body: broadcast }), 400, 'BAD_REQUEST');
   });
-  const mutationUrl = `/graphql?query=${encodeURIComponent('mutation { sendMessage(input: { title: "csrf", content: "csrf" }) { id } }')}`;
+  const mutationUrl = `/graphql?query=${encodeURIComponent('mutation { sendMessage(input: { title: "csrf", content: "csrf" }) { message { id } userErrors { code field message } } }')}`;
   add('GET with a mutation (preflight header present) → 405, not executed', async () => {
     const r = await raw({ method: 'GET', path: mutationUrl, headers: { 'apollo-require-preflight': 'true', authorization: `Bearer ${await tok({ role: 'admin' })}` } });
     expectRefused(r, 405, 'BAD_REQUEST');
@@ -688,7 +715,7 @@ category('HTTP tokens', (add) => {
   add('tampered viewer → admin token cannot cancel: 401 and no upstream call', async () => {
     const [h, , s] = (await tok({ role: 'viewer' })).split('.');
     const forged = `${h}.${b64({ sub: 'hostile-viewer', role: 'admin', iss: ISS, aud: ISS, exp: now() + 3600 })}.${s}`;
-    expectRefused(await post({ query: `mutation { cancelProofOfLife(id: "${UUID0}") { id } }` }, { token: forged }), 401, 'UNAUTHENTICATED');
+    expectRefused(await post({ query: `mutation { cancelProofOfLife(id: "${UUID0}") { transaction { id } userErrors { code field message } } }` }, { token: forged }), 401, 'UNAUTHENTICATED');
   });
 });
 
@@ -828,6 +855,7 @@ category('WS floods and limits', (add) => {
     const r = await (await acked()).run('1', COST_BOMB);
     expect(r?.type).toBe('error');
     expect(new Set(r?.codes)).toEqual(new Set(['GRAPHQL_VALIDATION_FAILED']));
+    expect(r?.messages).toEqual(expect.arrayContaining([expect.stringMatching(/^Query cost \d+ exceeds the limit 5000$/)]));
   });
   add('fragment bomb over WS → GRAPHQL_VALIDATION_FAILED', async () => {
     const r = await (await acked()).run('1', FRAGMENT_BOMB);
@@ -897,19 +925,20 @@ category('pagination', (add) => {
 });
 
 category('ids and stations', (add) => {
-  const UNKNOWN_STATION: [string, string][] = [
-    ['startPresentialCapture', 'mutation { startPresentialCapture(stationId: "nope", cpf: "12345678909") { id } }'],
-    ['enroll', 'mutation { enroll(stationId: "nope", cpf: "12345678909") { id } }'],
-    ['startRemoteVerify', 'mutation { startRemoteVerify(stationId: "nope", cpf: "12345678909") { id } }'],
-    ['startRemoteEnroll', 'mutation { startRemoteEnroll(stationId: "../station-1", cpf: "12345678909") { id } }'],
-    ['loginOperator', 'mutation { loginOperator(stationId: "nope", operatorCpf: "20000000370") { status } }'],
-    ['resendPendingCaptures', 'mutation { resendPendingCaptures(stationId: "STATION-1") { stationId } }'],
+  const UNKNOWN_STATION: [string, string, string?][] = [
+    ['startPresentialCapture', 'mutation { startPresentialCapture(stationId: "nope", cpf: "12345678909") { capture { id } userErrors { code field message } } }'],
+    ['enroll', 'mutation { enroll(stationId: "nope", cpf: "12345678909") { capture { id } userErrors { code field message } } }'],
+    ['startRemoteVerify', 'mutation { startRemoteVerify(stationId: "nope", cpf: "12345678909") { capture { id } userErrors { code field message } } }'],
+    // Not even a station id (a path): refused as such, before any lookup.
+    ['startRemoteEnroll', 'mutation { startRemoteEnroll(stationId: "../station-1", cpf: "12345678909") { capture { id } userErrors { code field message } } }', 'BAD_USER_INPUT'],
+    ['loginOperator', 'mutation { loginOperator(stationId: "nope", operatorCpf: "20000000370") { station { id } status userErrors { code field message } } }'],
+    ['resendPendingCaptures', 'mutation { resendPendingCaptures(stationId: "STATION-1") { station { id } userErrors { code field message } } }'],
   ];
-  for (const [op, query] of UNKNOWN_STATION) {
-    add(`${op} at an unknown station → UNKNOWN_STATION, no station call`, async () => {
+  for (const [op, query, want] of UNKNOWN_STATION) {
+    add(`${op} at an unknown station → ${want ?? 'UNKNOWN_STATION'} (userError on stationId), no station call`, async () => {
       const r = await gql(query);
-      expect(code(r)).toBe('UNKNOWN_STATION');
-      expect(r.json?.data ?? null).toBeNull();
+      expectUserError(r, want ?? 'UNKNOWN_STATION');
+      expect(userErr(r)?.field).toEqual(['stationId']);
     });
   }
   add('station(id: unknown) → null', async () => {
@@ -934,15 +963,24 @@ category('ids and stations', (add) => {
     });
   }
   const BAD_UUID: [string, string, string][] = [
-    ['cancelProofOfLife(id)', 'mutation($i: UUID!) { cancelProofOfLife(id: $i) { id } }', '../../etc/passwd'],
-    ['deleteMessage(id)', 'mutation($i: UUID!) { deleteMessage(id: $i) { id } }', '00000000-0000-4000-8000-00000000000\u0000'],
-    ['startOperatorCapture(captureId)', 'mutation($i: UUID!) { startOperatorCapture(captureId: $i) { id } }', '{}'],
-    ['sendCapture(captureId)', 'mutation($i: UUID!) { sendCapture(captureId: $i) { id } }', '12345'],
+    ['cancelProofOfLife(id)', 'mutation($i: ID!) { cancelProofOfLife(id: $i) { transaction { id } userErrors { code field message } } }', '../../etc/passwd'],
+    ['deleteMessage(id)', 'mutation($i: ID!) { deleteMessage(id: $i) { message { id } userErrors { code field message } } }', '00000000-0000-4000-8000-00000000000\u0000'],
+    ['startOperatorCapture(captureId)', 'mutation($i: ID!) { startOperatorCapture(captureId: $i) { capture { id } userErrors { code field message } } }', '{}'],
+    ['sendCapture(captureId)', 'mutation($i: ID!) { sendCapture(captureId: $i) { capture { id } userErrors { code field message } } }', '12345'],
   ];
   for (const [arg, query, value] of BAD_UUID) {
-    add(`${arg} malformed UUID via variables → 400 BAD_USER_INPUT`, async () => {
-      expectRefused(await gql(query, { i: value }), 400, 'BAD_USER_INPUT');
-    });
+    if (query.startsWith('query')) {
+      add(`${arg} malformed UUID via variables → 400 BAD_USER_INPUT`, async () => {
+        expectRefused(await gql(query, { i: value }), 400, 'BAD_USER_INPUT');
+      });
+    } else {
+      // Mutation id arguments are IDs (global ids; raw UUIDs accepted): a malformed one is a userError on that argument.
+      add(`${arg} malformed id via variables → userError BAD_USER_INPUT on the argument`, async () => {
+        const r = await gql(query, { i: value });
+        expectUserError(r, 'BAD_USER_INPUT');
+        expect(userErr(r)?.field).toEqual([arg.replace(/^\w+\((\w+)\)$/, '$1')]);
+      });
+    }
   }
   add('message(id) malformed inline → BAD_USER_INPUT', async () => {
     expect(code(await gql(`{ message(id: "1' OR '1'='1") { id } }`))).toBe('BAD_USER_INPUT');
@@ -969,16 +1007,16 @@ category('ids and stations', (add) => {
     }
   );
   const UNKNOWN_ID: [string, string][] = [
-    ['deleteMessage', `mutation { deleteMessage(id: "${UUID0}") { id } }`],
-    ['cancelProofOfLife', `mutation { cancelProofOfLife(id: "${UUID0}") { id } }`],
-    ['sendCapture', `mutation { sendCapture(captureId: "${UUID0}") { id } }`],
-    ['startOperatorCapture', `mutation { startOperatorCapture(captureId: "${UUID0.toUpperCase()}") { id } }`],
+    ['deleteMessage', `mutation { deleteMessage(id: "${UUID0}") { message { id } userErrors { code field message } } }`],
+    ['cancelProofOfLife', `mutation { cancelProofOfLife(id: "${UUID0}") { transaction { id } userErrors { code field message } } }`],
+    ['sendCapture', `mutation { sendCapture(captureId: "${UUID0}") { capture { id } userErrors { code field message } } }`],
+    ['startOperatorCapture', `mutation { startOperatorCapture(captureId: "${UUID0.toUpperCase()}") { capture { id } userErrors { code field message } } }`],
   ];
   for (const [op, query] of UNKNOWN_ID) {
     add(`${op} with a well-formed unknown id → NOT_FOUND, no upstream call`, async () => {
       const r = await gql(query);
-      expect(code(r)).toBe('NOT_FOUND');
-      expect(r.json?.data ?? null).toBeNull();
+      expect(userCode(r)).toBe('NOT_FOUND');
+      
     });
   }
   add('transaction(id) well-formed unknown (upper case) → null', async () => {

@@ -34,7 +34,10 @@ async function post(query: string, variables: unknown, headers: Record<string, s
     headers: { 'content-type': 'application/json', authorization: `Bearer ${await gw.token(role, sub)}`, ...headers },
     body: JSON.stringify({ query, variables }),
   });
-  return { status: res.status, headers: res.headers, body: (await res.json()) as { data?: Record<string, { id: string }> | null; errors?: { extensions?: Record<string, unknown> }[] } };
+  const body = (await res.json()) as { data?: Record<string, { transaction?: { id: string } | null; userErrors?: { code: string; field: string[] | null }[] } | null> | null; errors?: { extensions?: Record<string, unknown> }[] };
+  const payload = body.data?.['requestProofOfLife'];
+  // The mutation's entity, and its first userError (an expected refusal, answered in the payload).
+  return { status: res.status, headers: res.headers, body, tx: payload?.transaction ?? undefined, userError: payload?.userErrors?.[0] };
 }
 
 describe('idempotency', () => {
@@ -45,8 +48,8 @@ describe('idempotency', () => {
     const input = { cpf: CPF.authorizes, reason: 'idempotent', idempotencyKey: 'retry-key-0001' };
     const a = await post(q, { input });
     const b = await post(q, { input });
-    expect(a.body.data?.['requestProofOfLife']?.id).toBeDefined();
-    expect(b.body.data?.['requestProofOfLife']?.id).toBe(a.body.data?.['requestProofOfLife']?.id);
+    expect(a.tx?.id).toBeDefined();
+    expect(b.tx?.id).toBe(a.tx?.id);
     expect((await creates()) - before).toBe(1);
   });
 
@@ -54,22 +57,22 @@ describe('idempotency', () => {
     const before = await creates();
     const input = { cpf: CPF.authorizes, reason: 'header key' };
     const results = await Promise.all([1, 2, 3].map(() => post(q, { input }, { 'idempotency-key': 'retry-key-0002' })));
-    const ids = new Set(results.map((r) => r.body.data?.['requestProofOfLife']?.id).filter(Boolean));
+    const ids = new Set(results.map((r) => r.tx?.id).filter(Boolean));
     expect(ids.size).toBe(1);
     const [id] = [...ids];
     // Each of the three answers is that one transaction, or "the first call is still running" — nothing else.
-    const outcomes = results.map((r) => (r.body.data?.['requestProofOfLife']?.id === id ? 'SAME_ID' : r.body.errors?.[0]?.extensions?.['code']));
+    const outcomes = results.map((r) => (r.tx?.id === id ? 'SAME_ID' : (r.userError?.code ?? r.body.errors?.[0]?.extensions?.['code'])));
     expect(outcomes.filter((o) => o !== 'SAME_ID' && o !== 'IDEMPOTENCY_IN_PROGRESS')).toEqual([]);
     expect((await creates()) - before).toBe(1);
     // Once the first call is done, a retry with the key returns that transaction.
-    expect((await post(q, { input }, { 'idempotency-key': 'retry-key-0002' })).body.data?.['requestProofOfLife']?.id).toBe(id);
+    expect((await post(q, { input }, { 'idempotency-key': 'retry-key-0002' })).tx?.id).toBe(id);
   });
 
   test('the same key with a different input is refused and reaches no upstream', async () => {
     await post(q, { input: { cpf: CPF.authorizes, reason: 'first', idempotencyKey: 'retry-key-0003' } });
     const before = await creates();
     const r = await post(q, { input: { cpf: CPF.authorizes, reason: 'second', idempotencyKey: 'retry-key-0003' } });
-    expect(r.body.errors?.[0]?.extensions?.['code']).toBe('IDEMPOTENCY_KEY_REUSED');
+    expect(r.userError?.code).toBe('IDEMPOTENCY_KEY_REUSED');
     expect(await creates()).toBe(before);
   });
 
@@ -77,13 +80,13 @@ describe('idempotency', () => {
     const input = { cpf: CPF.authorizes, reason: 'scoped', idempotencyKey: 'retry-key-0004' };
     const a = await post(q, { input }, {}, 'operator', 'alice');
     const b = await post(q, { input }, {}, 'operator', 'bob');
-    expect(a.body.data?.['requestProofOfLife']?.id).not.toBe(b.body.data?.['requestProofOfLife']?.id);
+    expect(a.tx?.id).not.toBe(b.tx?.id);
   });
 
   test('a malformed key is refused before anything happens', async () => {
     const before = await creates();
     const r = await post(q, { input: { cpf: CPF.authorizes, reason: 'x', idempotencyKey: 'short' } });
-    expect(r.body.errors?.[0]?.extensions).toMatchObject({ code: 'INVALID_IDEMPOTENCY_KEY', field: 'idempotencyKey' });
+    expect(r.userError).toEqual({ code: 'INVALID_IDEMPOTENCY_KEY', field: ['input', 'idempotencyKey'], message: expect.any(String) });
     expect(await creates()).toBe(before);
   });
 
@@ -91,9 +94,9 @@ describe('idempotency', () => {
     await pdv.control('POST', '/faults', { route: 'POST /api/vbeta4/transacoes', kind: 'status', status: 400, count: 1 });
     const input = { cpf: CPF.authorizes, reason: 'after refusal', idempotencyKey: 'retry-key-0005' };
     const first = await post(q, { input });
-    expect(first.body.errors?.[0]?.extensions?.['code']).toBe('BAD_USER_INPUT');
+    expect(first.userError?.code).toBe('BAD_USER_INPUT');
     const second = await post(q, { input });
-    expect(second.body.data?.['requestProofOfLife']).toMatchObject({ status: 'PENDING' });
+    expect(second.tx).toMatchObject({ status: 'PENDING' });
   });
 
   test('a 5xx on a create (it may have acted) keeps the key: the retry returns the same UNCONFIRMED transaction, no second create', async () => {
@@ -101,9 +104,9 @@ describe('idempotency', () => {
     const before = await creates();
     const input = { cpf: CPF.authorizes, reason: 'after 5xx', idempotencyKey: 'retry-key-0008' };
     const first = await post(q, { input });
-    expect(first.body.data?.['requestProofOfLife']).toMatchObject({ status: 'UNCONFIRMED' });
+    expect(first.tx).toMatchObject({ status: 'UNCONFIRMED' });
     const second = await post(q, { input });
-    expect(second.body.data?.['requestProofOfLife']).toEqual(first.body.data?.['requestProofOfLife']);
+    expect(second.tx).toEqual(first.tx);
     expect((await creates()) - before).toBe(1);
   });
 
@@ -111,8 +114,8 @@ describe('idempotency', () => {
     const msgs = async () => (await pdv.counters()).byRoute['POST /api/vbeta1/mensagens'] ?? 0;
     const m0 = await msgs();
     const input = { cpf: CPF.authorizes, title: 'Aviso', content: 'Uma vez só', idempotencyKey: 'retry-key-0006' };
-    const a = await gw.ok(SendMessageDocument, { input });
-    const b = await gw.ok(SendMessageDocument, { input });
+    const a = await gw.done(SendMessageDocument, { input });
+    const b = await gw.done(SendMessageDocument, { input });
     expect(b.sendMessage.id).toBe(a.sendMessage.id);
     expect((await msgs()) - m0).toBe(1);
 
@@ -120,8 +123,8 @@ describe('idempotency', () => {
     const verifies = async () => (await spid.counters()).byStation['station-2']?.byRoute['GET /verify/{cpf}'] ?? 0;
     const v0 = await verifies();
     const vars = { stationId: 'station-2', cpf: SPID_MAGIC_CPFS.matches, idempotencyKey: 'retry-key-0007' };
-    const c1 = await gw.ok(StartPresentialCaptureDocument, vars);
-    const c2 = await gw.ok(StartPresentialCaptureDocument, vars);
+    const c1 = await gw.done(StartPresentialCaptureDocument, vars);
+    const c2 = await gw.done(StartPresentialCaptureDocument, vars);
     expect(c2.startPresentialCapture.id).toBe(c1.startPresentialCapture.id);
     expect((await verifies()) - v0).toBe(1);
   });

@@ -37,15 +37,15 @@ test('a full run logs no CPF, no token and no secret', async () => {
   const tokens: string[] = [];
   const ws = await gw.wsClient('viewer');
   const sub = Collector.subscribe(ws, TransactionResponseChangedDocument, { cpf: CPF.authorizes });
-  const t = await gw.ok(RequestProofOfLifeDocument, { input: { cpf: CPF.authorizes, reason: 'logs' } });
+  const t = await gw.done(RequestProofOfLifeDocument, { input: { cpf: CPF.authorizes, reason: 'logs' } });
   await sub.waitFor((e) => e.transactionResponseChanged.transaction.id === t.requestProofOfLife.id && e.transactionResponseChanged.type === 'AUTHORIZED');
   sub.stop();
   await ws.dispose();
   await gw.request(RequestProofOfLifeDocument, { input: { cpf: CPF.upstreamFails, reason: 'fails' } });
   await gw.request(RequestProofOfLifeDocument, { input: { cpf: CPF.refuses, reason: 'denied', sealReuseWindowMinutes: 5 } });
-  await gw.ok(SendMessageDocument, { input: { cpf: CPF.authorizes, title: 'Aviso', content: 'Olá' } });
+  await gw.done(SendMessageDocument, { input: { cpf: CPF.authorizes, title: 'Aviso', content: 'Olá' } });
   await gw.ok(LoginOperatorDocument, { stationId: 'station-1', operatorCpf: SPID_MAGIC_CPFS.operatorOk });
-  const c = await gw.ok(StartPresentialCaptureDocument, { stationId: 'station-1', cpf: SPID_MAGIC_CPFS.noMatch });
+  const c = await gw.done(StartPresentialCaptureDocument, { stationId: 'station-1', cpf: SPID_MAGIC_CPFS.noMatch });
   await eventually(async () => (await gw.ok(CaptureDocument, { id: c.startPresentialCapture.id })).capture?.report != null, 20_000, 100);
   // A failed login on a station without an operator, and bad tokens.
   await gw.request(StartPresentialCaptureDocument, { stationId: 'station-3', cpf: SPID_MAGIC_CPFS.matches });

@@ -50,15 +50,15 @@ beforeAll(async () => {
   gw = await TestGateway.start({ pdvUrl: pdv.url, spidStations: spid.stationsEnv });
   // Data that exists, created as admin, so that reads return rows with CPFs.
   for (const stationId of ['station-1', 'station-2', 'station-3']) {
-    const r = await http('admin', 'mutation($s: String!, $c: CPF!) { loginOperator(stationId: $s, operatorCpf: $c) { loggedIn } }', { s: stationId, c: OPERATOR_CPF });
-    expect(r.data).toEqual({ loginOperator: { loggedIn: true } });
+    const r = await http('admin', 'mutation($s: ID!, $c: CPF!) { loginOperator(stationId: $s, operatorCpf: $c) { loggedIn userErrors { code } } }', { s: stationId, c: OPERATOR_CPF });
+    expect(r.data).toEqual({ loginOperator: { loggedIn: true, userErrors: [] } });
   }
-  const t = await http('admin', 'mutation($i: RequestProofOfLifeInput!) { requestProofOfLife(input: $i) { id status } }', { i: { cpf: TX_CPF, reason: 'matrix', sealReuseWindowMinutes: 60 } });
-  ids.tx = t.data.requestProofOfLife.id;
-  const m = await http('admin', 'mutation { sendMessage(input: { cpf: "12345678909", title: "t", content: "c" }) { id } }');
-  ids.msg = m.data.sendMessage.id;
-  const c = await http('admin', 'mutation($c: CPF!) { startPresentialCapture(stationId: "station-1", cpf: $c, autoAdvance: false) { id } }', { c: CAP_CPF });
-  ids.cap = c.data.startPresentialCapture.id;
+  const t = await http('admin', 'mutation($i: RequestProofOfLifeInput!) { requestProofOfLife(input: $i) { transaction { id status } } }', { i: { cpf: TX_CPF, reason: 'matrix', sealReuseWindowMinutes: 60 } });
+  ids.tx = t.data.requestProofOfLife.transaction.id;
+  const m = await http('admin', 'mutation { sendMessage(input: { cpf: "12345678909", title: "t", content: "c" }) { message { id } } }');
+  ids.msg = m.data.sendMessage.message.id;
+  const c = await http('admin', 'mutation($c: CPF!) { startPresentialCapture(stationId: "station-1", cpf: $c, autoAdvance: false) { capture { id } } }', { c: CAP_CPF });
+  ids.cap = c.data.startPresentialCapture.capture.id;
   expect(ids).toEqual({ tx: expect.any(String), msg: expect.any(String), cap: expect.any(String) });
 });
 
@@ -146,7 +146,7 @@ const codes = (r: Result) => (r.errors ?? []).map((e) => e.extensions?.code);
 // ---- the matrix -------------------------------------------------------------------------
 
 /** What an allowed caller gets: the field's data (exactly), or one named business error. */
-type Outcome = { data: unknown } | { code: string };
+type Outcome = { data: unknown } | { code: string } | { userError: string };
 
 interface Op {
   /** Schema field name (several rows for sendMessage: direct and broadcast). */
@@ -164,7 +164,7 @@ const cpfAs = (who: Role, formatted: string) => (who === 'viewer' ? `***.***.${f
 const UUID = expect.stringMatching(/^[A-Za-z0-9_-]{12,}$/);
 const STATION_1 = Buffer.from('Station:station-1').toString('base64url');
 const data = (d: unknown): Outcome => ({ data: d });
-const busy: Outcome = { code: 'STATION_BUSY' };
+const busy: Outcome = { userError: 'STATION_BUSY' };
 
 const q = (label: string, field: string, query: string, variables: (() => Record<string, unknown>) | undefined, ok: (who: Role) => Outcome): Op => ({
   field,
@@ -209,29 +209,29 @@ const MATRIX: Op[] = [
   // Unknown person id: export answers null, erasure NOT_FOUND (a real erasure would pseudonymise the rows other cells read).
   { ...q('exportPersonData', 'exportPersonData', `query { exportPersonData(id: "${UUID0}") { person { id } } }`, undefined, () => data({ exportPersonData: null })), min: 'admin' },
   // Mutations.
-  mu('cancelProofOfLife', 'cancelProofOfLife', 'admin', 'mutation($i: UUID!) { cancelProofOfLife(id: $i) { id status } }', () => ({ i: rawKey(ids.tx) }), () =>
+  mu('cancelProofOfLife', 'cancelProofOfLife', 'admin', 'mutation($i: ID!) { cancelProofOfLife(id: $i) { transaction { id status } userErrors { code } } }', () => ({ i: ids.tx }), () =>
     // Already answered (auto-authorised at creation): the transaction as it is, not cancelled.
-    data({ cancelProofOfLife: { id: ids.tx, status: 'AUTHORIZED' } }),
+    data({ cancelProofOfLife: { transaction: { id: ids.tx, status: 'AUTHORIZED' }, userErrors: [] } }),
   ),
-  mu('deleteMessage', 'deleteMessage', 'operator', `mutation { deleteMessage(id: "${UUID0}") { id } }`, undefined, () => ({ code: 'NOT_FOUND' })),
-  mu('erasePerson', 'erasePerson', 'admin', `mutation { erasePerson(id: "${UUID0}") { personId } }`, undefined, () => ({ code: 'NOT_FOUND' })),
-  mu('enroll', 'enroll', 'operator', 'mutation { enroll(stationId: "station-1", cpf: "10000000280") { id } }', undefined, () => busy),
-  mu('loginOperator', 'loginOperator', 'operator', 'mutation($c: CPF!) { loginOperator(stationId: "station-2", operatorCpf: $c) { status } }', () => ({ c: OPERATOR_CPF }), () =>
-    data({ loginOperator: { status: 'OPERATOR_OK' } }),
+  mu('deleteMessage', 'deleteMessage', 'operator', `mutation { deleteMessage(id: "${UUID0}") { message { id } userErrors { code } } }`, undefined, () => ({ userError: 'NOT_FOUND' })),
+  mu('erasePerson', 'erasePerson', 'admin', `mutation { erasePerson(id: "${UUID0}") { erasure { personId } userErrors { code } } }`, undefined, () => ({ userError: 'NOT_FOUND' })),
+  mu('enroll', 'enroll', 'operator', 'mutation { enroll(stationId: "station-1", cpf: "10000000280") { capture { id } userErrors { code } } }', undefined, () => busy),
+  mu('loginOperator', 'loginOperator', 'operator', 'mutation($c: CPF!) { loginOperator(stationId: "station-2", operatorCpf: $c) { station { code } status userErrors { code } } }', () => ({ c: OPERATOR_CPF }), () =>
+    data({ loginOperator: { station: { code: 'station-2' }, status: 'OPERATOR_OK', userErrors: [] } }),
   ),
-  mu('requestProofOfLife', 'requestProofOfLife', 'operator', 'mutation($i: RequestProofOfLifeInput!) { requestProofOfLife(input: $i) { id } }', () => ({ i: { cpf: TX_CPF, reason: 'matrix', sealReuseWindowMinutes: 60 } }), () =>
-    data({ requestProofOfLife: { id: UUID } }),
+  mu('requestProofOfLife', 'requestProofOfLife', 'operator', 'mutation($i: RequestProofOfLifeInput!) { requestProofOfLife(input: $i) { transaction { id } userErrors { code } } }', () => ({ i: { cpf: TX_CPF, reason: 'matrix', sealReuseWindowMinutes: 60 } }), () =>
+    data({ requestProofOfLife: { transaction: { id: UUID }, userErrors: [] } }),
   ),
-  mu('resendPendingCaptures', 'resendPendingCaptures', 'admin', 'mutation { resendPendingCaptures(stationId: "station-1") { stationId } }', undefined, () =>
-    data({ resendPendingCaptures: { stationId: 'station-1' } }),
+  mu('resendPendingCaptures', 'resendPendingCaptures', 'admin', 'mutation { resendPendingCaptures(stationId: "station-1") { station { code } userErrors { code } } }', undefined, () =>
+    data({ resendPendingCaptures: { station: { code: 'station-1' }, userErrors: [] } }),
   ),
-  mu('sendCapture', 'sendCapture', 'operator', `mutation { sendCapture(captureId: "${UUID0}") { id } }`, undefined, () => ({ code: 'NOT_FOUND' })),
-  mu('sendMessage (direct)', 'sendMessage', 'operator', 'mutation { sendMessage(input: { cpf: "12345678909", title: "t", content: "c" }) { id } }', undefined, () => data({ sendMessage: { id: UUID } })),
-  mu('sendMessage (broadcast)', 'sendMessage', 'admin', 'mutation { sendMessage(input: { title: "t", content: "c" }) { id } }', undefined, () => data({ sendMessage: { id: UUID } })),
-  mu('startOperatorCapture', 'startOperatorCapture', 'operator', `mutation { startOperatorCapture(captureId: "${UUID0}") { id } }`, undefined, () => ({ code: 'NOT_FOUND' })),
-  mu('startPresentialCapture', 'startPresentialCapture', 'operator', 'mutation { startPresentialCapture(stationId: "station-1", cpf: "10000000280") { id } }', undefined, () => busy),
-  mu('startRemoteEnroll', 'startRemoteEnroll', 'operator', 'mutation { startRemoteEnroll(stationId: "station-1", cpf: "10000000280") { id } }', undefined, () => busy),
-  mu('startRemoteVerify', 'startRemoteVerify', 'operator', 'mutation { startRemoteVerify(stationId: "station-1", cpf: "10000000280") { id } }', undefined, () => busy),
+  mu('sendCapture', 'sendCapture', 'operator', `mutation { sendCapture(captureId: "${UUID0}") { capture { id } userErrors { code } } }`, undefined, () => ({ userError: 'NOT_FOUND' })),
+  mu('sendMessage (direct)', 'sendMessage', 'operator', 'mutation { sendMessage(input: { cpf: "12345678909", title: "t", content: "c" }) { message { id } userErrors { code } } }', undefined, () => data({ sendMessage: { message: { id: UUID }, userErrors: [] } })),
+  mu('sendMessage (broadcast)', 'sendMessage', 'admin', 'mutation { sendMessage(input: { title: "t", content: "c" }) { message { id } userErrors { code } } }', undefined, () => data({ sendMessage: { message: { id: UUID }, userErrors: [] } })),
+  mu('startOperatorCapture', 'startOperatorCapture', 'operator', `mutation { startOperatorCapture(captureId: "${UUID0}") { capture { id } userErrors { code } } }`, undefined, () => ({ userError: 'NOT_FOUND' })),
+  mu('startPresentialCapture', 'startPresentialCapture', 'operator', 'mutation { startPresentialCapture(stationId: "station-1", cpf: "10000000280") { capture { id } userErrors { code } } }', undefined, () => busy),
+  mu('startRemoteEnroll', 'startRemoteEnroll', 'operator', 'mutation { startRemoteEnroll(stationId: "station-1", cpf: "10000000280") { capture { id } userErrors { code } } }', undefined, () => busy),
+  mu('startRemoteVerify', 'startRemoteVerify', 'operator', 'mutation { startRemoteVerify(stationId: "station-1", cpf: "10000000280") { capture { id } userErrors { code } } }', undefined, () => busy),
   // Subscriptions: @Authorized('viewer'); afterSeq 0 replays, so an accepted one answers at once.
   {
     field: 'captureStatusChanged',
@@ -288,7 +288,12 @@ function expectCell(r: Result, who: Who, op: Op) {
     expect(r.data?.[op.field] ?? null).toBeNull();
   } else {
     const want = op.ok(who as Role);
-    if ('code' in want) {
+    if ('userError' in want) {
+      // An expected business outcome: no top-level error, the entity null, the code in userErrors.
+      const payload = r.data?.[op.field] as Record<string, unknown> | undefined;
+      const entity = Object.entries(payload ?? {}).filter(([k, v]) => k !== 'userErrors' && v != null);
+      expect({ op: op.label, who, codes: got, userErrors: payload?.['userErrors'], entity }).toEqual({ op: op.label, who, codes: [], userErrors: [{ code: want.userError }], entity: [] });
+    } else if ('code' in want) {
       expect({ op: op.label, who, codes: got, data: r.data?.[op.field] ?? null }).toEqual({ op: op.label, who, codes: [want.code], data: null });
     } else {
       expect({ op: op.label, who, codes: got, data: r.data }).toEqual({ op: op.label, who, codes: [], data: want.data });
@@ -410,7 +415,7 @@ describe('CPF masking', () => {
     });
     socket.send(JSON.stringify({ id: 'live', type: 'subscribe', payload: { query: 'subscription($c: CPF) { transactionResponseChanged(cpf: $c) { transaction { cpf } } }', variables: { c: TX_CPF } } }));
     await sleep(200);
-    await http('operator', 'mutation($i: RequestProofOfLifeInput!) { requestProofOfLife(input: $i) { id } }', { i: { cpf: TX_CPF, reason: 'live', sealReuseWindowMinutes: 60 } });
+    await http('operator', 'mutation($i: RequestProofOfLifeInput!) { requestProofOfLife(input: $i) { transaction { id } } }', { i: { cpf: TX_CPF, reason: 'live', sealReuseWindowMinutes: 60 } });
     expect(await Promise.race([got, sleep(5000).then(() => 'timeout')])).toBe(TX_CPF_MASKED);
     socket.send(JSON.stringify({ id: 'live', type: 'complete' }));
   });

@@ -50,8 +50,8 @@ describe('station claim', () => {
   });
 
   test('steps on a capture of another station are refused too (the capture names its station)', async () => {
-    const other = await gw.ok(StartPresentialCaptureDocument, { stationId: 'station-2', cpf: SPID_MAGIC_CPFS.matches, autoAdvance: false }, 'admin');
-    const r = await asDeskOperator(print(StartOperatorCaptureDocument), { captureId: rawKey(other.startPresentialCapture.id) });
+    const other = await gw.done(StartPresentialCaptureDocument, { stationId: 'station-2', cpf: SPID_MAGIC_CPFS.matches, autoAdvance: false }, 'admin');
+    const r = await asDeskOperator(print(StartOperatorCaptureDocument), { captureId: other.startPresentialCapture.id });
     expect(r.errors?.[0]?.extensions?.['code']).toBe('FORBIDDEN');
   });
 });
