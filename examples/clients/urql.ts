@@ -2,6 +2,7 @@ import { cacheExchange, type CacheExchangeOpts } from '@urql/exchange-graphcache
 import { relayPagination } from '@urql/exchange-graphcache/extras';
 import { persistedExchange } from '@urql/exchange-persisted';
 import { Client, fetchExchange, subscriptionExchange } from 'urql';
+import schema from './__generated__/introspection';
 import { createRealtime, type Realtime, type RealtimeOptions } from './ws';
 
 export interface UrqlOptions extends RealtimeOptions {
@@ -17,6 +18,8 @@ const EMBEDDED = ['PageInfo', 'TransactionConnection', 'TransactionEdge', 'Captu
   'CaptureReport', 'MessageSender', 'UserError', 'PersonErasure'];
 
 export const cacheOptions: CacheExchangeOpts = {
+  // The schema's shape (codegen's urql-introspection): fragments on `Node` types match exactly.
+  schema,
   // Entities are keyed by `id` (global, unique across types) by default; the rest is embedded.
   keys: Object.fromEntries(EMBEDDED.map((t) => [t, () => null])),
   // Pages of one connection (same filters) merge into one list, forwards and backwards.
