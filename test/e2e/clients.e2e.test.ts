@@ -49,8 +49,15 @@ interface TestClient {
 
 type AnyDoc = TypedDocumentNode<Record<string, unknown>, Record<string, unknown>>;
 
-function apolloClient(url: string, token: string): TestClient {
-  const { apollo, realtime } = createApollo({ url, getToken: () => token, webSocketImpl: WebSocket });
+/** Every HTTP request a client sends: its method and body. */
+type Sent = { method: string; body: Record<string, unknown> };
+const recording = (sent: Sent[]): typeof fetch => async (input, init) => {
+  sent.push({ method: init?.method ?? 'GET', body: init?.body ? (JSON.parse(String(init.body)) as Record<string, unknown>) : {} });
+  return fetch(input, init);
+};
+
+function apolloClient(url: string, token: string, sent: Sent[]): TestClient {
+  const { apollo, realtime } = createApollo({ url, getToken: () => token, webSocketImpl: WebSocket, fetch: recording(sent) });
   const settle = <R>(r: { data?: unknown; error?: unknown }): Result<R> => {
     if (r.error && !CombinedGraphQLErrors.is(r.error)) throw r.error;
     return { data: (r.data ?? undefined) as R | undefined, errors: CombinedGraphQLErrors.is(r.error) ? topLevelErrors(r.error.errors) : [] };
@@ -73,8 +80,8 @@ function apolloClient(url: string, token: string): TestClient {
   };
 }
 
-function urqlClient(url: string, token: string): TestClient {
-  const { urql, realtime } = createUrql({ url, getToken: () => token, webSocketImpl: WebSocket });
+function urqlClient(url: string, token: string, sent: Sent[]): TestClient {
+  const { urql, realtime } = createUrql({ url, getToken: () => token, webSocketImpl: WebSocket, fetch: recording(sent) });
   const settle = <R>(r: { data?: unknown; error?: { networkError?: Error; graphQLErrors: { message: string; extensions: Record<string, unknown> }[] } }): Result<R> => {
     if (r.error?.networkError) throw r.error.networkError;
     return { data: (r.data ?? undefined) as R | undefined, errors: topLevelErrors(r.error?.graphQLErrors) };
@@ -119,6 +126,7 @@ afterAll(async () => {
 describe.each(Object.entries(LIBS))('%s (examples/clients)', (_name, lib) => {
   let gw: TestGateway;
   let client: TestClient;
+  const sent: Sent[] = [];
   /** Newest first. */
   const tx: { id: string; person: string }[] = [];
   const ids: Record<'Transaction' | 'Capture' | 'Message' | 'Person' | 'Station' | 'AuditEntry', string> = {
@@ -126,9 +134,10 @@ describe.each(Object.entries(LIBS))('%s (examples/clients)', (_name, lib) => {
   };
 
   beforeAll(async () => {
-    gw = await TestGateway.start({ pdvUrl: pdv.url, spidStations: spid.stationsEnv });
+    // Production settings: the gateway runs persisted documents only.
+    gw = await TestGateway.start({ pdvUrl: pdv.url, spidStations: spid.stationsEnv, env: { PERSISTED_DOCUMENTS_ONLY: 'true' } });
     // An admin token: admin may do everything an operator does, and read the audit log.
-    client = lib.make(gw.url, await gw.token('admin', `clients-${lib.station}`));
+    client = lib.make(gw.url, await gw.token('admin', `clients-${lib.station}`), sent);
     for (const cpf of [A, A, B, A, B]) {
       const r = await client.mutate(RequestPolDocument, { input: { cpf, reason: 'recadastramento' } });
       const t = payloadResult(r.data?.requestProofOfLife, 'transaction');
@@ -262,6 +271,15 @@ describe.each(Object.entries(LIBS))('%s (examples/clients)', (_name, lib) => {
       off();
     }
   }, 60_000);
+
+  test('every HTTP request was a POST (CSRF prevention refuses simple GETs) carrying only a persisted hash', () => {
+    expect(sent.length).toBeGreaterThan(10);
+    for (const r of sent) {
+      expect(r.method).toBe('POST');
+      expect(r.body).not.toHaveProperty('query');
+      expect(r.body['extensions']).toMatchObject({ persistedQuery: { version: 1, sha256Hash: expect.stringMatching(/^[0-9a-f]{64}$/) } });
+    }
+  });
 });
 
 describe('README "Client recipes"', () => {
