@@ -17,6 +17,9 @@ export default [
     rules: {
       ...graphqlPlugin.configs['flat/schema-recommended'].rules,
       ...graphqlPlugin.configs['flat/schema-relay'].rules,
+      // Edges are named *Edge and their nodes implement Node; other lists (a connection's
+      // `nodes` shortcut, as GitHub's API has, an export's plain lists) are allowed.
+      '@graphql-eslint/relay-edge-types': ['error', { withEdgeSuffix: true, shouldImplementNode: true, listTypeCanWrapOnlyEdgeType: false }],
       '@graphql-eslint/require-description': [
         'error',
         {
@@ -35,7 +38,11 @@ export default [
         {
           acceptedIdNames: ['id'],
           acceptedIdTypes: ['ID'],
-          exceptions: { suffixes: ['Payload', 'Connection', 'Edge', 'PageInfo', 'Event', 'Result', 'Error', 'Stats', 'Count'] },
+          exceptions: {
+            suffixes: ['Payload', 'Connection', 'Edge', 'PageInfo', 'Event', 'Result', 'Error', 'Stats', 'Count'],
+            // Values inside one entity (no identity of their own) and one-off answers.
+            types: ['CaptureReport', 'MessageSender', 'PersonDataExport', 'PersonErasure', 'ProofOfLifeResponse', 'Requester', 'Seal', 'Cancellation'],
+          },
         },
       ],
       '@graphql-eslint/no-scalar-result-type-on-mutation': 'error',

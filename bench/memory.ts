@@ -18,6 +18,8 @@ const idleSeconds = Number(process.argv[2] ?? 45);
 
 interface Sample {
   bootMs: number;
+  /** CPU time (user + system) the gateway's process tree used until ready. */
+  bootCpuMs: number;
   /** The whole process tree (tsx's launcher + the gateway), MiB. */
   rssMiB: number;
   /** The gateway's own node process, MiB. */
@@ -27,14 +29,14 @@ interface Sample {
 }
 
 async function idle(env: Record<string, string>, command?: readonly string[]): Promise<Sample> {
-  const { gw, bootMs } = await timedStart(env, command);
+  const { gw, bootMs, bootCpuMs } = await timedStart(env, command);
   try {
     await sleep(idleSeconds * 1000);
     const rss = treeRssKiB(gw.child.pid ?? -1);
     const ext = await metric(gw, 'idgw_nodejs_external_memory_bytes');
     const heap = await metric(gw, 'idgw_nodejs_heap_size_used_bytes');
     const mb = (b: number | null) => (b === null ? null : Math.round(b / 1e6));
-    return { bootMs, rssMiB: mib(rss.totalKiB), gatewayRssMiB: mib(rss.largestKiB), externalMB: mb(ext), heapUsedMB: mb(heap) };
+    return { bootMs, bootCpuMs, rssMiB: mib(rss.totalKiB), gatewayRssMiB: mib(rss.largestKiB), externalMB: mb(ext), heapUsedMB: mb(heap) };
   } finally {
     await gw.stop();
   }

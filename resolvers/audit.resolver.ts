@@ -1,9 +1,27 @@
-import { Arg, Args, Authorized, Ctx, Field, ID, ObjectType, Query, Resolver } from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, Field, ID, ObjectType, Query, Resolver, registerEnumType } from 'type-graphql';
 import type { AuditRow } from '../src/store/schema';
 import type { Context } from './context';
 import { Node } from './node.type';
 import { buildConnection, connectionTypes, PageArgs, pageWindow, type CursorCodec } from './pagination';
 import { DateTimeScalar } from './scalars';
+
+/** Who acted, as recorded in the audit log. */
+export enum AuditRole {
+  VIEWER = 'viewer',
+  OPERATOR = 'operator',
+  ADMIN = 'admin',
+  RECONCILER = 'reconciler',
+}
+registerEnumType(AuditRole, {
+  name: 'AuditRole',
+  description: 'The role a record was made under.',
+  valuesConfig: {
+    VIEWER: { description: 'A viewer token.' },
+    OPERATOR: { description: 'An operator token.' },
+    ADMIN: { description: 'An admin token.' },
+    RECONCILER: { description: "The gateway itself, settling an intent nobody completed (a crash): the record's actor is the original caller." },
+  },
+});
 
 @ObjectType({ implements: Node, description: 'One mutation: who, with which role, what, on what, with which result, when.' })
 export class AuditEntry {
@@ -11,7 +29,7 @@ export class AuditEntry {
   @Field(() => ID, { description: 'Global id.' }) id!: string;
   @Field(() => DateTimeScalar, { description: 'When the attempt was recorded; for a mutation, before it ran.' }) at!: Date;
   @Field(() => String, { nullable: true, description: "The token's subject (`sub`); null for a request without a valid token." }) actor!: string | null;
-  @Field(() => String, { nullable: true, description: "The token's role (viewer, operator or admin); null without a valid token." }) role!: string | null;
+  @Field(() => AuditRole, { nullable: true, description: "The token's role, or RECONCILER for the gateway's own records; null without a valid token." }) role!: AuditRole | null;
   @Field(() => String, {
     description:
       'The mutation field name, or downloadReport / exportPersonData; for an operation refused before any field ran, its distinct root fields joined by commas.',
@@ -50,8 +68,8 @@ export class AuditResolver {
   async auditLog(
     @Ctx() ctx: Context,
     @Args(() => PageArgs) page: PageArgs,
-    @Arg('actor', () => String, { nullable: true }) actor: string | null,
-    @Arg('action', () => String, { nullable: true }) action: string | null,
+    @Arg('actor', () => String, { nullable: true, description: "Only this token subject's records." }) actor: string | null,
+    @Arg('action', () => String, { nullable: true, description: 'Only records of this action (a mutation name, downloadReport or exportPersonData).' }) action: string | null,
   ): Promise<AuditConnection> {
     const window = pageWindow(page, auditCursor);
     const filter = { actor: actor ?? undefined, action: action ?? undefined };

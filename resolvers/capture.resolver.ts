@@ -48,11 +48,11 @@ class StartPresentialArgs {
 class EnrollArgs {
   @Field(() => ID, { description: STATION_ARG }) stationId!: string;
   @Field(() => CPFScalar, { description: 'The citizen.' }) cpf!: string;
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'The citizen\'s name for the SPID record (1 to 200 characters).' })
   @IsOptional()
   @Length(1, 200)
   name?: string | null;
-  @Field(() => Boolean, { defaultValue: true }) autoAdvance!: boolean;
+  @Field(() => Boolean, { defaultValue: true, description: 'False: stop after each step (startOperatorCapture, sendCapture).' }) autoAdvance!: boolean;
   @Field(() => String, { nullable: true, description: 'Retry-safe key (or the Idempotency-Key header): a retry returns the first capture instead of starting another.' })
   @IsOptional()
   idempotencyKey?: string | null;
@@ -107,10 +107,10 @@ export class CaptureResolver {
   @Query(() => CaptureConnection, { description: 'Newest first.' })
   async captures(
     @Args(() => PageArgs) page: PageArgs,
-    @Arg('cpf', () => CPFScalar, { nullable: true }) cpf: string | null,
+    @Arg('cpf', () => CPFScalar, { nullable: true, description: 'Only this citizen (matched on the CPF as stored).' }) cpf: string | null,
     @Arg('stationId', () => ID, { nullable: true, description: 'Global id of a Station (or its configured code).' }) stationId: string | null,
-    @Arg('status', () => [CaptureStatus], { nullable: true }) status: CaptureStatus[] | null,
-    @Arg('mode', () => CaptureMode, { nullable: true }) mode: CaptureMode | null,
+    @Arg('status', () => [CaptureStatus], { nullable: true, description: 'Only captures in one of these statuses.' }) status: CaptureStatus[] | null,
+    @Arg('mode', () => CaptureMode, { nullable: true, description: 'Only presential or only remote captures.' }) mode: CaptureMode | null,
     @Ctx() ctx: Context,
   ): Promise<CaptureConnection> {
     const window = pageWindow(page, entityCursor);
@@ -228,9 +228,9 @@ export class CaptureResolver {
     @Root() event: StoredEvent,
     @Ctx() ctx: Context,
     @Arg('captureId', () => ID, { nullable: true, description: 'Global id of a Capture: only its steps.' }) _captureId: string | null,
-    @Arg('cpf', () => CPFScalar, { nullable: true }) _cpf: string | null,
+    @Arg('cpf', () => CPFScalar, { nullable: true, description: 'Only this citizen (matched on the CPF as stored).' }) _cpf: string | null,
     @Arg('stationId', () => ID, { nullable: true, description: 'Global id of a Station (or its configured code): only captures there.' }) _stationId: string | null,
-    @Arg('afterSeq', () => SafeIntScalar, { nullable: true }) _afterSeq: number | null,
+    @Arg('afterSeq', () => SafeIntScalar, { nullable: true, description: 'Replay every matching event after this seq from the log first (or connectionParams.afterSeq).' }) _afterSeq: number | null,
   ): CaptureEvent {
     ctx.renewLoaders();
     return toCaptureEvent(event);

@@ -98,10 +98,10 @@ export class FeedResolver {
   events(
     @Root() event: StoredEvent,
     @Ctx() ctx: Context,
-    @Arg('afterSeq', () => SafeIntScalar, { nullable: true }) _afterSeq: number | null,
-    @Arg('kinds', () => [EventKind], { nullable: true }) _kinds: EventKind[] | null,
+    @Arg('afterSeq', () => SafeIntScalar, { nullable: true, description: 'Replay every matching event after this seq from the log first (or connectionParams.afterSeq).' }) _afterSeq: number | null,
+    @Arg('kinds', () => [EventKind], { nullable: true, description: 'The kinds to deliver; default all. An empty list is refused.' }) _kinds: EventKind[] | null,
     @Arg('stationId', () => ID, { nullable: true, description: "A station's id (global, or during 1.x its configured id such as station-1)." }) _stationId: string | null,
-    @Arg('cpf', () => CPFScalar, { nullable: true }) _cpf: string | null,
+    @Arg('cpf', () => CPFScalar, { nullable: true, description: 'Only this citizen (matched on the CPF as stored).' }) _cpf: string | null,
   ): object {
     ctx.renewLoaders();
     const member = MEMBERS.find((m) => m.topic === event.topic);

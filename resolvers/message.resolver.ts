@@ -26,7 +26,7 @@ export class MessageResolver {
 
   @Authorized('operator')
   @Mutation(() => SendMessagePayload, { nullable: true, description: "Pushes a message to one citizen's gov.br app, or to everyone when cpf is omitted (admin)." })
-  async sendMessage(@Arg('input', () => SendMessageInput) input: SendMessageInput, @Ctx() ctx: Context): Promise<SendMessagePayload> {
+  async sendMessage(@Arg('input', () => SendMessageInput, { description: 'The message, and to whom.' }) input: SendMessageInput, @Ctx() ctx: Context): Promise<SendMessagePayload> {
     // A broadcast reaches every citizen of the country: only admins.
     if (!input.cpf && !(ctx.user && roleSatisfies(ctx.user.role, 'admin'))) {
       throw new AuthError('FORBIDDEN', 'Broadcast messages need the role admin');

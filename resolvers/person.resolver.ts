@@ -32,7 +32,7 @@ export class PersonResolver {
   })
   async person(
     @Ctx() ctx: Context,
-    @Arg('cpf', () => CPFScalar, { nullable: true }) cpf: string | null,
+    @Arg('cpf', () => CPFScalar, { nullable: true, description: 'The CPF (not a pseudonym).' }) cpf: string | null,
     @Arg('id', () => ID, { nullable: true, description: 'Global id of a Person (or, during 1.x, the raw UUID).' }) id: string | null,
   ): Promise<Person | null> {
     if ((cpf == null) === (id == null)) {

@@ -45,8 +45,8 @@ export class TransactionResolver {
   @Query(() => TransactionConnection, { description: 'Newest first.' })
   async transactions(
     @Args(() => PageArgs) page: PageArgs,
-    @Arg('cpf', () => CPFScalar, { nullable: true }) cpf: string | null,
-    @Arg('status', () => [TransactionStatus], { nullable: true }) status: TransactionStatus[] | null,
+    @Arg('cpf', () => CPFScalar, { nullable: true, description: 'Only this citizen (matched on the CPF as stored).' }) cpf: string | null,
+    @Arg('status', () => [TransactionStatus], { nullable: true, description: 'Only transactions in one of these statuses.' }) status: TransactionStatus[] | null,
     @Ctx() ctx: Context,
   ): Promise<TransactionConnection> {
     const window = pageWindow(page, entityCursor);
@@ -71,7 +71,7 @@ export class TransactionResolver {
     description: 'Asks the citizen for a proof of life in the gov.br app. Returns at once; follow it with transactionResponseChanged.',
   })
   async requestProofOfLife(
-    @Arg('input', () => RequestProofOfLifeInput) input: RequestProofOfLifeInput,
+    @Arg('input', () => RequestProofOfLifeInput, { description: 'What to ask the citizen, and how.' }) input: RequestProofOfLifeInput,
     @Ctx() ctx: Context,
   ): Promise<RequestProofOfLifePayload> {
     const { idempotencyKey, ...fields } = input;
@@ -122,8 +122,8 @@ export class TransactionResolver {
     @Root() event: StoredEvent,
     @Ctx() ctx: Context,
     @Arg('transactionId', () => ID, { nullable: true, description: 'Global id of a Transaction: only its events.' }) _transactionId: string | null,
-    @Arg('cpf', () => CPFScalar, { nullable: true }) _cpf: string | null,
-    @Arg('afterSeq', () => SafeIntScalar, { nullable: true }) _afterSeq: number | null,
+    @Arg('cpf', () => CPFScalar, { nullable: true, description: 'Only this citizen (matched on the CPF as stored).' }) _cpf: string | null,
+    @Arg('afterSeq', () => SafeIntScalar, { nullable: true, description: 'Replay every matching event after this seq from the log first (or connectionParams.afterSeq).' }) _afterSeq: number | null,
   ): TransactionEvent {
     ctx.renewLoaders();
     return toTransactionEvent(event);

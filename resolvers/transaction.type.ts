@@ -44,6 +44,22 @@ registerEnumType(ProofOfLifeKind, {
   },
 });
 
+/** The Prova de Vida API version a transaction was created with (its URL path segment, upper-cased). */
+export enum ProvaDeVidaApiVersion {
+  VBETA1 = 'VBETA1',
+  VBETA2 = 'VBETA2',
+  VBETA4 = 'VBETA4',
+}
+registerEnumType(ProvaDeVidaApiVersion, {
+  name: 'ProvaDeVidaApiVersion',
+  description: 'The Prova de Vida API version a transaction was created with: the `/api/<version>/transacoes` path segment.',
+  valuesConfig: {
+    VBETA1: { description: 'vbeta1: the simplified transaction (removed from the manual in 2021; PDV_LEGACY_VBETA1_CREATE).' },
+    VBETA2: { description: 'vbeta2: with the facial-biometry seal.' },
+    VBETA4: { description: 'vbeta4: the current version (categoria, motivo_negacao).' },
+  },
+});
+
 export enum ProofOfLifeCategory {
   PROOF_OF_LIFE = 'PV',
   OTHER = 'OU',
@@ -155,8 +171,8 @@ export class Transaction {
   category!: ProofOfLifeCategory | null;
   @Field(() => String, { description: 'Why the citizen is asked (`motivo`), shown to them in the app.' }) reason!: string;
   @Field(() => Requester, { description: 'The agency and service named in the request (`solicitante`).' }) requester!: Requester;
-  @Field(() => String, { description: 'Upstream API version used to create it: vbeta1 (simple), vbeta2 or vbeta4 (seal).' })
-  apiVersion!: string;
+  @Field(() => ProvaDeVidaApiVersion, { description: 'Upstream API version used to create it.' })
+  apiVersion!: ProvaDeVidaApiVersion;
   @Field(() => ProofOfLifeResponse, { nullable: true, description: "The citizen's answer; null unless they answered (AUTHORIZED or DENIED)." })
   response!: ProofOfLifeResponse | null;
   @Field(() => DenialReason, { nullable: true, description: 'Same as response.denialReason: null unless DENIED with a reason code.' }) denialReason!: DenialReason | null;
@@ -199,7 +215,7 @@ export class Transaction {
       category: (r.category as ProofOfLifeCategory | null) ?? null,
       reason: r.reason,
       requester: r.requester,
-      apiVersion: r.apiVersion,
+      apiVersion: r.apiVersion.toUpperCase() as ProvaDeVidaApiVersion,
       response,
       denialReason: response?.denialReason ?? null,
       denialReasonCode: response?.denialReasonCode ?? null,

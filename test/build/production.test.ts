@@ -2,7 +2,10 @@
  * The production build: `npm run build` output started with plain `node`
  * (no tsx) serves a query, a mutation and a subscription; with
  * SIMULATORS=false not one module under simulators/ is loaded (recorded by a
- * --require hook from the gateway's own require.cache at exit).
+ * --require hook from the gateway's own require.cache at exit). The build
+ * bundles the gateway into dist/src/main.js, so "loaded" is also checked one
+ * level down: the bundle's source map lists every file inside it, and none of
+ * them is simulator, Redis/BullMQ, pg or esbuild code.
  */
 import { unwrap, type Unwrapped } from '../helpers/payload';
 import { execFileSync } from 'node:child_process';
@@ -17,7 +20,7 @@ import { RequestProofOfLifeDocument, TransactionDocument, TransactionResponseCha
 import { signToken, type Role } from '../../src/auth/jwt';
 import { loadConfig } from '../../src/config';
 import { PDV_MAGIC_CPFS as CPF } from '../../src/simulators/provaDeVida';
-import { Collector, PdvSim, SpidSim, type GraphQLResponse } from '../helpers/gateway';
+import { Collector, PERSISTED_DOCUMENTS_MANIFEST, PdvSim, SpidSim, type GraphQLResponse } from '../helpers/gateway';
 import { GatewayProcess } from '../helpers/process';
 
 const ROOT = resolve(__dirname, '../..');
@@ -86,7 +89,8 @@ async function withRecordedModules(env: Record<string, string>, body: (gw: Gatew
   const file = join(dir, 'modules.txt');
   try {
     const gw = await GatewayProcess.start(
-      { DATA_DIR: join(dir, 'data'), NODE_OPTIONS: `--require "${HOOK}"`, RECORD_MODULES_FILE: file, ...env },
+      // Collector.subscribe sends the subscription by its persisted-document hash.
+      { DATA_DIR: join(dir, 'data'), PERSISTED_DOCUMENTS: PERSISTED_DOCUMENTS_MANIFEST, NODE_OPTIONS: `--require "${HOOK}"`, RECORD_MODULES_FILE: file, ...env },
       120_000,
       { command: [process.execPath, MAIN] },
     );
@@ -108,6 +112,13 @@ async function withRecordedModules(env: Record<string, string>, body: (gw: Gatew
 const isSimulator = (p: string) => p.startsWith(join('dist', 'src', 'simulators') + sep);
 // Scale-out and PostgreSQL clients: not needed by the embedded store, so not loaded (memory).
 const isUnusedClient = (p: string) => /^node_modules[\\/](bullmq|ioredis|pg)[\\/]/.test(p);
+
+/** The files esbuild put into a bundle, relative to the repository (from its source map). */
+function bundledSources(bundle: string): string[] {
+  const map = JSON.parse(readFileSync(`${bundle}.map`, 'utf8')) as { sources: string[] };
+  const dir = resolve(bundle, '..');
+  return map.sources.map((s) => resolve(dir, s).slice(ROOT.length + 1));
+}
 
 describe('production build (node dist/src/main.js)', () => {
   beforeAll(() => ensureBuilt(), 320_000);
@@ -159,9 +170,14 @@ describe('production build (node dist/src/main.js)', () => {
         },
         (gw) => proofOfLifeRoundTrip(gw, SECRET),
       );
-      expect(loaded).toContain(join('dist', 'src', 'app.js'));
+      expect(loaded).toContain(join('dist', 'src', 'main.js'));
       expect(loaded.filter(isSimulator)).toEqual([]);
       expect(loaded.filter(isUnusedClient)).toEqual([]);
+      // Inside the bundle: the gateway's own sources, and no simulator, Redis/BullMQ, pg or esbuild code.
+      const inside = bundledSources(MAIN);
+      expect(inside).toContain(join('src', 'app.ts'));
+      expect(inside.filter((p) => p.startsWith(join('src', 'simulators') + sep))).toEqual([]);
+      expect(inside.filter((p) => /^node_modules[\\/](bullmq|ioredis|pg|pg-native|esbuild|@electric-sql)[\\/]/.test(p))).toEqual([]);
     } finally {
       await Promise.all([pdv.close(), spid.close()]);
     }

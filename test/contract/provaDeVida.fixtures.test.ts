@@ -366,7 +366,8 @@ describe('an upstream id that is not a UUID (the manual\'s own "fb5g8247-…")',
     const gw = await TestGateway.start({ pdvUrl: replay.url, env: { PDV_CLIENT_ID: CLIENT_ID, PDV_CLIENT_SECRET: 's' } });
     const ws = await gw.wsClient('viewer');
     try {
-      const feed = Collector.subscribe(ws, TransactionResponseChangedDocument, {});
+      // From the log's start: the feed holds every event whether or not the subscription was live in time.
+      const feed = Collector.subscribe(ws, TransactionResponseChangedDocument, { afterSeq: 0 });
       await sleep(200);
       // The manual's read example (a whole transaction object) as the answer to the create.
       const fx = one('2025-vbeta4-read-authorized.response.json');

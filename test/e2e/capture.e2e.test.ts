@@ -87,7 +87,7 @@ beforeAll(async () => {
   ws = await gw.wsClient('operator');
   for (const stationId of [S1, S2, S3]) {
     const r = await gw.ok(LoginOperatorDocument, { stationId, operatorCpf: OPERATOR });
-    expect(r.loginOperator).toEqual({ station: { id: stationId, name: expect.any(String), online: true, loginStatus: 'OPERATOR_OK' }, status: 'OPERATOR_OK', statusCode: 'OPERATOR_OK', loggedIn: true, operatorCpf: OPERATOR_FMT, userErrors: [] });
+    expect(r.loginOperator).toEqual({ station: { id: expect.any(String), code: stationId, name: expect.any(String), online: true, loginStatus: 'OPERATOR_OK' }, status: 'OPERATOR_OK', statusCode: 'OPERATOR_OK', loggedIn: true, operatorCpf: OPERATOR_FMT, userErrors: [] });
   }
 });
 

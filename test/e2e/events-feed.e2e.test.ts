@@ -25,7 +25,7 @@ import {
   type EventsSubscription,
   type EventsSubscriptionVariables,
 } from '../__generated__/graphql';
-import { toGlobalId } from '../../resolvers/global-id';
+import { parseGlobalId, toGlobalId } from '../../resolvers/global-id';
 import { PDV_MAGIC_CPFS } from '../../src/simulators/provaDeVida';
 import { SPID_MAGIC_CPFS } from '../../src/simulators/spid';
 import { Collector, PdvSim, SpidSim, TestGateway, eventually, sleep } from '../helpers/gateway';
@@ -73,7 +73,9 @@ async function gql<T>(query: string, variables: Record<string, unknown> = {}): P
 
 const cursor = () => gql<{ eventCursor: number }>('{ eventCursor }').then((d) => d.eventCursor);
 const seqs = (c: Collector<Msg>) => c.items.map((m) => m.events.seq);
-const entityOf = (e: Ev) => (e.__typename === 'TransactionEvent' ? e.transaction.id : e.__typename === 'CaptureEvent' ? e.capture.id : `station:${e.station.id}`);
+/** A station's configured id from its global id (station ids in payloads are global). */
+const codeOf = (id: string) => parseGlobalId(id)?.key ?? id;
+const entityOf = (e: Ev) => (e.__typename === 'TransactionEvent' ? e.transaction.id : e.__typename === 'CaptureEvent' ? e.capture.id : `station:${codeOf(e.station.id)}`);
 const FEED_TOPICS = new Set(['transaction', 'capture', 'station']);
 
 interface Truth {
@@ -126,8 +128,8 @@ async function perKind(afterSeq: number, upto: number): Promise<Truth> {
   );
   const truth: Truth = {
     transactions: txs.map((t) => t.seq),
-    captures: caps.map((c) => ({ seq: c.seq, stationId: c.capture.stationId, cpf: c.capture.cpf })),
-    stations: stations.map((s) => ({ seq: s.seq, stationId: s.station.id, type: s.type })),
+    captures: caps.map((c) => ({ seq: c.seq, stationId: codeOf(c.capture.stationId), cpf: c.capture.cpf })),
+    stations: stations.map((s) => ({ seq: s.seq, stationId: codeOf(s.station.id), type: s.type })),
   };
   // The per-kind feeds together are exactly the log's events of the feed's kinds (nothing lost between them).
   const log = (await gw.gw.store.eventsAfter(afterSeq, 100_000)).filter((e) => FEED_TOPICS.has(e.topic) && e.seq <= upto).map((e) => e.seq);
@@ -180,7 +182,7 @@ function isFinished(got: readonly Ev[], ids: { transactionId: string; captureIds
   // The release is recorded with the capture step that ends the hold, at a higher seq than that step.
   const released = ['station-1', 'station-2'].every((id) => {
     const e = last.get(`station:${id}`);
-    return e?.__typename === 'StationEvent' && !e.station.busy && got.some((x) => x.__typename === 'StationEvent' && x.station.id === id && x.stationEvent === 'STATION_FREE');
+    return e?.__typename === 'StationEvent' && !e.station.busy && got.some((x) => x.__typename === 'StationEvent' && codeOf(x.station.id) === id && x.stationEvent === 'STATION_FREE');
   });
   return flows && released;
 }
@@ -292,7 +294,7 @@ test('kinds, stationId and cpf filters are exact (replayed and live alike)', asy
   await expectLive(liveCaptures, captureSeqs, settled, upto, 'liveCaptures');
   await expectLive(liveStation2, atStation('station-2'), settled, upto, 'liveStation2');
   expect(
-    liveStation2.items.every((m) => (m.events.__typename === 'CaptureEvent' && m.events.capture.stationId === 'station-2') || (m.events.__typename === 'StationEvent' && m.events.station.id === 'station-2')),
+    liveStation2.items.every((m) => (m.events.__typename === 'CaptureEvent' && codeOf(m.events.capture.stationId) === 'station-2') || (m.events.__typename === 'StationEvent' && codeOf(m.events.station.id) === 'station-2')),
   ).toBe(true);
   expect(liveStation2.items.some((m) => m.events.__typename === 'StationEvent')).toBe(true);
   expect(liveCaptures.errors).toEqual([]);

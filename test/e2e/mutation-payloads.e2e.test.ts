@@ -37,7 +37,7 @@ const UE = 'userErrors { code field message }';
 
 test('loginOperator + two aliased startPresentialCapture on one station: login and first capture answered, the second a STATION_BUSY userError, no top-level error', async () => {
   const query = `mutation($station: ID!, $operator: CPF!, $a: CPF!, $b: CPF!) {
-    login: loginOperator(stationId: $station, operatorCpf: $operator) { station { id loginStatus } status loggedIn ${UE} }
+    login: loginOperator(stationId: $station, operatorCpf: $operator) { station { code loginStatus } status loggedIn ${UE} }
     first: startPresentialCapture(stationId: $station, cpf: $a, autoAdvance: false) { capture { id status stationId } ${UE} }
     second: startPresentialCapture(stationId: $station, cpf: $b) { capture { id } ${UE} }
   }`;
@@ -47,7 +47,7 @@ test('loginOperator + two aliased startPresentialCapture on one station: login a
   expect(r.status).toBe(200);
   expect(r.body.errors).toBeUndefined();
   // loginOperator returns the Station, read after the login: a cached Station is refreshed.
-  expect(r.body.data?.['login']).toEqual({ station: { id: 'station-1', loginStatus: 'OPERATOR_OK' }, status: 'OPERATOR_OK', loggedIn: true, userErrors: [] });
+  expect(r.body.data?.['login']).toEqual({ station: { code: 'station-1', loginStatus: 'OPERATOR_OK' }, status: 'OPERATOR_OK', loggedIn: true, userErrors: [] });
   const first = r.body.data?.['first'] as { capture: { id: string; status: string; stationId: string }; userErrors: unknown[] };
   expect(first).toEqual({ capture: { id: expect.any(String), status: 'CLIENT_CAPTURING', stationId: 'station-1' }, userErrors: [] });
   const second = r.body.data?.['second'] as { capture: null; userErrors: { code: string; field: string[] | null; message: string }[] };
@@ -65,7 +65,7 @@ test('loginOperator + two aliased startPresentialCapture on one station: login a
 
 test('one alias FORBIDDEN (a station outside the token): that alias null with a top-level error, the others answered', async () => {
   const query = `mutation($mine: ID!, $other: ID!, $operator: CPF!, $c: CPF!) {
-    login: loginOperator(stationId: $mine, operatorCpf: $operator) { station { id } loggedIn ${UE} }
+    login: loginOperator(stationId: $mine, operatorCpf: $operator) { station { code } loggedIn ${UE} }
     denied: startPresentialCapture(stationId: $other, cpf: $c) { capture { id } ${UE} }
     started: startPresentialCapture(stationId: $mine, cpf: $c, autoAdvance: false) { capture { id stationId } ${UE} }
   }`;
@@ -75,7 +75,7 @@ test('one alias FORBIDDEN (a station outside the token): that alias null with a 
   expect(r.status).toBe(200);
   expect(r.body.errors).toEqual([expect.objectContaining({ path: ['denied'], extensions: expect.objectContaining({ code: 'FORBIDDEN' }) })]);
   expect(r.body.data).toEqual({
-    login: { station: { id: 'station-2' }, loggedIn: true, userErrors: [] },
+    login: { station: { code: 'station-2' }, loggedIn: true, userErrors: [] },
     denied: null,
     started: { capture: { id: expect.any(String), stationId: 'station-2' }, userErrors: [] },
   });

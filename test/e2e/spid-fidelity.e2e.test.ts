@@ -56,7 +56,7 @@ describe('SPID login as the vendor manual says', () => {
     const t0 = Date.now();
     const r = await login(S2, cpf);
     const ms = Date.now() - t0;
-    expect(r).toMatchObject({ station: { id: S2, name: expect.any(String), online: true, loginStatus: status }, status, statusCode: status, loggedIn: false });
+    expect(r).toMatchObject({ station: { code: S2, name: expect.any(String), online: true, loginStatus: status }, status, statusCode: status, loggedIn: false });
     // loginSettleTimeoutMs is 10 s: waiting it out (the old reading) would take that long.
     expect(ms).toBeLessThan(2_000);
     process.stdout.write(`[measure] login ${status}: ${ms} ms\n`);

@@ -118,8 +118,8 @@ test('kill -9 during a held create and a held message, restart: one row each (UN
   );
   expect(audit.errors).toBeUndefined();
   expect(audit.data?.auditLog.nodes).toEqual([
-    { actor: SUB, role: 'reconciler', action: 'requestProofOfLife', target: `Transaction:${rawKey(settled!.id)}`, result: 'UNCONFIRMED' },
-    { actor: SUB, role: 'operator', action: 'requestProofOfLife', target: expect.stringMatching(/^cpf:pseud:[a-z2-7]{26}$/), result: 'PENDING' },
+    { actor: SUB, role: 'RECONCILER', action: 'requestProofOfLife', target: `Transaction:${rawKey(settled!.id)}`, result: 'UNCONFIRMED' },
+    { actor: SUB, role: 'OPERATOR', action: 'requestProofOfLife', target: expect.stringMatching(/^cpf:pseud:[a-z2-7]{26}$/), result: 'PENDING' },
   ]);
 
   // The retry with the same key gets that transaction; nothing is POSTed again.
@@ -143,8 +143,8 @@ test('kill -9 during a held create and a held message, restart: one row each (UN
     'admin',
   );
   expect(msgAudit.data?.auditLog.nodes).toEqual([
-    { role: 'reconciler', target: `Message:${rawKey(msg!.id)}`, result: 'UNCONFIRMED' },
-    { role: 'operator', target: expect.stringMatching(/^cpf:pseud:[a-z2-7]{26}$/), result: 'PENDING' },
+    { role: 'RECONCILER', target: `Message:${rawKey(msg!.id)}`, result: 'UNCONFIRMED' },
+    { role: 'OPERATOR', target: expect.stringMatching(/^cpf:pseud:[a-z2-7]{26}$/), result: 'PENDING' },
   ]);
   const msgRetry = await gql(second.url, SendMessageDocument, { input: message });
   expect(msgRetry.data?.sendMessage).toMatchObject({ id: msg!.id, status: 'UNCONFIRMED' });

@@ -595,7 +595,7 @@ category('query shape limits (HTTP)', (add) => {
     expect(cost!.extensions['cost']).toBeGreaterThan(5000);
   });
   add('transactions(first: 100) with nested person lists → the cost error names the cost and the limit', async () => {
-    const r = await gql('query { transactions(first: 100) { edges { node { person { transactions { id } captures { id } messages { id } } } } } }');
+    const r = await gql('query { transactions(first: 100) { edges { node { person { transactions(first: 100) { nodes { id } } captures(first: 100) { nodes { id } } messages(first: 100) { nodes { id } } } } } } }');
     if (r.status === 200) return expect(r.json.errors).toBeUndefined(); // under the limit: nothing to name
     expect(r.json.errors[0].message).toMatch(/^Query cost \d+ exceeds the limit 5000$/);
   });

@@ -141,7 +141,7 @@ describe('audit log', () => {
     const nodes = (r.body.data as unknown as { auditLog: { nodes: { actor: string; role: string; action: string; target: string; result: string }[] } }).auditLog.nodes;
     expect(nodes).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ actor: 'auditor-op', role: 'operator', action: 'requestProofOfLife', result: 'OK', target: expect.stringMatching(/^Transaction:/) }),
+        expect.objectContaining({ actor: 'auditor-op', role: 'OPERATOR', action: 'requestProofOfLife', result: 'OK', target: expect.stringMatching(/^Transaction:/) }),
         // Upstream 5xx on this CPF: the create may have happened, so the result is UNCONFIRMED, with the row it left.
         expect.objectContaining({ actor: 'auditor-op', action: 'requestProofOfLife', result: 'UNCONFIRMED', target: expect.stringMatching(/^Transaction:/) }),
       ]),
