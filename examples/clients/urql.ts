@@ -12,16 +12,15 @@ export interface UrqlOptions extends RealtimeOptions {
   fetch?: typeof fetch;
 }
 
-/** Types without an `id` of their own: graphcache stores them inside their parent. */
-const EMBEDDED = ['PageInfo', 'TransactionConnection', 'TransactionEdge', 'CaptureConnection', 'CaptureEdge', 'MessageConnection', 'MessageEdge',
-  'AuditEntryConnection', 'AuditEntryEdge', 'TransactionEvent', 'CaptureEvent', 'Requester', 'Seal', 'ProofOfLifeResponse', 'Cancellation',
-  'CaptureReport', 'MessageSender', 'UserError', 'PersonErasure'];
+/** Object types without an `id` (connections, edges, PageInfo, payloads, values): graphcache stores them inside their parent. */
+const roots = [schema.__schema.queryType, schema.__schema.mutationType, schema.__schema.subscriptionType].map((t) => t?.name);
+const embedded = schema.__schema.types.filter((t) => t.kind === 'OBJECT' && !roots.includes(t.name) && !t.fields.some((f) => f.name === 'id'));
 
 export const cacheOptions: CacheExchangeOpts = {
   // The schema's shape (codegen's urql-introspection): fragments on `Node` types match exactly.
   schema,
   // Entities are keyed by `id` (global, unique across types) by default; the rest is embedded.
-  keys: Object.fromEntries(EMBEDDED.map((t) => [t, () => null])),
+  keys: Object.fromEntries(embedded.map((t) => [t.name, () => null])),
   // Pages of one connection (same filters) merge into one list, forwards and backwards.
   resolvers: {
     Query: { transactions: relayPagination(), captures: relayPagination(), auditLog: relayPagination() },
