@@ -15,7 +15,7 @@ import { RequestProofOfLifeDocument } from '../__generated__/graphql';
 import { signToken } from '../../src/auth/jwt';
 import { loadConfig } from '../../src/config';
 import { PDV_MAGIC_CPFS as CPF } from '../../src/simulators/provaDeVida';
-import { PdvSim, TestGateway, eventually } from '../helpers/gateway';
+import { PERSISTED_DOCUMENTS_ENV, PdvSim, TestGateway, eventually } from '../helpers/gateway';
 import { GatewayProcess } from '../helpers/process';
 import { apolloFeed, urqlFeed, type ResumingClient } from '../helpers/resume-clients';
 
@@ -116,6 +116,8 @@ describe.each(Object.entries(LIBS))('%s, automatic reconnect', (_name, feed) => 
     const env = {
       SPID_STATIONS: JSON.stringify([{ id: 'unused', name: 'unused', baseUrl: 'http://127.0.0.1:9/gbs-spid-services/api' }]),
       DATA_DIR: dataDir, PDV_BASE_URL: sim.url, PDV_API_VERSION: 'vbeta4', POLL_INTERVAL_MS: '100', POLL_MAX_INTERVAL_MS: '500', LOG_LEVEL: 'info',
+      // The recipes send every document by hash (examples/clients' manifest).
+      PERSISTED_DOCUMENTS: PERSISTED_DOCUMENTS_ENV,
     };
     const jwt = loadConfig({ NODE_ENV: 'test', ...env }).jwt;
     const viewer = await signToken(jwt, { sub: 'dash', role: 'viewer' });

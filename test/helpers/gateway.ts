@@ -89,6 +89,10 @@ export class SpidSim {
 
 /** The manifest codegen writes next to the typed documents (codegen.yml `persistedDocuments`). */
 export const PERSISTED_DOCUMENTS_MANIFEST = resolve(__dirname, '../__generated__/persisted-documents.json');
+/** The client recipes' manifest (examples/clients, README "Client recipes"). */
+export const CLIENT_DOCUMENTS_MANIFEST = resolve(__dirname, '../../examples/clients/__generated__/persisted-documents.json');
+/** PERSISTED_DOCUMENTS for a test gateway: both manifests. */
+export const PERSISTED_DOCUMENTS_ENV = `${PERSISTED_DOCUMENTS_MANIFEST},${CLIENT_DOCUMENTS_MANIFEST}`;
 
 /** The hash codegen embedded in a typed document (`__meta__.hash`), if any. */
 export function documentHash(doc: unknown): string | null {
@@ -150,7 +154,7 @@ export class TestGateway {
       POLL_MAX_INTERVAL_MS: '1000',
       LOG_LEVEL: 'silent',
       // Typed documents go by hash (see `request`); raw strings still work (ONLY stays off unless a test sets it).
-      PERSISTED_DOCUMENTS: PERSISTED_DOCUMENTS_MANIFEST,
+      PERSISTED_DOCUMENTS: PERSISTED_DOCUMENTS_ENV,
       ...opts.env,
     });
     const sink = opts.logSink;

@@ -1,8 +1,8 @@
-import { ApolloClient, InMemoryCache, gql } from '@apollo/client';
-import { GraphQLWsLink } from '@apollo/client/link/subscriptions';
-import { createClient, type Client } from 'graphql-ws';
-import { Client as UrqlClient, subscriptionExchange } from 'urql';
 import WebSocket from 'ws';
+import { createApollo } from '../../examples/clients/apollo';
+import { createUrql } from '../../examples/clients/urql';
+import type { Realtime } from '../../examples/clients/ws';
+import { TransactionChangedDocument, type TransactionChangedSubscription } from '../../examples/clients/__generated__/graphql';
 
 export interface SeenEvent {
   seq: number;
@@ -20,60 +20,41 @@ export interface ResumingClient {
   stop(): Promise<void>;
 }
 
-const FEED = `subscription Feed { transactionResponseChanged { seq type transaction { id status } } }`;
-
-type FeedData = { transactionResponseChanged: { seq: number; type: string; transaction: { id: string; status: string } } };
-
 /**
- * The README's reconnect recipe: the only state is the highest seq seen, and
- * graphql-ws calls `connectionParams` again on every reconnect. Retries are
- * left as the libraries ship them.
+ * The README's client recipes (examples/clients) as shipped: the only state is the highest seq
+ * seen, handed over in `connectionParams` on every reconnect; retry on everything.
+ * The gateway must know examples/clients' persisted documents (PERSISTED_DOCUMENTS).
  */
-function recipeWsClient(url: string, token: string, state: { lastSeq: number | undefined; connects: number }): Client {
-  const client = createClient({
-    url,
-    webSocketImpl: WebSocket,
-    connectionParams: () => ({ authorization: `Bearer ${token}`, afterSeq: state.lastSeq }),
-    // graphql-ws retries only close events by default: "connection refused" while the gateway
-    // restarts would end every subscription. Retry everything, with capped, jittered backoff.
-    shouldRetry: () => true,
-    retryAttempts: Infinity,
-    retryWait: (retries) => new Promise((r) => setTimeout(r, Math.min(1000 * 2 ** retries, 8000) + Math.random() * 1000)),
+function collector(realtime: Realtime) {
+  let connects = 0;
+  realtime.client.on('connected', () => {
+    connects++;
   });
-  client.on('connected', () => {
-    state.connects++;
-  });
-  return client;
-}
-
-function collector(state: { lastSeq: number | undefined; connects: number }, wsClient: Client) {
   const events: SeenEvent[] = [];
   const errors: unknown[] = [];
-  const onData = (data: FeedData | null | undefined) => {
+  const onData = (data: TransactionChangedSubscription | null | undefined) => {
     const e = data?.transactionResponseChanged;
     if (!e) return;
     events.push({ seq: e.seq, type: e.type, transactionId: e.transaction.id, status: e.transaction.status });
-    state.lastSeq = Math.max(state.lastSeq ?? 0, e.seq);
+    realtime.saw(e.seq);
   };
-  const client: ResumingClient = {
-    events,
-    errors,
-    connects: () => state.connects,
-    stop: async () => {
-      await wsClient.dispose();
-    },
-  };
+  const client: ResumingClient = { events, errors, connects: () => connects, stop: async () => {
+    await realtime.client.dispose();
+  } };
   return { client, onData, errors };
 }
 
+const httpOf = (wsUrl: string) => wsUrl.replace(/^ws/, 'http');
+
 /** Apollo Client 4: `GraphQLWsLink` over the recipe's graphql-ws client. */
 export function apolloFeed(url: string, token: string): ResumingClient {
-  const state = { lastSeq: undefined as number | undefined, connects: 0 };
-  const wsClient = recipeWsClient(url, token, state);
-  const { client, onData, errors } = collector(state, wsClient);
-  const apollo = new ApolloClient({ link: new GraphQLWsLink(wsClient), cache: new InMemoryCache() });
-  const sub = apollo.subscribe<FeedData>({ query: gql(FEED) }).subscribe({
-    next: (r) => onData(r.data as FeedData | undefined),
+  const { apollo, realtime } = createApollo({ url: httpOf(url), getToken: () => token, webSocketImpl: WebSocket });
+  const { client, onData, errors } = collector(realtime);
+  const sub = apollo.subscribe({ query: TransactionChangedDocument }).subscribe({
+    next: (r) => {
+      if (r.error) errors.push(r.error);
+      onData(r.data);
+    },
     error: (err) => errors.push(err),
   });
   const stop = client.stop;
@@ -87,26 +68,9 @@ export function apolloFeed(url: string, token: string): ResumingClient {
 
 /** urql 5: `subscriptionExchange` forwarding to the recipe's graphql-ws client. */
 export function urqlFeed(url: string, token: string): ResumingClient {
-  const state = { lastSeq: undefined as number | undefined, connects: 0 };
-  const wsClient = recipeWsClient(url, token, state);
-  const { client, onData, errors } = collector(state, wsClient);
-  const urql = new UrqlClient({
-    url: url.replace(/^ws/, 'http'),
-    exchanges: [
-      subscriptionExchange({
-        forwardSubscription(request) {
-          const input = { ...request, query: request.query || '' };
-          return {
-            subscribe(sink) {
-              const unsubscribe = wsClient.subscribe(input, sink);
-              return { unsubscribe };
-            },
-          };
-        },
-      }),
-    ],
-  });
-  const sub = urql.subscription<FeedData>(FEED, {}).subscribe((r) => {
+  const { urql, realtime } = createUrql({ url: httpOf(url), getToken: () => token, webSocketImpl: WebSocket });
+  const { client, onData, errors } = collector(realtime);
+  const sub = urql.subscription(TransactionChangedDocument, {}).subscribe((r) => {
     if (r.error) errors.push(r.error);
     onData(r.data);
   });
