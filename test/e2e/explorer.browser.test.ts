@@ -165,6 +165,7 @@ describe('explorer in production', () => {
     PDV_CLIENT_SECRET: 'issued-by-govbr-explorer-test',
     PSEUDONYM_KEY: 'p'.repeat(40),
     REPORT_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
+    REPORT_LINK_KEY: 'explorer-report-link-key-0123456789-0123456789',
     ...extra,
   });
   let sim: PdvSim;

@@ -8,6 +8,8 @@ import { SPID_MAGIC_CPFS as CPF } from '../../src/simulators/spid';
 import { auditLog } from '../../src/store/schema';
 import { desc } from 'drizzle-orm';
 import { PdvSim, SpidSim, TestGateway } from '../helpers/gateway';
+import { toGlobalId } from '../../resolvers/global-id';
+import { rawKey } from '../helpers/ids';
 
 let pdv: PdvSim;
 let spid: SpidSim;
@@ -49,10 +51,11 @@ test('loginOperator + two aliased startPresentialCapture on one station: login a
   // loginOperator returns the Station, read after the login: a cached Station is refreshed.
   expect(r.body.data?.['login']).toEqual({ station: { code: 'station-1', loginStatus: 'OPERATOR_OK' }, status: 'OPERATOR_OK', loggedIn: true, userErrors: [] });
   const first = r.body.data?.['first'] as { capture: { id: string; status: string; stationId: string }; userErrors: unknown[] };
-  expect(first).toEqual({ capture: { id: expect.any(String), status: 'CLIENT_CAPTURING', stationId: 'station-1' }, userErrors: [] });
+  expect(first).toEqual({ capture: { id: expect.any(String), status: 'CLIENT_CAPTURING', stationId: toGlobalId('Station', 'station-1') }, userErrors: [] });
   const second = r.body.data?.['second'] as { capture: null; userErrors: { code: string; field: string[] | null; message: string }[] };
   expect(second.capture).toBeNull();
-  expect(second.userErrors).toEqual([{ code: 'STATION_BUSY', field: null, message: expect.stringContaining(first.capture.id) }]);
+  // The message comes from the flow layer (no GraphQL there): it names the holding capture by its raw key.
+  expect(second.userErrors).toEqual([{ code: 'STATION_BUSY', field: null, message: expect.stringContaining(rawKey(first.capture.id)) }]);
 
   // Each alias is one audit record; the userError is audited with its code, as a thrown error was.
   const rows = await gw.gw.store.db.select().from(auditLog).orderBy(desc(auditLog.id)).limit(3);
@@ -77,6 +80,6 @@ test('one alias FORBIDDEN (a station outside the token): that alias null with a 
   expect(r.body.data).toEqual({
     login: { station: { code: 'station-2' }, loggedIn: true, userErrors: [] },
     denied: null,
-    started: { capture: { id: expect.any(String), stationId: 'station-2' }, userErrors: [] },
+    started: { capture: { id: expect.any(String), stationId: toGlobalId('Station', 'station-2') }, userErrors: [] },
   });
 });

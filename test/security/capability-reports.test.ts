@@ -141,14 +141,14 @@ describe('signed report links (CaptureReport.downloadUrl)', () => {
 
   test('an operator of the station gets an absolute link that downloads the PDF without any header; audited as that operator', async () => {
     const url = await linkFor(await gw.token('operator', 'link-desk1', ['station-1']));
-    expect(url).toMatch(new RegExp(`^${origin()}/reports/${reportId}\\?expires=\\d+&by=[\\w-]+&sig=[\\w-]+$`));
+    expect(url).toMatch(new RegExp(`^${origin()}/reports/${rawKey(reportId)}\\?expires=\\d+&by=[\\w-]+&sig=[\\w-]+$`));
     // The actor is in the link, but not readable: a `sub` may be a CPF.
     expect(url).not.toContain('link-desk1');
     const res = await fetch(url!);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^application\/pdf/);
     expect(Buffer.from(await res.arrayBuffer()).subarray(0, 5).toString('latin1')).toBe('%PDF-');
-    expect(await audits('link-desk1')).toEqual([expect.objectContaining({ role: 'operator', target: `Capture:${reportId}`, result: 'OK' })]);
+    expect(await audits('link-desk1')).toEqual([expect.objectContaining({ role: 'operator', target: `Capture:${rawKey(reportId)}`, result: 'OK' })]);
   });
 
   test('viewers and operators of another station get no link (null); the rest of the report is there', async () => {
@@ -162,19 +162,19 @@ describe('signed report links (CaptureReport.downloadUrl)', () => {
   test('past its expiry a genuinely signed link is refused with 401, audited with the actor it was minted for', async () => {
     const links = new ReportLinks(gw.config.reports);
     const user = { sub: 'link-expired', role: 'admin' as const, exp: null, stations: null };
-    const expired = links.urlFor(user, reportId, 'station-1', origin(), Date.now() - (gw.config.reports.linkTtlSeconds + 1) * 1000)!;
+    const expired = links.urlFor(user, rawKey(reportId), 'station-1', origin(), Date.now() - (gw.config.reports.linkTtlSeconds + 1) * 1000)!;
     const res = await fetch(expired);
     expect(res.status).toBe(401);
     expect(((await res.json()) as { code: string }).code).toBe('UNAUTHENTICATED');
     expect(await audits('link-expired')).toEqual([expect.objectContaining({ role: 'admin', result: 'UNAUTHENTICATED' })]);
     // The same link minted now works: only the expiry differed.
-    expect((await fetch(links.urlFor(user, reportId, 'station-1', origin())!)).status).toBe(200);
+    expect((await fetch(links.urlFor(user, rawKey(reportId), 'station-1', origin())!)).status).toBe(200);
   });
 
   test('a link does not open another capture, and a tampered signature or expiry is refused (403)', async () => {
     const url = new URL((await linkFor(await gw.token('admin', 'link-admin')))!);
     const other = new URL(url);
-    other.pathname = `/reports/${remoteId}`;
+    other.pathname = `/reports/${rawKey(remoteId)}`;
     const tamperedSig = new URL(url);
     const sig = url.searchParams.get('sig')!;
     tamperedSig.searchParams.set('sig', (sig[0] === 'A' ? 'B' : 'A') + sig.slice(1));
@@ -194,7 +194,7 @@ describe('signed report links (CaptureReport.downloadUrl)', () => {
     expect(allowed.status).toBe(200);
     expect(allowed.headers.get('access-control-allow-origin')).toBe(APP_ORIGIN);
     await allowed.arrayBuffer();
-    const preflight = await fetch(`${origin()}/reports/${reportId}`, {
+    const preflight = await fetch(`${origin()}/reports/${rawKey(reportId)}`, {
       method: 'OPTIONS',
       headers: { origin: APP_ORIGIN, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' },
     });
