@@ -17,5 +17,5 @@ test('the public API names frontends rely on exist', async () => {
   expect(q).toEqual(expect.arrayContaining(['person', 'transaction', 'transactions', 'message']));
   expect(m).toEqual(expect.arrayContaining(['requestProofOfLife', 'cancelProofOfLife', 'sendMessage', 'deleteMessage']));
   expect(s).toEqual(expect.arrayContaining(['transactionResponseChanged']));
-  for (const t of ['Person', 'Transaction', 'Message', 'CPF', 'DateTime', 'UUID']) expect(schema.getType(t)).toBeDefined();
+  for (const t of ['Person', 'Transaction', 'Message', 'CPF', 'DateTime', 'Node', 'SafeInt']) expect(schema.getType(t)).toBeDefined();
 });
