@@ -11,9 +11,10 @@ import { SPID_MAGIC_CPFS as M, startSpidSimulator, type SpidSimulator } from '..
 import { createSpidStationClient, type SpidStationApi, type SpidStationClientOptions } from '../../src/upstreams/spid';
 
 const TIMINGS = {
-  clientCaptureMs: 50,
+  // Wide enough that the steps a test reads in between (busy station, PROCESSING) are not missed on a loaded box.
+  clientCaptureMs: 400,
   operatorCaptureMs: 50,
-  verifyProcessingMs: 50,
+  verifyProcessingMs: 400,
   enrollProcessingMs: 80,
   remoteAnswerMs: 80,
   remoteLinkTtlMs: 300,

@@ -151,9 +151,10 @@ describe('capture steps in flight', () => {
     const stuck = listed.captures.edges[0]!.node;
     expect(stuck.status).toBe('STARTING');
 
-    // Still within the timeout: the station is held, a second start is refused with the holder named.
+    // Still within the timeout: the station is held, a second start is refused with the holder named
+    // (the message is the flow's text, which names the capture by its raw key — also accepted as an id argument).
     const busy = await gw.request(StartPresentialCaptureDocument, { stationId: station, cpf: SPID_MAGIC_CPFS.matches });
-    expect(userErrorAt(busy, 'startPresentialCapture')).toMatchObject({ code: 'STATION_BUSY', message: expect.stringContaining(stuck.id) });
+    expect(userErrorAt(busy, 'startPresentialCapture')).toMatchObject({ code: 'STATION_BUSY', message: expect.stringContaining(rawKey(stuck.id)) });
 
     const failed = await eventually(async () => {
       const r = await gw.ok(CapturesDocument, { stationId: station, first: 1 }, 'viewer');

@@ -117,7 +117,9 @@ test('a failing SPID station opens its own breaker only; the other station stays
   await spid.control('POST', '/faults', { station: 'station-1', route: 'GET /login/status', kind: 'status', status: 503 });
   const s1 = { upstream: 'spid', station: 'station-1' };
   // The station's poller reads Login Status: the first failed poll (3 attempts) records it offline, the next opens the breaker.
-  const samples = await scrapeUntil((s) => metricValue(s, 'idgw_upstream_circuit_state', s1) === 2, 30_000);
+  // The refusal by the open breaker is recorded a retry backoff (or a poll tick) after the gauge flips: wait for both.
+  const circuitOpen = (s: Sample[]) => metricValue(s, 'idgw_upstream_errors_total', { ...s1, route: 'GET /login/status', kind: 'circuit_open' }) ?? 0;
+  const samples = await scrapeUntil((s) => metricValue(s, 'idgw_upstream_circuit_state', s1) === 2 && circuitOpen(s) >= 1, 30_000);
   expect((await gw.ok(StationDocument, { id: 'station-1' }, 'viewer')).station?.online).toBe(false);
   expect(metricValue(samples, 'idgw_upstream_circuit_state', { upstream: 'spid', station: 'station-2' })).toBe(0);
   // 3 attempts (2 retries) of the first read, 2 of the second before the 5th failure opens the breaker, whose refusal ends the retries.
