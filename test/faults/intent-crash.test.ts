@@ -125,6 +125,7 @@ test('kill -9 during a held create and a held message, restart: one row each (UN
   // The retry with the same key gets that transaction; nothing is POSTed again.
   const retry = await gql(second.url, RequestProofOfLifeDocument, { input });
   expect(retry.errors).toBeUndefined();
+  expect(retry.data?.requestProofOfLife?.userErrors).toEqual([]);
   expect(retry.data?.requestProofOfLife?.transaction).toMatchObject({ id: settled!.id, status: 'UNCONFIRMED', upstreamId: null });
   expect(((await pdv.counters()).byRoute[CREATE_ROUTE] ?? 0) - before).toBe(1);
   expect(await upstreamHas()).toHaveLength(1);
@@ -147,6 +148,8 @@ test('kill -9 during a held create and a held message, restart: one row each (UN
     { role: 'OPERATOR', target: expect.stringMatching(/^cpf:pseud:[a-z2-7]{26}$/), result: 'PENDING' },
   ]);
   const msgRetry = await gql(second.url, SendMessageDocument, { input: message });
-  expect(msgRetry.data?.sendMessage).toMatchObject({ id: msg!.id, status: 'UNCONFIRMED' });
+  expect(msgRetry.errors).toBeUndefined();
+  expect(msgRetry.data?.sendMessage?.userErrors).toEqual([]);
+  expect(msgRetry.data?.sendMessage?.message).toMatchObject({ id: msg!.id, status: 'UNCONFIRMED' });
   expect(((await pdv.counters()).byRoute[MESSAGE_ROUTE] ?? 0) - messagesBefore).toBe(1);
 }, 120_000);

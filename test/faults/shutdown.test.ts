@@ -8,7 +8,7 @@
 import WebSocket from 'ws';
 import { RequestProofOfLifeDocument, TransactionDocument } from '../__generated__/graphql';
 import { PDV_MAGIC_CPFS as CPF } from '../../src/simulators/provaDeVida';
-import { PdvSim, eventually, sleep } from '../helpers/gateway';
+import { PdvSim, SpidSim, eventually, sleep } from '../helpers/gateway';
 import { GatewayProcess } from '../helpers/process';
 import { simulatorPortsEnv } from '../helpers/ports';
 import { tempDirs } from '../helpers/tmp';
@@ -76,16 +76,25 @@ test('idle `npm start` (in-process simulators): SIGTERM → exit 0 within the bo
 
 describe('with work in flight (gateway against a simulator in this process)', () => {
   let pdv: PdvSim;
+  // A reachable station: the background station poller (Login Status every STATION_POLL_INTERVAL_MS) must
+  // stop with the drain too, and an unreachable one would only add expected "station request failed" warnings.
+  let spid: SpidSim;
   beforeAll(async () => {
     pdv = await PdvSim.start({ answerAfterMs: 600_000 });
+    spid = await SpidSim.start({ stations: 1 });
   });
   const polls = async () => (await pdv.counters()).byRoute[POLL_ROUTE] ?? 0;
-  afterAll(() => pdv?.close());
+  const stationCalls = async () => Object.values((await spid.counters()).byStation).reduce((n, s) => n + s.total, 0);
+  afterAll(async () => {
+    await pdv?.close();
+    await spid?.close();
+  });
 
   const envFor = (dataDir: string, extra: Record<string, string> = {}) => ({
     DATA_DIR: dataDir,
     PDV_BASE_URL: pdv.url,
-    SPID_STATIONS: JSON.stringify([{ id: 'unused', name: 'unused', baseUrl: 'http://127.0.0.1:9/gbs-spid-services/api' }]),
+    SPID_STATIONS: spid.stationsEnv,
+    STATION_POLL_INTERVAL_MS: '100',
     POLL_INTERVAL_MS: '100',
     POLL_BACKOFF_FACTOR: '1',
     POLL_MAX_INTERVAL_MS: '100',
@@ -109,6 +118,7 @@ describe('with work in flight (gateway against a simulator in this process)', ()
     // The simulator counts a request on arrival: polls counted once the gateway logged "draining" started before it.
     await eventually(async () => gw.logs.includes('"msg":"draining"'), 5000, 5);
     const pollsAtDrain = await polls();
+    const stationCallsAtDrain = await stationCalls();
     const answered = (await inFlight).requestProofOfLife;
     const stop = await stopping;
     process.stdout.write(`[measure] SIGTERM → exit with a request (held 1.5 s) and a poll (held 3 s) in flight: ${stop.ms} ms\n`);
@@ -118,6 +128,9 @@ describe('with work in flight (gateway against a simulator in this process)', ()
     // Polls reached the simulator every 100 ms per open transaction; none after draining began
     // (the held one finished: no "poll failed" warning, nothing written to a closed store).
     expect(await polls()).toBe(pollsAtDrain);
+    // The station poller (every 100 ms here) polled before, and starts no Login Status once draining began.
+    expect(stationCallsAtDrain).toBeGreaterThan(0);
+    expect(await stationCalls()).toBe(stationCallsAtDrain);
     expect(logLines(gw).filter((l) => l.level >= 40)).toEqual([]);
 
     const again = await start(envFor(dataDir));

@@ -39,13 +39,14 @@ async function withGateway(env: Record<string, string>, fn: (gw: TestGateway) =>
   }
 }
 
-test('query budget: `stations { id online }` costs 1 + 1 + 1 per call; past the budget RATE_LIMITED (429, retry-after), per user', async () => {
+test('query budget: `stations { code online }` costs 1 + 1 + 1 per call; past the budget RATE_LIMITED (429, retry-after), per user', async () => {
   await withGateway({ RATE_LIMIT_QUERY_COST_PER_MINUTE: '8' }, async (gw) => {
-    const q = '{ stations { id online } }';
+    // Station.id is a global id; `code` is the configured id (same cost: 1 per field).
+    const q = '{ stations { code online } }';
     const alice = await gw.token('viewer', 'budget-alice');
     const first = await post(gw, q, {}, alice);
     expect(first.body.errors).toBeUndefined();
-    expect(first.body.data).toEqual({ stations: [{ id: 'unused', online: false }] });
+    expect(first.body.data).toEqual({ stations: [{ code: 'unused', online: false }] });
     expect((await post(gw, q, {}, alice)).body.errors).toBeUndefined(); // 6 of 8 spent
     const third = await post(gw, q, {}, alice);
     expect(third.status).toBe(429);
