@@ -60,7 +60,7 @@ describe('proof of life', () => {
     const t = await request(CPF.authorizes);
     expect(t.status).toBe('PENDING');
     expect(t.cpf).toBe('100.000.001-08');
-    expect(t.apiVersion).toBe('vbeta4');
+    expect(t.apiVersion).toBe('VBETA4');
     const done = await sub.waitFor(ofType('AUTHORIZED'));
     expect(done.transactionResponseChanged.transaction).toMatchObject({ id: t.id, status: 'AUTHORIZED', autoAuthorized: false });
     expect(done.transactionResponseChanged.transaction.response?.authorized).toBe(true);
@@ -82,7 +82,7 @@ describe('proof of life', () => {
     const sub = watchCpf(CPF.authorizes);
     await sleep(100);
     const t = await request(CPF.authorizes, { category: 'OTHER' });
-    expect(t).toMatchObject({ status: 'PENDING', apiVersion: 'vbeta4', category: 'OTHER', seal: null, sealReuseWindowMinutes: null });
+    expect(t).toMatchObject({ status: 'PENDING', apiVersion: 'VBETA4', category: 'OTHER', seal: null, sealReuseWindowMinutes: null });
     const upstream = await sim.control<Record<string, unknown>>('GET', `/transactions/${t.upstreamId}`);
     expect(upstream['categoria']).toBe('OU');
     expect(upstream).not.toHaveProperty('selogovbr');
@@ -90,7 +90,7 @@ describe('proof of life', () => {
     expect(routes['POST /api/vbeta4/transacoes']).toBe(1);
     expect(routes['POST /api/vbeta1/transacoes']).toBe(0);
     const ev = await sub.waitFor((e) => e.transactionResponseChanged.transaction.id === t.id && e.transactionResponseChanged.type === 'AUTHORIZED');
-    expect(ev.transactionResponseChanged.transaction).toMatchObject({ status: 'AUTHORIZED', category: 'OTHER', apiVersion: 'vbeta4' });
+    expect(ev.transactionResponseChanged.transaction).toMatchObject({ status: 'AUTHORIZED', category: 'OTHER', apiVersion: 'VBETA4' });
     sub.stop();
   });
 
@@ -123,7 +123,7 @@ describe('proof of life', () => {
     await sleep(100);
     // The denial reason exists only on vbeta4 reads: a seal window makes this a vbeta4 transaction.
     const t = await request(cpf, { sealReuseWindowMinutes: 10 });
-    expect(t.apiVersion).toBe('vbeta4');
+    expect(t.apiVersion).toBe('VBETA4');
     const ev = await sub.waitFor(ofType('DENIED'));
     expect(ev.transactionResponseChanged.transaction).toMatchObject({ id: t.id, status: 'DENIED', denialReason: reason });
     sub.stop();

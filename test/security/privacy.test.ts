@@ -229,8 +229,8 @@ test('erasePerson: admin only, refused while a flow is open, then no CPF anywher
   expect(after.captures.map((c) => [c.id, c.cpf, c.report])).toEqual([[flows.captureId, pseudonym, null]]);
   expect(after.auditEntries).toEqual(
     expect.arrayContaining([
-      expect.objectContaining({ action: 'erasePerson', target: `id:${rawKey(id)}`, result: 'OK', role: 'admin' }),
-      expect.objectContaining({ action: 'exportPersonData', target: `id:${rawKey(id)}`, result: 'OK', role: 'admin' }),
+      expect.objectContaining({ action: 'erasePerson', target: `id:${rawKey(id)}`, result: 'OK', role: 'ADMIN' }),
+      expect.objectContaining({ action: 'exportPersonData', target: `id:${rawKey(id)}`, result: 'OK', role: 'ADMIN' }),
       expect.objectContaining({ action: 'requestProofOfLife', target: `Transaction:${rawKey(flows.transactionId)}` }),
     ]),
   );
