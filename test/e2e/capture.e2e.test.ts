@@ -32,6 +32,7 @@ import { SPID_MAGIC_CPFS as CPF } from '../../src/simulators/spid';
 import { userErrorAt } from '../helpers/payload';
 import { Collector, PdvSim, SpidSim, TestGateway, eventually, sleep, type GraphQLResponse } from '../helpers/gateway';
 import { rawKey } from '../helpers/ids';
+import { toGlobalId } from '../../resolvers/global-id';
 
 type Ev = CaptureStatusChangedSubscription['captureStatusChanged'];
 type Msg = { captureStatusChanged: Ev };
@@ -573,7 +574,7 @@ describe('pending sends', () => {
     // A resend before the fix: every send fails again, nothing moves, nothing is lost.
     for (const stationId of stations) {
       const r = (await gw.ok(ResendPendingCapturesDocument, { stationId }, 'admin')).resendPendingCaptures!;
-      expect(r.station).toEqual({ id: stationId });
+      expect(r.station).toEqual({ id: toGlobalId('Station', stationId) });
       expect(r.resent).toEqual([]);
       expect(r.failed).toHaveLength(byStation.get(stationId)!.length);
     }

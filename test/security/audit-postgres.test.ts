@@ -96,7 +96,7 @@ d('audit log on PostgreSQL under the README grants', () => {
       headers: { 'content-type': 'application/json', authorization: `Bearer ${await gw.token('operator', sub)}` },
       body: JSON.stringify({ query: print(RequestProofOfLifeDocument), variables: { input: { cpf: CPF.authorizes, reason: 'pg audit' } } }),
     });
-    return { status: res.status, body: (await res.json()) as { data?: { requestProofOfLife?: { id: string } } | null; errors?: { extensions?: Record<string, unknown> }[] } };
+    return { status: res.status, body: (await res.json()) as { data?: { requestProofOfLife?: { transaction: { id: string } | null } } | null; errors?: { extensions?: Record<string, unknown> }[] } };
   };
   /** Upstream calls with a side effect (creating a transaction, sending a message); polls of open transactions do not count. */
   const sideEffects = async () => Object.entries((await pdv.counters()).byRoute).reduce((n, [route, c]) => (/^POST .*\/(transacoes|mensagens)$/.test(route) ? n + c : n), 0);
@@ -106,7 +106,7 @@ d('audit log on PostgreSQL under the README grants', () => {
     const r = await post('pg-ok');
     expect(r.body.errors).toBeUndefined();
     const rows = (await asOwner(`select result, target, finished_at from audit_log where actor = 'pg-ok'`)).rows;
-    expect(rows).toEqual([{ result: 'OK', target: `Transaction:${rawKey(r.body.data?.requestProofOfLife?.id ?? "")}`, finished_at: expect.any(Date) }]);
+    expect(rows).toEqual([{ result: 'OK', target: `Transaction:${rawKey(r.body.data?.requestProofOfLife?.transaction?.id ?? '')}`, finished_at: expect.any(Date) }]);
     expect(await asApp(`update audit_log set actor = 'someone-else'`)).toBe('permission denied for table audit_log');
     expect(await asApp(`delete from audit_log`)).toBe('permission denied for table audit_log');
     expect(await asApp(`update audit_log set result = 'FORBIDDEN'`)).toBe('audit_log is append-only (UPDATE refused)');
