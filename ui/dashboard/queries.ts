@@ -1,6 +1,7 @@
 /**
- * The dashboard's GraphQL documents: public API only. Ids are opaque strings (raw keys today, global ids
- * after API 1.0); a capture names its station through `station { id name }`, never a key format.
+ * The dashboard's GraphQL documents: public API only. Ids are opaque global ids; a capture names its
+ * station through `station { id name }`, never a key format. The status list below is the dashboard's own
+ * reading of the public CaptureStatus enum (a browser bundle does not import server code).
  */
 
 /** Statuses of a capture that may still change (the snapshot asks for these; `isFinal` decides after). */
