@@ -3,7 +3,9 @@
  * in-process) and the production build (`node dist/src/main.js`,
  * SIMULATORS=false, upstream simulators in this bench's process), each on a
  * new DATA_DIR and again on the same, existing DATA_DIR; and the production
- * build once more with a 2 MiB V8 young generation (`--max-semi-space-size=2`).
+ * build once more with a 2 MiB V8 young generation (`--max-semi-space-size=2`),
+ * and the production build on PostgreSQL (`DATABASE_URL`, a private database
+ * on the local server, dropped after: no PGlite WASM heap in the process).
  * After boot the gateway sits idle `idleSeconds` (V8 gives memory back only
  * after ~30 s without work), then: resident set of its process tree (/proc),
  * and its own external / heap figures from /metrics.
@@ -12,6 +14,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { privateDatabase } from './lib/pg';
 import { PROD_COMMAND, box, build, devEnv, metric, mib, prodUpstreams, sleep, timedStart, treeRssKiB } from './lib';
 
 const idleSeconds = Number(process.argv[2] ?? 45);
@@ -70,7 +73,19 @@ async function main(): Promise<void> {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-    process.stdout.write(JSON.stringify({ bench: 'memory', idleSeconds, npmStart, production, productionSemiSpace2ExistingDataDir: productionSemiSpace2, box: box() }) + '\n');
+    process.stderr.write(`bench: node dist/src/main.js on PostgreSQL, idle ${idleSeconds} s…\n`);
+    const db = await privateDatabase();
+    const pgDir = mkdtempSync(join(tmpdir(), 'mem-bench-'));
+    let productionPostgres: Sample;
+    try {
+      productionPostgres = await idle({ ...upstreams.env(pgDir), DATABASE_URL: db.url }, PROD_COMMAND);
+    } finally {
+      rmSync(pgDir, { recursive: true, force: true });
+      await db.drop();
+    }
+    process.stdout.write(
+      JSON.stringify({ bench: 'memory', idleSeconds, npmStart, production, productionSemiSpace2ExistingDataDir: productionSemiSpace2, productionPostgres, box: box() }) + '\n',
+    );
   } finally {
     await upstreams.close();
   }

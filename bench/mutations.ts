@@ -10,13 +10,14 @@
  *   npm run bench -- mutations [n=200] [--postgres] [--simulators-apart]
  *
  * BENCH_CPU_PROF_DIR=<dir> runs the gateway under `node --cpu-prof` (the
- * profile is written when it exits).
+ * profile is written when it exits); BENCH_NODE_ARGS adds node flags (e.g.
+ * `--require ./probe.cjs`).
  */
 import { Pool } from 'undici';
 import { loadConfig } from '../src/config';
 import { signToken } from '../src/auth/jwt';
 import { withCheckDigits } from '../src/domain/cpf';
-import { box, percentile, round1, spawnGateway, spawnServer, type Child } from './lib/proc';
+import { benchNodeArgs, box, percentile, round1, spawnGateway, spawnServer, type Child } from './lib/proc';
 import { privateDatabase } from './lib/pg';
 
 const n = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 200);
@@ -41,7 +42,7 @@ const MUTATION = 'mutation M($cpf: CPF!) { requestProofOfLife(input: { cpf: $cpf
 async function main(): Promise<void> {
   const db = postgres ? await privateDatabase() : null;
   const apartSims = apart ? await simulatorsApart() : null;
-  const gw = await spawnGateway({ ...(db ? { DATABASE_URL: db.url } : {}), ...apartSims?.env }, process.env['BENCH_CPU_PROF_DIR'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_CPU_PROF_DIR']}`] : undefined);
+  const gw = await spawnGateway({ ...(db ? { DATABASE_URL: db.url } : {}), ...apartSims?.env }, benchNodeArgs());
   const url = new URL(gw.url);
   const pool = new Pool(url.origin, { connections: n });
   try {
@@ -59,8 +60,11 @@ async function main(): Promise<void> {
         return { ms: performance.now() - t0, ok: false, code: 'NETWORK' };
       }
     };
-    // One warm-up request (token fetch, JIT, first connection), not counted.
+    // Warm-up, not counted: one request (token fetch, first connection), then BENCH_WARMUP=<k> mutations (default 0:
+    // warming with 200 changed nothing measurable, and leaves 200 open flows polling during the burst).
     await one(n);
+    const warm = Number(process.env['BENCH_WARMUP'] ?? 0);
+    if (warm > 0) await Promise.all(Array.from({ length: warm }, (_, i) => one(n + 1 + i)));
     const cpu0 = gw.cpuMs();
     const results = await Promise.all(Array.from({ length: n }, (_, i) => one(i)));
     // Gateway + in-process simulator CPU for the burst: less sensitive to the box's load than latency.

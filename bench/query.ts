@@ -9,11 +9,12 @@
  * `--postgres` runs the gateway on a private database created on the server
  * of `DATABASE_URL` (default the local one) and dropped afterwards; the
  * database's own CPU is not counted (another process group).
+ * BENCH_CPU_PROF_DIR / BENCH_NODE_ARGS as in the mutations bench.
  */
 import { loadConfig } from '../src/config';
 import { signToken } from '../src/auth/jwt';
 import { PDV_MAGIC_CPFS } from '../src/simulators/provaDeVida/magic';
-import { box, gql, load, percentile, round1, round2, spawnGateway, spawnServer, type Child } from './lib/proc';
+import { benchNodeArgs, box, gql, load, percentile, round1, round2, spawnGateway, spawnServer, type Child } from './lib/proc';
 import { privateDatabase } from './lib/pg';
 
 const arg = (name: string, def: number) => {
@@ -59,7 +60,7 @@ function summary(t: Totals) {
 
 async function main(): Promise<void> {
   const db = postgres ? await privateDatabase() : null;
-  const gw = await spawnGateway(db ? { DATABASE_URL: db.url } : {});
+  const gw = await spawnGateway(db ? { DATABASE_URL: db.url } : {}, benchNodeArgs());
   const bare = await spawnServer('bench/lib/bare-server.ts', {}, (line) => {
     const m = /^bare ready (\d+)$/.exec(line);
     return m ? `http://127.0.0.1:${m[1]}/graphql` : null;

@@ -8,16 +8,16 @@ import { buildSchema } from 'graphql';
 import { createHandler } from 'graphql-http/lib/use/http';
 
 const schema = buildSchema(`
-  scalar UUID
   scalar CPF
   scalar DateTime
   enum TransactionStatus { PENDING AUTHORIZED DENIED EXPIRED CANCELLED }
-  type Person { cpf: CPF! transactions: [Transaction!]! }
+  type Person { cpf: CPF! transactions: TransactionConnection! }
+  type TransactionConnection { nodes: [Transaction!]! }
   type Transaction {
-    id: UUID! status: TransactionStatus! cpf: CPF! reason: String!
+    id: ID! status: TransactionStatus! cpf: CPF! reason: String!
     createdAt: DateTime! expiresAt: DateTime! person: Person!
   }
-  type Query { transaction(id: UUID!): Transaction }
+  type Query { transaction(id: ID!): Transaction }
 `);
 
 const now = Date.now();
@@ -30,7 +30,7 @@ const tx = (i: number) => ({
   expiresAt: new Date(now + 3_600_000).toISOString(),
 });
 const all = [0, 1, 2].map(tx);
-const person = { cpf: '10000000108', transactions: () => all };
+const person = { cpf: '10000000108', transactions: () => ({ nodes: all }) };
 const rootValue = { transaction: ({ id }: { id: string }) => ({ ...(all.find((t) => t.id === id) ?? all[0]!), person }) };
 
 const handler = createHandler({ schema, rootValue });

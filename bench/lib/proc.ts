@@ -109,6 +109,15 @@ export function spawnServer(
 }
 
 /** The gateway as `npm start` runs it (simulators in-process), on free ports and a throwaway data dir. */
+/** Node flags for a bench's gateway from the environment: BENCH_CPU_PROF_DIR (`--cpu-prof`, written at exit) and BENCH_NODE_ARGS. */
+export function benchNodeArgs(): string[] | undefined {
+  const args = [
+    ...(process.env['BENCH_CPU_PROF_DIR'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['BENCH_CPU_PROF_DIR']}`] : []),
+    ...(process.env['BENCH_NODE_ARGS']?.split(' ').filter(Boolean) ?? []),
+  ];
+  return args.length ? args : undefined;
+}
+
 export async function spawnGateway(env: NodeJS.ProcessEnv = {}, nodeArgs?: string[]): Promise<Child & { dataDir: string }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'idgw-bench-'));
   const child = await spawnServer(
@@ -124,6 +133,8 @@ export async function spawnGateway(env: NodeJS.ProcessEnv = {}, nodeArgs?: strin
       SIMULATOR_SPID_REMOTE_PORT: '0',
       RATE_LIMIT_USER_PER_MINUTE: '1000000',
       RATE_LIMIT_IP_PER_MINUTE: '1000000',
+      // The query budget is per user: a bench sends thousands a second as one user.
+      RATE_LIMIT_QUERY_COST_PER_MINUTE: '100000000',
       ...env,
     },
     (line) => {
@@ -156,6 +167,7 @@ export async function load(url: string, body: string, headers: Record<string, st
   const pool = new Pool(u.origin, { connections, pipelining: 1 });
   const latenciesMs: number[] = [];
   let errors = 0;
+  let firstError: string | null = null;
   const t0 = performance.now();
   const end = t0 + seconds * 1000;
   const worker = async () => {
@@ -164,9 +176,13 @@ export async function load(url: string, body: string, headers: Record<string, st
       try {
         const r = await pool.request({ method: 'POST', path: u.pathname, headers: { 'content-type': 'application/json', ...headers }, body });
         const text = await r.body.text();
-        if (r.statusCode !== 200 || text.includes('"errors"')) errors++;
-      } catch {
+        if (r.statusCode !== 200 || text.includes('"errors"')) {
+          errors++;
+          firstError ??= `${r.statusCode} ${text.slice(0, 300)}`;
+        }
+      } catch (err) {
         errors++;
+        firstError ??= err instanceof Error ? err.message : String(err);
       }
       latenciesMs.push(performance.now() - s);
     }
@@ -174,6 +190,8 @@ export async function load(url: string, body: string, headers: Record<string, st
   await Promise.all(Array.from({ length: connections }, worker));
   const secs = (performance.now() - t0) / 1000;
   await pool.close();
+  // A bench that measures error responses measures nothing: say what came back.
+  if (firstError) process.stderr.write(`load ${url}: ${errors} errors, first: ${firstError}\n`);
   return { requests: latenciesMs.length, errors, seconds: secs, latenciesMs };
 }
 

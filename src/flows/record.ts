@@ -51,7 +51,8 @@ export async function recordEntityChange<Row>(
       const seq = spec.withVersion ? await deps.store.reserveSeq(tx) : undefined;
       const row = spec.withVersion && seq !== undefined ? spec.withVersion(d.row, seq) : d.row;
       const cpf = spec.cpfOf(row);
-      if (cpf) await deps.store.ensurePerson(tx, cpf);
+      // A stored row's person exists (written with it; erasure rewrites both under this lock): one statement less per poll.
+      if (cpf && (current === null || spec.cpfOf(current) !== cpf)) await deps.store.ensurePerson(tx, cpf);
       await spec.save(tx, row);
       if (d.also) await d.also(tx);
       return { seq, type: d.type, cpf, payload: spec.toJson(row), result: row };

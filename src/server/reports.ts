@@ -2,7 +2,7 @@ import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, ti
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import type { Request, Response } from 'express';
-import { AuthError, bearerFrom, roleSatisfies, verifyToken, type AuthUser, type JwtSettings, type Role } from '../auth/jwt';
+import { AuthError, bearerFrom, roleSatisfies, verifyTokenCached, type AuthUser, type JwtSettings, type Role } from '../auth/jwt';
 import type { Services } from '../../resolvers/context';
 import type { Config } from '../config';
 
@@ -136,7 +136,7 @@ export async function serveReport(req: Request, res: Response, deps: { services:
     const token = bearerFrom(req.headers.authorization);
     try {
       if (!token) throw new AuthError('UNAUTHENTICATED', 'Authentication required: send a bearer token');
-      user = await verifyToken(token, deps.jwt);
+      user = await verifyTokenCached(token, deps.jwt);
     } catch (err) {
       return refuse(401, 'UNAUTHENTICATED', err instanceof AuthError ? err.message : 'Invalid token', { 'www-authenticate': 'Bearer' });
     }

@@ -5,7 +5,7 @@ import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { WebSocket, WebSocketServer } from 'ws';
 import type { Logger } from 'pino';
-import { bearerFrom, verifyToken, type AuthUser, type JwtSettings } from '../auth/jwt';
+import { bearerFrom, verifyTokenCached, type AuthUser, type JwtSettings } from '../auth/jwt';
 import { createContext, type Services } from '../../resolvers/context';
 import type { Config } from '../config';
 import type { createLimits } from './limits';
@@ -169,7 +169,7 @@ export function attachGraphqlWs(wsServer: WebSocketServer, opts: GraphqlWsOption
         }
         let user: AuthUser;
         try {
-          user = await verifyToken(token, jwt);
+          user = await verifyTokenCached(token, jwt);
         } catch {
           return false; // graphql-ws closes with 4403 Forbidden
         }

@@ -671,9 +671,21 @@ export class Store {
     return new Map(rows.map((r) => [r.id, r]));
   }
 
-  /** Liveness of the store for `/readyz`. */
-  async ping(): Promise<void> {
-    await this.db.execute(sql`select 1`);
+  private pingInFlight: Promise<void> | null = null;
+
+  /**
+   * Liveness of the store for `/readyz` and before a flow starts. Concurrent
+   * callers share one round trip: a burst of mutations would otherwise queue
+   * one `select 1` each for a pool connection (on PGlite, for its one connection).
+   */
+  ping(): Promise<void> {
+    this.pingInFlight ??= this.db
+      .execute(sql`select 1`)
+      .then(() => undefined)
+      .finally(() => {
+        this.pingInFlight = null;
+      });
+    return this.pingInFlight;
   }
 
   close(): Promise<void> {
