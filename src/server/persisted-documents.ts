@@ -39,11 +39,25 @@ function keyOf(id: string): string {
 }
 
 export class PersistedDocuments {
+  private readonly docs: Map<string, string>;
+
   constructor(
-    private readonly docs: ReadonlyMap<string, string>,
+    docs: ReadonlyMap<string, string>,
     /** `PERSISTED_DOCUMENTS_ONLY`: refuse documents that are not in a manifest. */
     readonly only: boolean,
-  ) {}
+  ) {
+    this.docs = new Map(docs);
+  }
+
+  /**
+   * Adds a document the gateway itself ships (the dashboard's): its page sends the returned id, so it
+   * keeps working under `only` without anyone listing it in a manifest. Returns `sha256:<hex>`.
+   */
+  register(text: string): string {
+    const hex = createHash('sha256').update(text).digest('hex');
+    this.docs.set(hex, text);
+    return `sha256:${hex}`;
+  }
 
   get size(): number {
     return this.docs.size;

@@ -179,7 +179,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   });
 
   // Browser pages (the explorer at GET /graphql for a browser): same-origin only, so before CORS.
-  mountUi(app, { explorer: opts.graphql.explorer, jwt, logger });
+  mountUi(app, { explorer: opts.graphql.explorer, jwt, logger, persisted });
 
   // Before the routes it serves: a browser app reads reports (signed links) as it reads /graphql.
   const origins = opts.graphql.corsOrigins;

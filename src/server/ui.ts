@@ -19,6 +19,8 @@ import type { Express, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { signToken, type JwtSettings } from '../auth/jwt';
 import { isLoopback } from '../config';
+import { EVENTS as DASHBOARD_EVENTS, SNAPSHOT as DASHBOARD_SNAPSHOT, STATS as DASHBOARD_STATS } from '../../ui/dashboard/queries';
+import type { PersistedDocuments } from './persisted-documents';
 import type { UiBundle, UiPage } from './ui-bundle';
 
 interface Asset {
@@ -115,6 +117,8 @@ export interface UiOptions {
   explorer: { enabled: boolean; devToken: boolean };
   jwt: JwtSettings;
   logger: Logger;
+  /** The dashboard's documents are registered here, so the page works under `PERSISTED_DOCUMENTS_ONLY`. */
+  persisted: PersistedDocuments;
 }
 
 /** One page: where its HTML is served, and the settings its script fetches from `/_ui/<page>/config.json`. */
@@ -142,12 +146,20 @@ export function mountUi(app: Express, opts: UiOptions): void {
       sharesApiPath: true,
       settings: async (req) => ({ devToken: await devViewerToken(req, opts.explorer.devToken) }),
     });
+    // The page sends these ids with its documents: with PERSISTED_DOCUMENTS_ONLY (recommended in production)
+    // a raw query is refused, and the dashboard must not depend on an operator listing its documents.
+    // (The explorer cannot: it runs whatever its user types.)
+    const documents = {
+      DashboardSnapshot: opts.persisted.register(DASHBOARD_SNAPSHOT),
+      DashboardStats: opts.persisted.register(DASHBOARD_STATS),
+      DashboardEvents: opts.persisted.register(DASHBOARD_EVENTS),
+    };
     routes.push({
       page: 'dashboard',
       title: 'Operations dashboard · identity-flows gateway',
       path: '/dashboard',
       sharesApiPath: false,
-      settings: async (req) => ({ devToken: await devViewerToken(req, opts.explorer.devToken) }),
+      settings: async (req) => ({ devToken: await devViewerToken(req, opts.explorer.devToken), documents }),
     });
   }
   if (routes.length === 0) return;

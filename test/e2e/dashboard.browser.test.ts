@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { PDV_MAGIC_CPFS as PDV_CPF } from '../../src/simulators/provaDeVida';
 import { SPID_MAGIC_CPFS as SPID_CPF } from '../../src/simulators/spid';
+import { RequestProofOfLifeDocument } from '../__generated__/graphql';
 import { PdvSim, SpidSim, TestGateway, eventually } from '../helpers/gateway';
 import { TestBrowser, describeWithChromium } from '../helpers/browser';
 import { freeConsecutivePorts } from '../helpers/ports';
@@ -319,9 +320,56 @@ describe('dashboard in production', () => {
       const page = await fetch(`${origin}/dashboard`, { headers: { accept: 'text/html' } });
       expect(page.status).toBe(200);
       expect(page.headers.get('content-type')).toMatch(/^text\/html/);
-      expect(await (await fetch(`${origin}/_ui/dashboard/config.json`)).json()).toEqual({ devToken: null });
+      expect(await (await fetch(`${origin}/_ui/dashboard/config.json`)).json()).toEqual({
+        devToken: null,
+        documents: { DashboardSnapshot: expect.stringMatching(SHA256_ID), DashboardStats: expect.stringMatching(SHA256_ID), DashboardEvents: expect.stringMatching(SHA256_ID) },
+      });
     } finally {
       await on.close();
     }
   }, 120_000);
 });
+
+const SHA256_ID = /^sha256:[0-9a-f]{64}$/;
+
+describeWithChromium()('dashboard with PERSISTED_DOCUMENTS_ONLY (recommended in production)', () => {
+  let pdv: PdvSim;
+  let gw: TestGateway;
+  let browser: TestBrowser;
+  beforeAll(async () => {
+    pdv = await PdvSim.start({ answerAfterMs: 1500 });
+    gw = await TestGateway.start({ pdvUrl: pdv.url, env: { PERSISTED_DOCUMENTS_ONLY: 'true', EXPLORER_ENABLED: 'true' } });
+    browser = await TestBrowser.launch();
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    await gw?.close();
+    await pdv?.close();
+  });
+
+  test('its own documents run by id with no manifest listing them, raw queries stay refused, and a proof of life advances live', async () => {
+    const origin = new URL(gw.url).origin;
+    // The safelist is on: a raw document from anyone else is refused.
+    const raw = await fetch(gw.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${await gw.token('viewer')}` },
+      body: JSON.stringify({ query: '{ stats { transactions { total } } }' }),
+    });
+    expect(((await raw.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe('PERSISTED_DOCUMENT_REQUIRED');
+
+    const p = await browser.newPage();
+    await p.goto(`${origin}/dashboard`);
+    await eventually(async () => (await p.locator('[role=status]').getAttribute('data-state')) === 'live', 30_000).catch(async (err: unknown) => {
+      throw new Error(`not live: ${await p.locator('header').textContent()} ${browser.errors.join('; ')} (${String(err)})`);
+    });
+    expect(await p.locator('[role=alert]').isHidden()).toBe(true);
+    const tx = await gw.ok(RequestProofOfLifeDocument, { input: { cpf: PDV_CPF.authorizes, reason: 'dashboard persisted only' } });
+    const id = tx.requestProofOfLife!.transaction!.id;
+    // Over the socket (the subscription by id) and HTTP (the counts by id): the row reaches AUTHORIZED, counted.
+    await p.locator(`tr[data-transaction-id="${id}"][data-status="AUTHORIZED"]`).waitFor({ timeout: 30_000 });
+    await eventually(async () => (await shown(p)).counts['transactions.AUTHORIZED'] === '1', 10_000);
+    expect(browser.offLoopback()).toEqual([]);
+    await p.close();
+  }, 90_000);
+});
+

@@ -16,6 +16,28 @@ import { el, render } from './view';
 interface DashboardConfig {
   /** A dev viewer token, only in development on a loopback Host; never in production. */
   devToken: string | null;
+  /** Persisted-document ids of this page's documents, by operation name (sent with each, see `post`). */
+  documents?: Partial<Record<(typeof OPERATIONS)[number], string>>;
+}
+
+/** Set from the page config before the first request. */
+let documentIds: NonNullable<DashboardConfig['documents']> = {};
+
+/** The operation name of one of this page's documents (`query Name…` / `subscription Name…`). */
+const OPERATIONS = ['DashboardSnapshot', 'DashboardStats', 'DashboardEvents'] as const;
+function operationName(query: string): (typeof OPERATIONS)[number] | null {
+  const name = /^(?:query|subscription)\s+(\w+)/.exec(query)?.[1];
+  return OPERATIONS.find((o) => o === name) ?? null;
+}
+
+/**
+ * The request body's document: its text, plus the id the gateway registered for it — the gateway runs
+ * its own copy of the text by id, so the page works when only persisted documents are allowed.
+ */
+function documentOf(query: string): { query: string; documentId?: string } {
+  const name = operationName(query);
+  const id = name ? documentIds[name] : undefined;
+  return id ? { query, documentId: id } : { query };
 }
 
 interface GqlResponse<T> {
@@ -29,7 +51,7 @@ async function post<T>(token: string, query: string, variables: Record<string, u
   const res = await fetch(endpoints.http, {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', authorization: `Bearer ${token}` },
-    body: JSON.stringify({ query, variables }),
+    body: JSON.stringify({ ...documentOf(query), variables }),
   });
   const body = (await res.json()) as GqlResponse<T>;
   if (body.errors?.length || !body.data) {
@@ -69,6 +91,7 @@ async function main(): Promise<void> {
 
   const config = await loadPageConfig<DashboardConfig>(root);
   if (config.devToken) tokenInput.value = config.devToken;
+  documentIds = config.documents ?? {};
 
   const state = new DashboardState();
   let client: Client | null = null;
@@ -161,7 +184,7 @@ async function main(): Promise<void> {
     });
     client = c;
     c.subscribe<{ events: FeedEvent }>(
-      { query: EVENTS },
+      documentOf(EVENTS),
       {
         next: (msg) => {
           if (gen !== generation) return;
