@@ -5,6 +5,7 @@ import type { ValidationError } from 'class-validator';
 import { AuthError } from '../src/auth/jwt';
 import { FlowError, NotFoundError } from '../src/flows/errors';
 import { isStoreUnavailable } from '../src/store/errors';
+import { toGlobalId, type NodeType } from './global-id';
 import {
   UpstreamAuthError,
   UpstreamConflictError,
@@ -58,6 +59,25 @@ function flattenValidation(errors: ValidationError[], prefix = ''): Record<strin
   return out;
 }
 
+/** Detail keys a flow uses for an entity's store key, and the type whose global id a client knows it by. */
+const ENTITY_DETAILS: Record<string, NodeType> = { captureId: 'Capture', transactionId: 'Transaction', messageId: 'Message' };
+
+/**
+ * Flows (GraphQL-free) name entities by their store keys; a client only ever saw their global ids
+ * (`Capture.id`…), so the message and the extensions name them that way.
+ */
+function withGlobalIds(message: string, details: Record<string, unknown>): { message: string; details: Record<string, unknown> } {
+  const out = { ...details };
+  for (const [k, type] of Object.entries(ENTITY_DETAILS)) {
+    const key = details[k];
+    if (typeof key !== 'string') continue;
+    const id = toGlobalId(type, key);
+    out[k] = id;
+    message = message.split(key).join(id);
+  }
+  return { message, details: out };
+}
+
 /**
  * Maps domain and upstream errors to client errors with a fixed message per
  * code. Upstream bodies, hosts and statuses stay in the logs (and only
@@ -76,7 +96,10 @@ export function toGraphQLError(err: unknown): unknown {
   if (isStoreUnavailable(err)) return new GraphQLError('The store is unavailable; try again shortly', { extensions: { code: 'STORE_UNAVAILABLE' } });
   if (err instanceof AuthError) return new GraphQLError(err.message, { extensions: { code: err.code } });
   if (err instanceof NotFoundError) return new GraphQLError(err.message, { extensions: { code: 'NOT_FOUND' } });
-  if (err instanceof FlowError) return new GraphQLError(err.message, { extensions: { code: err.code, ...err.details } });
+  if (err instanceof FlowError) {
+    const { message, details } = withGlobalIds(err.message, err.details);
+    return new GraphQLError(message, { extensions: { code: err.code, ...details } });
+  }
   if (err instanceof UpstreamValidationError) {
     return new GraphQLError('The upstream service rejected the input', {
       extensions: { code: 'BAD_USER_INPUT', fields: err.fields, upstream: err.upstream },
