@@ -22,7 +22,7 @@ import {
   type CaptureStatus,
 } from './capture';
 import { FlowError, NotFoundError, requireInfrastructure } from './errors';
-import type { FlowDeps } from './proof-of-life.service';
+import type { FlowDeps } from './deps';
 import { recordEntityChange, type Decision, type EntitySpec, type IntentHook } from './record';
 
 export const CAPTURE_POLL_KIND = 'capture';

@@ -6,7 +6,7 @@ import { UpstreamError, mayHaveActed } from '../upstreams/errors';
 import type { ProvaDeVidaApi } from '../upstreams/provaDeVida/types';
 import { FlowError, NotFoundError, requireInfrastructure } from './errors';
 import { recordEntityChange, type Decision, type EntitySpec, type IntentHook } from './record';
-import { auditReconciled, intentDeadlineMs, type FlowDeps } from './proof-of-life.service';
+import { auditReconciled, intentDeadlineMs, type FlowDeps } from './deps';
 
 export const MESSAGE_POLL_KIND = 'message';
 

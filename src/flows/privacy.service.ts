@@ -7,7 +7,7 @@ import type { AuditRow, CaptureRow, MessageRow, PersonRow, TransactionRow } from
 import { TERMINAL_STATUSES } from './capture';
 import { FlowError, NotFoundError } from './errors';
 import { OPEN_TRANSACTION_STATUSES } from './proof-of-life';
-import type { FlowDeps } from './proof-of-life.service';
+import type { FlowDeps } from './deps';
 
 export interface PrivacyOptions {
   /** Finished flows keep their CPF and report this many days. */

@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { Logger } from 'pino';
-import type { EventBus } from '../events/bus';
-import type { PollResult, PollScheduler } from '../pollers/scheduler';
+import type { PollResult } from '../pollers/scheduler';
 import type { TransactionRow } from '../store/schema';
 import { FlowError, NotFoundError, requireInfrastructure } from './errors';
 import { recordEntityChange, type Decision, type EntitySpec, type IntentHook } from './record';
-import type { Db, Store } from '../store/store';
+import type { Db } from '../store/store';
+import { auditReconciled, intentDeadlineMs, type FlowDeps } from './deps';
 import { UpstreamError, UpstreamNotFoundError, mayHaveActed } from '../upstreams/errors';
 import type { CreateProofOfLifeRequest, ProvaDeVidaApi, Requester } from '../upstreams/provaDeVida/types';
 import {
@@ -32,16 +31,6 @@ export interface ProofOfLifeRequestInput {
   successMessage?: string | undefined;
 }
 
-export interface FlowDeps {
-  store: Store;
-  bus: EventBus;
-  scheduler: PollScheduler;
-  logger: Logger;
-  now?: () => Date;
-}
-
-export { NotFoundError };
-
 export interface ProofOfLifeOptions {
   /** The configured Prova de Vida version (recorded on the intent row). @default 'vbeta2' */
   apiVersion?: string;
@@ -49,25 +38,6 @@ export interface ProofOfLifeOptions {
   legacyVbeta1Create?: boolean;
   /** The client's per-request timeout (PDV_TIMEOUT_MS). @default 10000 */
   upstreamTimeoutMs?: number;
-}
-
-/**
- * How long a create can be in flight: a token request, the create, and one
- * token refresh with its retry, each bounded by the request timeout; plus a
- * margin for clocks and scheduling. An intent older than this was never
- * completed by anyone: UNCONFIRMED.
- */
-export function intentDeadlineMs(upstreamTimeoutMs: number): number {
-  return 4 * upstreamTimeoutMs + 2_000;
-}
-
-/** The audit line of a reconciliation the gateway made on its own (no caller, no IP). */
-export async function auditReconciled(
-  store: Store,
-  tx: Db,
-  entry: { target: string; action: string; actor: string | null; result: string },
-): Promise<void> {
-  await store.audit({ ...entry, role: 'reconciler', ip: null }, tx);
 }
 
 /**

@@ -6,7 +6,7 @@ import { UpstreamError } from '../upstreams/errors';
 import type { LoginState } from '../upstreams/spid/types';
 import { STATION_HOLDING_STATUSES } from './capture';
 import type { Station } from './capture.service';
-import type { FlowDeps } from './proof-of-life.service';
+import type { FlowDeps } from './deps';
 import { stationSteps, stationToJson, type StationObservation } from './station';
 
 export const STATION_POLL_KIND = 'station';
