@@ -4,8 +4,9 @@ import { CAPTURE_STATUSES, holdsStation, isFinalCapture } from '../src/flows/cap
 import type { CaptureRow } from '../src/store/schema';
 import { CPFScalar, DateTimeScalar, SafeIntScalar } from './scalars';
 import { CapabilityLink } from './station-scope';
+import { enumOf } from './enum-of';
 
-export const CaptureStatus = Object.fromEntries(CAPTURE_STATUSES.map((s) => [s, s])) as { [K in (typeof CAPTURE_STATUSES)[number]]: K };
+export const CaptureStatus = enumOf(CAPTURE_STATUSES);
 export type CaptureStatus = (typeof CAPTURE_STATUSES)[number];
 registerEnumType(CaptureStatus, {
   name: 'CaptureStatus',
@@ -99,7 +100,7 @@ export class CaptureReport {
 
 const SEND_OUTCOMES = ['VERIFIED', 'CAPTURE_ENQUEUED', 'CAPTURE_PENDING', 'RESENT', 'UNKNOWN'] as const;
 export type SendOutcome = (typeof SEND_OUTCOMES)[number];
-export const SendOutcome = Object.fromEntries(SEND_OUTCOMES.map((v) => [v, v])) as { [K in SendOutcome]: K };
+export const SendOutcome = enumOf(SEND_OUTCOMES);
 registerEnumType(SendOutcome, {
   name: 'SendOutcome',
   description: 'What the station answered to Send (the result is polled in every case).',

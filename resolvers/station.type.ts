@@ -4,9 +4,10 @@ import { STATION_EVENT_TYPES } from '../src/flows/station';
 import type { StationRow } from '../src/store/schema';
 import { LOGIN_STATE_STATUSES, OPERATOR_LOGGED_IN_STATUSES, UNKNOWN_STATUS } from '../src/upstreams/spid/types';
 import { CPFScalar, DateTimeScalar, SafeIntScalar } from './scalars';
+import { enumOf } from './enum-of';
 
 const LOGIN_ENUM_VALUES = [...LOGIN_STATE_STATUSES, UNKNOWN_STATUS] as const;
-export const OperatorLoginStatus = Object.fromEntries(LOGIN_ENUM_VALUES.map((s) => [s, s])) as { [K in (typeof LOGIN_ENUM_VALUES)[number]]: K };
+export const OperatorLoginStatus = enumOf(LOGIN_ENUM_VALUES);
 export type OperatorLoginStatus = (typeof LOGIN_ENUM_VALUES)[number];
 registerEnumType(OperatorLoginStatus, {
   name: 'OperatorLoginStatus',
@@ -43,7 +44,7 @@ registerEnumType(StationConnectivity, {
   },
 });
 
-export const StationEventType = Object.fromEntries(STATION_EVENT_TYPES.map((s) => [s, s])) as { [K in (typeof STATION_EVENT_TYPES)[number]]: K };
+export const StationEventType = enumOf(STATION_EVENT_TYPES);
 export type StationEventType = (typeof STATION_EVENT_TYPES)[number];
 registerEnumType(StationEventType, {
   name: 'StationEventType',
