@@ -38,6 +38,11 @@ function keyOf(id: string): string {
   return SHA256_HEX.test(hex) ? hex : id;
 }
 
+/** A document's id as codegen's client-preset computes it: the sha256 of its text, lowercase hex. */
+function sha256Hex(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
 export class PersistedDocuments {
   private readonly docs: Map<string, string>;
 
@@ -54,7 +59,7 @@ export class PersistedDocuments {
    * keeps working under `only` without anyone listing it in a manifest. Returns `sha256:<hex>`.
    */
   register(text: string): string {
-    const hex = createHash('sha256').update(text).digest('hex');
+    const hex = sha256Hex(text);
     this.docs.set(hex, text);
     return `sha256:${hex}`;
   }
@@ -81,7 +86,7 @@ export class PersistedDocuments {
       for (const [id, text] of Object.entries(parsed)) {
         if (typeof text !== 'string' || !text.trim()) throw new Error(`${path}: the document of "${id}" is not a non-empty string`);
         const key = keyOf(id);
-        if (SHA256_HEX.test(key) && createHash('sha256').update(text).digest('hex') !== key) {
+        if (SHA256_HEX.test(key) && sha256Hex(text) !== key) {
           throw new Error(`${path}: "${id}" is not the sha256 of its document`);
         }
         docs.set(key, text);

@@ -31,13 +31,14 @@ function operationName(query: string): (typeof OPERATIONS)[number] | null {
 }
 
 /**
- * The request body's document: its text, plus the id the gateway registered for it — the gateway runs
- * its own copy of the text by id, so the page works when only persisted documents are allowed.
+ * The request's document: the id the gateway registered for it when it gave one (it runs its own copy
+ * of the text, so the page works when only persisted documents are allowed, and the text is not sent
+ * again on every request), else the text. `query` stays a string: graphql-ws requires one.
  */
 function documentOf(query: string): { query: string; documentId?: string } {
   const name = operationName(query);
   const id = name ? documentIds[name] : undefined;
-  return id ? { query, documentId: id } : { query };
+  return id ? { query: '', documentId: id } : { query };
 }
 
 interface GqlResponse<T> {
