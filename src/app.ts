@@ -120,7 +120,7 @@ export async function startGateway(config: Config, logger: Logger, opts: Gateway
     const [store] = await Promise.all([
       config.databaseUrl
         ? load.postgres().openPostgresStore(config.databaseUrl, { timeoutMs: config.storeTimeoutMs, logger: logger.child({ component: 'store' }) })
-        : openPgliteStore(config.dataDir, { onLockLost }),
+        : openPgliteStore(config.dataDir, { onLockLost, wasmTierUp: config.pgliteWasmTierUp, sharedBuffers: config.pgliteSharedBuffers }),
       config.redisUrl ? probeRedis(config.redisUrl) : null,
     ]);
     onClose('store', () => store.close());

@@ -187,4 +187,12 @@ describe('production build (node dist/src/main.js)', () => {
       await Promise.all([pdv.close(), spid.close()]);
     }
   }, 180_000);
+  // V8 keeps a script's source for the life of the process, as a two-byte string if it holds a single
+  // character above U+007F: one regular expression of a dependency doubled the bundle's 6 MB (scripts/build.mjs).
+  test('the bundles are ASCII-only, so V8 keeps their source as one-byte strings', () => {
+    for (const bundle of [MAIN, ...['provaDeVida', 'spid'].map((s) => join(ROOT, 'dist', 'src', 'simulators', s, 'index.js'))]) {
+      const text = readFileSync(bundle, 'latin1');
+      expect({ bundle, nonAscii: /[^\x00-\x7f]/.exec(text)?.index ?? null }).toEqual({ bundle, nonAscii: null });
+    }
+  });
 });

@@ -3,7 +3,7 @@ import { ConfigError, DEV_JWT_SECRET, loadConfig } from '../../src/config';
 describe('config', () => {
   test('defaults: embedded store under ./data, port 4000, simulators on outside production', () => {
     const c = loadConfig({});
-    expect(c).toMatchObject({ port: 4000, dataDir: './data', databaseUrl: undefined, simulators: { enabled: true } });
+    expect(c).toMatchObject({ port: 4000, dataDir: './data', databaseUrl: undefined, simulators: { enabled: true }, pgliteSharedBuffers: '4MB', pgliteWasmTierUp: false });
     expect(c.provaDeVida.apiVersion).toBe('vbeta4');
   });
   test('a bad value stops boot with a message naming the variable', () => {
@@ -11,6 +11,8 @@ describe('config', () => {
     expect(() => loadConfig({ PDV_API_VERSION: 'vbeta3' })).toThrow(/PDV_API_VERSION/);
     expect(() => loadConfig({ POLL_INTERVAL_MS: '5' })).toThrow(/POLL_INTERVAL_MS/);
     expect(() => loadConfig({ SIMULATORS: 'maybe' })).toThrow(/SIMULATORS/);
+    expect(() => loadConfig({ PGLITE_SHARED_BUFFERS: '8 MB' })).toThrow(/PGLITE_SHARED_BUFFERS: a size such as 4MB/);
+    expect(() => loadConfig({ PGLITE_WASM_TIER_UP: 'sometimes' })).toThrow(/PGLITE_WASM_TIER_UP/);
     expect(() => loadConfig({ SPID_STATIONS: 'not json' })).toThrow(/SPID_STATIONS/);
     expect(() => loadConfig({ SPID_STATIONS: '[{"id":"a b","name":"x","baseUrl":"http://x"}]' })).toThrow(/SPID_STATIONS/);
   });
