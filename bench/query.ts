@@ -4,7 +4,7 @@
  * interleaved rounds; CPU per request from /proc of each process group.
  * Prints one JSON line.
  *
- *   npm run bench -- query [--postgres] [--rounds 3] [--seconds 5] [--connections 50]
+ *   npm run bench -- query [--postgres] [--typename] [--rounds 3] [--seconds 5] [--connections 50]
  *
  * `--postgres` runs the gateway on a private database created on the server
  * of `DATABASE_URL` (default the local one) and dropped afterwards; the
@@ -25,9 +25,12 @@ const postgres = process.argv.includes('--postgres');
 const rounds = arg('rounds', 3);
 const seconds = arg('seconds', 5);
 const connections = arg('connections', 50);
+/** `--typename`: both servers answer `{ __typename }` (the gateway still authenticates, limits and logs): the framework's floor. */
+const typename = process.argv.includes('--typename');
 
-const QUERY =
-  'query T($id: ID!) { transaction(id: $id) { id status cpf reason createdAt expiresAt person { cpf transactions { nodes { id status } } } } }';
+const QUERY = typename
+  ? 'query T { __typename }'
+  : 'query T($id: ID!) { transaction(id: $id) { id status cpf reason createdAt expiresAt person { cpf transactions { nodes { id status } } } } }';
 
 interface Totals {
   requests: number;
@@ -97,6 +100,7 @@ async function main(): Promise<void> {
     process.stdout.write(
       JSON.stringify({
         bench: 'query',
+        document: typename ? '{ __typename }' : 'transaction',
         store: postgres ? 'postgres' : 'pglite',
         connections,
         rounds,

@@ -8,6 +8,8 @@ import { ErrorMapper } from '../../resolvers/errors';
 import { InputSanity } from '../../resolvers/input-sanity';
 import { guardMutations } from '../../resolvers/mutation-guard';
 import { describeRootTypes } from './root-descriptions';
+import { simplifyPlainFields } from './simple-fields';
+import { CPFScalar } from '../../resolvers/scalars';
 import { StationScope } from '../../resolvers/station-scope';
 import { AuditResolver } from '../../resolvers/audit.resolver';
 import { CaptureResolver, PersonCapturesResolver } from '../../resolvers/capture.resolver';
@@ -58,6 +60,7 @@ export const RESOLVERS = [
  * type-graphql's chain, whose auth checker runs before any global middleware.
  */
 export async function buildGatewaySchema(): Promise<GraphQLSchema> {
+  simplifyPlainFields(CPFScalar.name);
   const schema = await buildSchema({
     resolvers: RESOLVERS,
     authChecker,
