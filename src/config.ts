@@ -40,8 +40,9 @@ const schema = z.object({
    * (TurboFan). Off, PGlite runs on V8's baseline WASM compiler (Liftoff) alone: measured here, an idle
    * PGlite with this store's settings is ≈ 111 MiB resident instead of 140–180 MiB (the optimised code is
    * kept beside the baseline code), at no measurable cost to the read or write benches, which spend their
-   * time in JavaScript, not in PostgreSQL. The V8 flag is process-wide: any WASM compiled after the store
-   * opens (none in the gateway's own code) also stays on Liftoff. @default false
+   * time in JavaScript, not in PostgreSQL. The V8 flag is process-wide: WASM compiled after the store opens
+   * also stays on Liftoff — that is undici's HTTP parser (llhttp), which parses every upstream response; the
+   * create bench, one upstream response per create, shows no loss. @default false
    */
   PGLITE_WASM_TIER_UP: bool.default(false),
   /**
