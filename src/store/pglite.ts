@@ -11,7 +11,7 @@ import { Store, type Db } from './store';
 import { lockDir } from '../util/dir-lock';
 
 export interface PgliteStoreOptions {
-  /** `PGLITE_WASM_TIER_UP` (see `src/config.ts`). @default false */
+  /** `PGLITE_WASM_TIER_UP` (see `src/config.env.ts`). @default false */
   wasmTierUp?: boolean;
   /** `PGLITE_SHARED_BUFFERS`: PostgreSQL's `shared_buffers` inside PGlite. @default '4MB' */
   sharedBuffers?: string;
@@ -48,7 +48,7 @@ export function pgliteOptions(sharedBuffers: string): PGliteOptions {
 export async function openPgliteStore(dataDir: string, opts: PgliteStoreOptions = {}): Promise<Store> {
   // Must precede PGlite.create, which compiles the module. V8 keeps TurboFan code for hot functions *beside*
   // their Liftoff code and never drops either: 30–70 MiB of an idle process for PostgreSQL's WASM, for no
-  // CPU gain this gateway's benches could see (PGLITE_WASM_TIER_UP in src/config.ts has the figures).
+  // CPU gain this gateway's benches could see (PGLITE_WASM_TIER_UP in src/config.env.ts has the figures).
   if (!opts.wasmTierUp) setFlagsFromString('--liftoff-only');
   const options = pgliteOptions(opts.sharedBuffers ?? '4MB');
   if (dataDir.startsWith('memory://')) {
