@@ -192,8 +192,14 @@ export class Reconciler {
   private async pass(): Promise<void> {
     const t0 = Date.now();
     let jobs = 0;
-    for (const s of this.opts.sources) jobs += await this.opts.scheduler.ensureWatched(s.kind, await s.openIds());
-    const crons = await this.opts.scheduler.ensureCrons();
-    if (jobs || crons) this.opts.logger?.info({ jobs, crons, ms: Date.now() - t0 }, 'reconciler restored poll jobs and schedulers');
+    let crons = 0;
+    try {
+      for (const s of this.opts.sources) jobs += await this.opts.scheduler.ensureWatched(s.kind, await s.openIds());
+      crons = await this.opts.scheduler.ensureCrons();
+    } finally {
+      // Also when the pass fails part-way (Redis still reconnecting): jobs it did restore are running already, and
+      // the retry will find them present, so this is the only record of them.
+      if (jobs || crons) this.opts.logger?.info({ jobs, crons, ms: Date.now() - t0 }, 'reconciler restored poll jobs and schedulers');
+    }
   }
 }
