@@ -53,28 +53,6 @@ rmSync(DIST, { recursive: true, force: true });
 execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--outDir', TSC_OUT], { cwd: ROOT, stdio: 'inherit' });
 
 /**
- * In the bundle, `__dirname` is dist/src for every module. The few modules that
- * find files next to themselves (the migrations, the explorer's files) get
- * their own directory back, as it would be without bundling.
- */
-const ownDirname = (bundleDir) => ({
-  name: 'own-dirname',
-  setup(b) {
-    b.onLoad({ filter: /\.js$/ }, (args) => {
-      const code = readFileSync(args.path, 'utf8');
-      if (!/\b__(dirname|filename)\b/.test(code)) return undefined;
-      const dir = relative(TSC_SRC, dirname(args.path));
-      const file = relative(TSC_SRC, args.path);
-      const out = relative(bundleDir, OUT_SRC);
-      const prefix =
-        `var __dirname = require("node:path").join(__bundle_dirname, ${JSON.stringify(out)}, ${JSON.stringify(dir)});` +
-        `var __filename = require("node:path").join(__bundle_dirname, ${JSON.stringify(out)}, ${JSON.stringify(file)});`;
-      return { contents: prefix + escapeNonAscii(code), loader: 'js' };
-    });
-  },
-});
-
-/**
  * esbuild's default `charset: 'ascii'` escapes non-ASCII characters everywhere
  * but in regular-expression literals (evanw/esbuild#4205). One such literal
  * (validator's locale alphabets, via class-validator) made the whole bundle a
@@ -86,18 +64,37 @@ const ownDirname = (bundleDir) => ({
  * show the escape. Done on the input, so the source map stays exact.
  */
 function escapeNonAscii(code) {
-  return /[^\x00-\x7f]/.test(code) ? code.replace(/[^\x00-\x7f]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0')) : code;
+  return code.replace(/[^\x00-\x7f]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
 }
 
-const asciiOnly = {
-  name: 'ascii-only',
+/**
+ * Every JavaScript file the bundle takes in, read once:
+ * - in the bundle, `__dirname` is dist/src for every module. The few modules
+ *   that find files next to themselves (the migrations, the explorer's files)
+ *   get their own directory back, as it would be without bundling;
+ * - non-ASCII characters are escaped (`escapeNonAscii`).
+ * Files that need neither are left to esbuild's own loader.
+ */
+const loadJs = (bundleDir) => ({
+  name: 'load-js',
   setup(b) {
     b.onLoad({ filter: /\.js$/ }, (args) => {
       const code = readFileSync(args.path, 'utf8');
-      return /[^\x00-\x7f]/.test(code) ? { contents: escapeNonAscii(code), loader: 'js' } : undefined;
+      const ownDir = /\b__(dirname|filename)\b/.test(code);
+      if (!ownDir && !/[^\x00-\x7f]/.test(code)) return undefined;
+      let prefix = '';
+      if (ownDir) {
+        const dir = relative(TSC_SRC, dirname(args.path));
+        const file = relative(TSC_SRC, args.path);
+        const out = relative(bundleDir, OUT_SRC);
+        prefix =
+          `var __dirname = require("node:path").join(__bundle_dirname, ${JSON.stringify(out)}, ${JSON.stringify(dir)});` +
+          `var __filename = require("node:path").join(__bundle_dirname, ${JSON.stringify(out)}, ${JSON.stringify(file)});`;
+      }
+      return { contents: prefix + escapeNonAscii(code), loader: 'js' };
     });
   },
-};
+});
 
 /** The simulators and ui-bundle, when required by the main bundle: left to Node, at their built path. */
 const separateModules = {
@@ -127,10 +124,10 @@ const common = {
 };
 
 // The main bundle is dist/src/main.js: the separate modules' relative paths are from dist/src.
-await build({ ...common, entryPoints: [join(TSC_SRC, 'main.js')], outfile: join(OUT_SRC, 'main.js'), plugins: [separateModules, ownDirname(OUT_SRC), asciiOnly] });
+await build({ ...common, entryPoints: [join(TSC_SRC, 'main.js')], outfile: join(OUT_SRC, 'main.js'), plugins: [separateModules, loadJs(OUT_SRC)] });
 for (const target of Object.values(SEPARATE)) {
   const outfile = join(OUT_SRC, target);
-  await build({ ...common, entryPoints: [join(TSC_SRC, target)], outfile, plugins: [ownDirname(dirname(outfile)), asciiOnly] });
+  await build({ ...common, entryPoints: [join(TSC_SRC, target)], outfile, plugins: [loadJs(dirname(outfile))] });
 }
 
 rmSync(TSC_OUT, { recursive: true, force: true });
