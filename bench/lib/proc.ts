@@ -108,7 +108,6 @@ export function spawnServer(
   });
 }
 
-/** The gateway as `npm start` runs it (simulators in-process), on free ports and a throwaway data dir. */
 /** Node flags for a bench's gateway from the environment: BENCH_CPU_PROF_DIR (`--cpu-prof`, written at exit) and BENCH_NODE_ARGS. */
 export function benchNodeArgs(): string[] | undefined {
   const args = [
@@ -118,6 +117,7 @@ export function benchNodeArgs(): string[] | undefined {
   return args.length ? args : undefined;
 }
 
+/** The gateway as `npm start` runs it (simulators in-process), on free ports and a throwaway data dir. */
 export async function spawnGateway(env: NodeJS.ProcessEnv = {}, nodeArgs?: string[]): Promise<Child & { dataDir: string }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'idgw-bench-'));
   const child = await spawnServer(

@@ -34,7 +34,7 @@ export function simplifyPlainFields(cpfScalarName: string): number {
   for (const field of storage.fields) {
     if (!outputTargets.has(field.target) || field.simple !== undefined) continue;
     if (guarded.has(field.name) || guarded.has(field.schemaName) || field.name !== field.schemaName) continue;
-    if ((field.params?.length ?? 0) > 0 || storage.params.some((p) => p.target === field.target && p.methodName === field.name)) continue;
+    if (storage.params.some((p) => p.target === field.target && p.methodName === field.name)) continue;
     const type: unknown = field.getType();
     if (type && typeof type === 'object' && 'name' in type && (type as { name: unknown }).name === cpfScalarName) continue;
     field.simple = true;

@@ -31,7 +31,7 @@ export interface PgliteStoreOptions {
  * The WASM heap cannot start below 128 MiB (the module's declared minimum);
  * only the pages PostgreSQL touches become resident.
  */
-export function pgliteOptions(sharedBuffers: string): PGliteOptions {
+function pgliteOptions(sharedBuffers: string): PGliteOptions {
   return {
     startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${sharedBuffers}`, '-c', 'work_mem=2MB', '-c', 'maintenance_work_mem=16MB', '-c', 'temp_buffers=2MB'],
   };
