@@ -23,10 +23,18 @@ export function parseJobId(jobId: string): { kind: string; id: string } | null {
  * entity of `kind` that has none (Redis restarted empty, a registration lost
  * after commit), and hands back to the workers a job left *active* with no
  * lock at all (Redis restarted from a snapshot after the lock expired)
- * instead of waiting for BullMQ's stalled check. Returns how many jobs it
- * (re)made live.
+ * instead of waiting for BullMQ's stalled check — such a job *is* stalled
+ * (its instance died mid-poll), so it is reported through `onStalled` as the
+ * worker's stalled check would have: whichever of the two finds it first, it is
+ * counted once. Returns how many jobs it (re)made live.
  */
-export async function ensureJobs(queue: Queue, kind: string, ids: readonly string[], add: (kind: string, id: string) => Promise<void>): Promise<number> {
+export async function ensureJobs(
+  queue: Queue,
+  kind: string,
+  ids: readonly string[],
+  add: (kind: string, id: string) => Promise<void>,
+  onStalled?: (jobId: string) => void,
+): Promise<number> {
   if (!ids.length) return 0;
   const live = new Set(await queue.getRanges(LIVE_STATES, 0, -1));
   const active = new Set(await queue.getRanges(['active'], 0, -1));
@@ -38,6 +46,7 @@ export async function ensureJobs(queue: Queue, kind: string, ids: readonly strin
       await add(kind, id);
       fixed++;
     } else if (active.has(jobId) && (await client.get(`${queue.toKey(jobId)}:lock`)) === null && (await backToWait(queue, jobId))) {
+      onStalled?.(jobId);
       fixed++;
     }
   }

@@ -84,7 +84,7 @@ export interface BullMqPollSchedulerOptions {
   /** Worker concurrency per instance. @default 10 */
   concurrency?: number;
   logger?: Logger;
-  /** Called for every job this instance's worker finds stalled (metrics). @default undefined */
+  /** Called for every job this instance finds stalled: by its worker's stalled check or by a reconciler pass (metrics). @default undefined */
   onStalled?: (jobId: string) => void;
 }
 
@@ -298,10 +298,16 @@ export class BullMqPollScheduler implements PollScheduler {
   /** Reconciler pass, poll jobs (see `ensureJobs`). */
   async ensureWatched(kind: string, ids: readonly string[]): Promise<number> {
     if (!this.queue) return 0;
-    return ensureJobs(this.queue, kind, ids, async (k, id) => {
-      await this.add(k, id, 0);
-      this.local.add(`${k}:${id}`);
-    });
+    return ensureJobs(
+      this.queue,
+      kind,
+      ids,
+      async (k, id) => {
+        await this.add(k, id, 0);
+        this.local.add(`${k}:${id}`);
+      },
+      this.opts.onStalled,
+    );
   }
 
   /** After Redis returns from a snapshot (see `releaseOrphans`). */
