@@ -3,9 +3,8 @@
  * shape as the gateway's data query, served from memory (no auth, no store,
  * no limits). Prints `bare ready <port>`.
  */
-import { createServer } from 'node:http';
 import { buildSchema } from 'graphql';
-import { createHandler } from 'graphql-http/lib/use/http';
+import { serveBare } from './bare-listen';
 
 const schema = buildSchema(`
   scalar CPF
@@ -33,13 +32,4 @@ const all = [0, 1, 2].map(tx);
 const person = { cpf: '10000000108', transactions: () => ({ nodes: all }) };
 const rootValue = { transaction: ({ id }: { id: string }) => ({ ...(all.find((t) => t.id === id) ?? all[0]!), person }) };
 
-const handler = createHandler({ schema, rootValue });
-const server = createServer((req, res) => {
-  if (req.url?.startsWith('/graphql')) return void handler(req, res);
-  res.writeHead(404).end();
-});
-server.listen(0, '127.0.0.1', () => {
-  const a = server.address();
-  process.stdout.write(`bare ready ${typeof a === 'object' && a ? a.port : 0}\n`);
-});
-process.on('SIGTERM', () => server.close(() => process.exit(0)));
+serveBare(schema, rootValue);
