@@ -151,7 +151,7 @@ export class MessagesService {
       if (!current && !opts.create) throw new NotFoundError('Message not found');
       const after = next(current);
       return after ? { type, row: after, ...(opts.also ? { also: opts.also } : {}) } : null;
-    });
+    }, { fresh: opts.create === true });
     if (!row) throw new NotFoundError('Message not found');
     return row;
   }

@@ -219,7 +219,7 @@ export class ProofOfLifeService {
       const after = next(current);
       const type = transitionEvent(current, after);
       return type ? { type, row: after, ...(opts.also ? { also: opts.also } : {}) } : null;
-    });
+    }, { fresh: opts.create === true });
     return row ?? (await this.mustGet(id));
   }
 

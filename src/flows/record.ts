@@ -41,21 +41,31 @@ export async function recordEntityChange<Row>(
   spec: EntitySpec<Row>,
   id: string,
   decide: (current: Row | null, tx: Db) => Decision<Row> | null | Promise<Decision<Row> | null>,
+  opts: { fresh?: boolean } = {},
 ): Promise<{ row: Row | null; changed: boolean }> {
   let current: Row | null = null;
+  let attempt = 0;
   const out = await retryOnLostStore(() =>
-    deps.store.recordChange(spec.topic, id, async (tx) => {
-      current = await spec.load(tx, id);
+    deps.store.recordChange<Row>(spec.topic, id, async (tx) => {
+      // `fresh`: the id was generated for this change, so no row can exist — unless this is a retry whose
+      // first attempt committed before its connection was lost; then read it, and decide sees it.
+      current = opts.fresh && attempt++ === 0 ? null : await spec.load(tx, id);
       const d = await decide(current, tx);
       if (!d) return null;
-      const seq = spec.withVersion ? await deps.store.reserveSeq(tx) : undefined;
-      const row = spec.withVersion && seq !== undefined ? spec.withVersion(d.row, seq) : d.row;
-      const cpf = spec.cpfOf(row);
-      // A stored row's person exists (written with it; erasure rewrites both under this lock): one statement less per poll.
-      if (cpf && (current === null || spec.cpfOf(current) !== cpf)) await deps.store.ensurePerson(tx, cpf);
-      await spec.save(tx, row);
-      if (d.also) await d.also(tx);
-      return { seq, type: d.type, cpf, payload: spec.toJson(row), result: row };
+      const before = current;
+      const cpf = spec.cpfOf(d.row);
+      const write = async (row: Row): Promise<Row> => {
+        // A stored row's person exists (written with it; erasure rewrites both under this lock): one statement less per poll.
+        if (cpf && (before === null || spec.cpfOf(before) !== cpf)) await deps.store.ensurePerson(tx, cpf);
+        await spec.save(tx, row);
+        if (d.also) await d.also(tx);
+        return row;
+      };
+      const { withVersion } = spec;
+      // A versioned row takes its event's seq as version: the store appends the event first and hands the seq back.
+      if (withVersion) return { type: d.type, cpf, payload: spec.toJson(d.row), write: (_tx, seq) => write(withVersion(d.row, seq)) };
+      const row = await write(d.row);
+      return { type: d.type, cpf, payload: spec.toJson(row), result: row };
     }),
   );
   if (!out) return { row: current, changed: false };

@@ -1,6 +1,7 @@
 import { eq, inArray, sql } from 'drizzle-orm';
 import { events, stations, type StationRow } from './schema';
 import type { Db } from './store';
+import { setFromExcluded } from './upsert';
 
 /**
  * Station rows (current state, see `stations` in schema.ts). Writes happen
@@ -30,7 +31,7 @@ export async function stationForUpdate(tx: Db, id: string): Promise<StationRow |
 }
 
 export async function saveStation(tx: Db, row: StationRow): Promise<void> {
-  await tx.insert(stations).values(row).onConflictDoUpdate({ target: stations.id, set: { ...row } });
+  await tx.insert(stations).values(row).onConflictDoUpdate({ target: stations.id, set: setFromExcluded(stations) });
 }
 
 export async function stationsById(db: Db, ids: readonly string[]): Promise<Map<string, StationRow>> {

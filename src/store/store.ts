@@ -20,6 +20,7 @@ import {
   type TransactionRow,
 } from './schema';
 import { withSpan } from '../tracing';
+import { setFromExcluded } from './upsert';
 import { RowCache, type CommittedChange } from './row-cache';
 
 /** The drizzle database both adapters hand us (PGlite or node-postgres), or a transaction of it. */
@@ -50,6 +51,21 @@ export interface Change<R> {
   cpf: string | null;
   payload: Record<string, unknown>;
   result: R;
+}
+
+/**
+ * A change to an entity whose row stores its latest event's seq as
+ * `version`: the event is appended first, its seq drawn in that same
+ * statement and written into the payload's `version`, then `write` saves
+ * the row with it. One round trip under the event-log lock instead of two
+ * (`reserveSeq`, then the append).
+ */
+export interface VersionedChange<R> {
+  type: string;
+  cpf: string | null;
+  /** The new row's snapshot; its `version` is replaced by the event's seq. */
+  payload: Record<string, unknown>;
+  write(tx: Db, seq: number): Promise<R>;
 }
 
 export interface EventFilter {
@@ -173,7 +189,7 @@ export class Store {
   async recordChange<R>(
     topic: Topic,
     entityId: string,
-    decide: (tx: Db) => Promise<Change<R> | null>,
+    decide: (tx: Db) => Promise<Change<R> | VersionedChange<R> | null>,
   ): Promise<{ result: R; event: StoredEvent } | null> {
     // A child span of the mutation or poll; its `idgw.event.seq` joins a trace to the event log.
     return withSpan('store.recordChange', { 'idgw.event.topic': topic, 'idgw.entity.id': entityId }, async (span) => {
@@ -188,12 +204,16 @@ export class Store {
   private async recordChangeTx<R>(
     topic: Topic,
     entityId: string,
-    decide: (tx: Db) => Promise<Change<R> | null>,
+    decide: (tx: Db) => Promise<Change<R> | VersionedChange<R> | null>,
   ): Promise<{ result: R; event: StoredEvent } | null> {
     return this.db.transaction(async (tx) => {
       await tx.execute(sql`select pg_advisory_xact_lock(${EVENT_LOG_LOCK})`);
       const change = await decide(tx);
       if (!change) return null;
+      if ('write' in change) {
+        const event = await this.appendVersioned(tx, topic, entityId, change);
+        return { result: await change.write(tx, event.seq), event };
+      }
       const [row] = await tx
         .insert(events)
         .values({ ...(change.seq === undefined ? {} : { seq: change.seq }), topic, entityId, cpf: change.cpf, type: change.type, payload: change.payload })
@@ -201,6 +221,20 @@ export class Store {
       if (!row) throw new Error('event insert returned nothing');
       return { result: change.result, event: toEvent(row) };
     });
+  }
+
+  /** The event of a `VersionedChange`: seq drawn and written into the payload's `version` in one statement. */
+  private async appendVersioned(tx: Db, topic: Topic, entityId: string, c: VersionedChange<unknown>): Promise<StoredEvent> {
+    const res = await tx.execute<{ seq: string | number; created_ms: number }>(sql`
+      insert into ${events} (seq, topic, entity_id, cpf, type, payload)
+      select s.seq, ${topic}, ${entityId}, ${c.cpf}, ${c.type}, jsonb_set(${JSON.stringify(c.payload)}::jsonb, '{version}', to_jsonb(s.seq))
+      from (select nextval(pg_get_serial_sequence('events', 'seq')) as seq) s
+      returning seq, (extract(epoch from created_at) * 1000)::float8 as created_ms`);
+    const rows = (Array.isArray(res) ? res : (res as { rows: { seq: string | number; created_ms: number }[] }).rows) as { seq: string | number; created_ms: number }[];
+    const r = rows[0];
+    if (!r) throw new Error('event insert returned nothing');
+    const seq = Number(r.seq);
+    return { seq, topic, entityId, cpf: c.cpf, type: c.type, payload: { ...c.payload, version: seq }, createdAt: new Date(Number(r.created_ms)) };
   }
 
   useRowCache(cache: RowCache): void {
@@ -334,7 +368,7 @@ export class Store {
     await tx
       .insert(transactions)
       .values(row)
-      .onConflictDoUpdate({ target: transactions.id, set: { ...row } });
+      .onConflictDoUpdate({ target: transactions.id, set: setFromExcluded(transactions) });
   }
 
   /** Non-terminal transactions: what the scheduler must watch after a restart. */
@@ -429,7 +463,7 @@ export class Store {
   }
 
   async saveMessage(tx: Db, row: MessageRow): Promise<void> {
-    await tx.insert(messages).values(row).onConflictDoUpdate({ target: messages.id, set: { ...row } });
+    await tx.insert(messages).values(row).onConflictDoUpdate({ target: messages.id, set: setFromExcluded(messages) });
   }
 
   /** Messages in the given statuses (the intents still waiting for the upstream's answer). */
@@ -464,7 +498,7 @@ export class Store {
   }
 
   async saveCapture(tx: Db, row: CaptureRow): Promise<void> {
-    await tx.insert(captures).values(row).onConflictDoUpdate({ target: captures.id, set: { ...row } });
+    await tx.insert(captures).values(row).onConflictDoUpdate({ target: captures.id, set: setFromExcluded(captures) });
   }
 
   /** The capture holding a station's reader, if any (checked under the event-log lock, so race-free). */
