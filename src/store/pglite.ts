@@ -7,6 +7,7 @@ import { migrate } from 'drizzle-orm/pglite/migrator';
 import { schema } from './schema';
 import { MIGRATIONS_FOLDER } from './migrations-folder';
 import { initDataDirOutOfProcess } from './pglite-initdb';
+import { installDrizzleParsers } from './pglite-parsers';
 import { Store, type Db } from './store';
 import { lockDir } from '../util/dir-lock';
 
@@ -79,6 +80,7 @@ export async function openPgliteStore(dataDir: string, opts: PgliteStoreOptions 
 }
 
 async function migrated(client: PGlite, close: () => Promise<void>): Promise<Store> {
+  installDrizzleParsers(client);
   const db = drizzle(client, { schema });
   await migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
   return new Store(db as unknown as Db, close, 'pglite');
