@@ -65,10 +65,9 @@ const IN_FLIGHT_MARGIN_MS = 2_000;
 const spec = (store: FlowDeps['store']): EntitySpec<CaptureRow> => ({
   topic: 'capture',
   load: (tx, id) => store.captureForUpdate(tx, id),
-  save: (tx, row) => store.saveCapture(tx, row),
   cpfOf: (row) => row.cpf,
   toJson: captureToJson,
-  withVersion: (row, version) => ({ ...row, version }),
+  versioned: { write: (tx, row, version) => store.captureWrite(tx, row, version), withVersion: (row, version) => ({ ...row, version }) },
 });
 
 /** Login statuses with which capture calls are allowed. */

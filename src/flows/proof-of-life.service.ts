@@ -66,10 +66,9 @@ export class ProofOfLifeService {
     this.spec = {
       topic: 'transaction',
       load: (tx, id) => deps.store.transactionForUpdate(tx, id),
-      save: (tx, row) => deps.store.saveTransaction(tx, row),
       cpfOf: (row) => row.cpf,
       toJson: transactionToJson,
-      withVersion: (row, version) => ({ ...row, version }),
+      versioned: { write: (tx, row, version) => deps.store.transactionWrite(tx, row, version), withVersion: (row, version) => ({ ...row, version }) },
     };
     deps.scheduler.register(TRANSACTION_POLL_KIND, (id) => this.poll(id));
   }

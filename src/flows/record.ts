@@ -1,16 +1,32 @@
 import type { EventBus } from '../events/bus';
 import { isStoreUnavailable } from '../store/errors';
 import type { Db, Store, Topic } from '../store/store';
+import type { PendingWrite, SeqExpr } from '../store/versioned';
 
-export interface EntitySpec<Row> {
+interface EntitySpecBase<Row> {
   topic: Topic;
   load(tx: Db, id: string): Promise<Row | null>;
-  save(tx: Db, row: Row): Promise<void>;
   cpfOf(row: Row): string | null;
   toJson(row: Row): Record<string, unknown>;
-  /** For entities with a `version`: the row as recorded by the event with this seq. */
-  withVersion?(row: Row, seq: number): Row;
 }
+
+/**
+ * How an entity is read and written under the event-log lock. A versioned
+ * entity's row carries the seq of its latest event as `version`; its write
+ * goes to the store as part of the event's statement (see `VersionedChange`).
+ */
+export type EntitySpec<Row> = EntitySpecBase<Row> &
+  (
+    | { save(tx: Db, row: Row): Promise<void>; versioned?: undefined }
+    | {
+        versioned: {
+          /** The row's upsert, not yet run, with `version` set to the expression. */
+          write(tx: Db, row: Row, version: SeqExpr): PendingWrite;
+          /** The row as recorded by the event with this seq. */
+          withVersion(row: Row, seq: number): Row;
+        };
+      }
+  );
 
 export interface Decision<Row> {
   row: Row;
@@ -54,18 +70,16 @@ export async function recordEntityChange<Row>(
       if (!d) return null;
       const before = current;
       const cpf = spec.cpfOf(d.row);
-      const write = async (row: Row): Promise<Row> => {
-        // A stored row's person exists (written with it; erasure rewrites both under this lock): one statement less per poll.
-        if (cpf && (before === null || spec.cpfOf(before) !== cpf)) await deps.store.ensurePerson(tx, cpf);
-        await spec.save(tx, row);
-        if (d.also) await d.also(tx);
-        return row;
-      };
-      const { withVersion } = spec;
-      // A versioned row takes its event's seq as version: the store appends the event first and hands the seq back.
-      if (withVersion) return { type: d.type, cpf, payload: spec.toJson(d.row), write: (_tx, seq) => write(withVersion(d.row, seq)) };
-      const row = await write(d.row);
-      return { type: d.type, cpf, payload: spec.toJson(row), result: row };
+      // A stored row's person exists (written with it; erasure rewrites both under this lock): one write less per poll.
+      const person = cpf && (before === null || spec.cpfOf(before) !== cpf) ? cpf : null;
+      if (spec.versioned) {
+        const { write, withVersion } = spec.versioned;
+        return { type: d.type, cpf, payload: spec.toJson(d.row), person, write: (v) => write(tx, d.row, v), after: d.also, result: (seq) => withVersion(d.row, seq) };
+      }
+      if (person) await deps.store.ensurePerson(tx, person);
+      await spec.save(tx, d.row);
+      if (d.also) await d.also(tx);
+      return { type: d.type, cpf, payload: spec.toJson(d.row), result: d.row };
     }),
   );
   if (!out) return { row: current, changed: false };

@@ -21,6 +21,7 @@ import {
 } from './schema';
 import { withSpan } from '../tracing';
 import { setFromExcluded } from './upsert';
+import { appendVersioned, type PendingWrite, type SeqExpr, type VersionedChange } from './versioned';
 import { RowCache, type CommittedChange } from './row-cache';
 
 /** The drizzle database both adapters hand us (PGlite or node-postgres), or a transaction of it. */
@@ -51,21 +52,6 @@ export interface Change<R> {
   cpf: string | null;
   payload: Record<string, unknown>;
   result: R;
-}
-
-/**
- * A change to an entity whose row stores its latest event's seq as
- * `version`: the event is appended first, its seq drawn in that same
- * statement and written into the payload's `version`, then `write` saves
- * the row with it. One round trip under the event-log lock instead of two
- * (`reserveSeq`, then the append).
- */
-export interface VersionedChange<R> {
-  type: string;
-  cpf: string | null;
-  /** The new row's snapshot; its `version` is replaced by the event's seq. */
-  payload: Record<string, unknown>;
-  write(tx: Db, seq: number): Promise<R>;
 }
 
 export interface EventFilter {
@@ -211,8 +197,9 @@ export class Store {
       const change = await decide(tx);
       if (!change) return null;
       if ('write' in change) {
-        const event = await this.appendVersioned(tx, topic, entityId, change);
-        return { result: await change.write(tx, event.seq), event };
+        const event = await appendVersioned(tx, topic, entityId, change);
+        if (change.after) await change.after(tx);
+        return { result: change.result(event.seq), event };
       }
       const [row] = await tx
         .insert(events)
@@ -221,20 +208,6 @@ export class Store {
       if (!row) throw new Error('event insert returned nothing');
       return { result: change.result, event: toEvent(row) };
     });
-  }
-
-  /** The event of a `VersionedChange`: seq drawn and written into the payload's `version` in one statement. */
-  private async appendVersioned(tx: Db, topic: Topic, entityId: string, c: VersionedChange<unknown>): Promise<StoredEvent> {
-    const res = await tx.execute<{ seq: string | number; created_ms: number }>(sql`
-      insert into ${events} (seq, topic, entity_id, cpf, type, payload)
-      select s.seq, ${topic}, ${entityId}, ${c.cpf}, ${c.type}, jsonb_set(${JSON.stringify(c.payload)}::jsonb, '{version}', to_jsonb(s.seq))
-      from (select nextval(pg_get_serial_sequence('events', 'seq')) as seq) s
-      returning seq, (extract(epoch from created_at) * 1000)::float8 as created_ms`);
-    const rows = (Array.isArray(res) ? res : (res as { rows: { seq: string | number; created_ms: number }[] }).rows) as { seq: string | number; created_ms: number }[];
-    const r = rows[0];
-    if (!r) throw new Error('event insert returned nothing');
-    const seq = Number(r.seq);
-    return { seq, topic, entityId, cpf: c.cpf, type: c.type, payload: { ...c.payload, version: seq }, createdAt: new Date(Number(r.created_ms)) };
   }
 
   useRowCache(cache: RowCache): void {
@@ -365,9 +338,14 @@ export class Store {
   }
 
   async saveTransaction(tx: Db, row: TransactionRow): Promise<void> {
-    await tx
+    await this.transactionWrite(tx, row);
+  }
+
+  /** The row's upsert, not yet run; `version` (an expression) replaces the row's when given (see `VersionedChange`). */
+  transactionWrite(tx: Db, row: TransactionRow, version?: SeqExpr): PendingWrite & PromiseLike<unknown> {
+    return tx
       .insert(transactions)
-      .values(row)
+      .values(version ? { ...row, version } : row)
       .onConflictDoUpdate({ target: transactions.id, set: setFromExcluded(transactions) });
   }
 
@@ -498,7 +476,15 @@ export class Store {
   }
 
   async saveCapture(tx: Db, row: CaptureRow): Promise<void> {
-    await tx.insert(captures).values(row).onConflictDoUpdate({ target: captures.id, set: setFromExcluded(captures) });
+    await this.captureWrite(tx, row);
+  }
+
+  /** As `transactionWrite`. */
+  captureWrite(tx: Db, row: CaptureRow, version?: SeqExpr): PendingWrite & PromiseLike<unknown> {
+    return tx
+      .insert(captures)
+      .values(version ? { ...row, version } : row)
+      .onConflictDoUpdate({ target: captures.id, set: setFromExcluded(captures) });
   }
 
   /** The capture holding a station's reader, if any (checked under the event-log lock, so race-free). */

@@ -13,7 +13,8 @@ import { installDrizzleParsers } from '../../src/store/pglite-parsers';
 import { openPgliteStore } from '../../src/store/pglite';
 import { openPostgresStore } from '../../src/store/postgres';
 import type { TransactionRow } from '../../src/store/schema';
-import type { Store } from '../../src/store/store';
+import type { Db, Store } from '../../src/store/store';
+import type { VersionedChange } from '../../src/store/versioned';
 import { createTestDatabase, requirePostgresSync } from '../helpers/services';
 
 const PG = requirePostgresSync();
@@ -36,25 +37,38 @@ function writeSuite(name: string, open: () => Promise<{ store: Store; close(): P
     }, 60_000);
     afterAll(() => close?.());
 
-    test('a versioned change: row version = event seq = payload version, the log holds what the bus got', async () => {
+    /** A versioned change of `row` as a flow makes one: row, person, an extra write after the row. */
+    const change = (row: TransactionRow, type: string, person: string | null, after?: (tx: Db) => Promise<void>): VersionedChange<TransactionRow> => ({
+      type,
+      cpf: row.cpf,
+      payload: transactionToJson(row),
+      person,
+      write: (version) => store.transactionWrite(txOf.current!, row, version),
+      after,
+      result: (seq) => ({ ...row, version: seq }),
+    });
+    /** `write` needs the transaction `decide` was given. */
+    const txOf: { current: Db | null } = { current: null };
+
+    test('a versioned change: row version = event seq = payload version, the log holds what the bus got; person and later writes commit with it', async () => {
       const seqs: number[] = [];
       let row = newRow('40000003000');
-      for (const type of ['REQUESTING', 'REQUESTED']) {
+      expect((await store.personsByCpf([row.cpf])).size).toBe(0);
+      for (const [type, status] of [['REQUESTING', 'REQUESTING'], ['REQUESTED', 'PENDING']] as const) {
         const t0 = Date.now();
-        const out = await store.recordChange<TransactionRow>('transaction', row.id, async () => ({
-          type,
-          cpf: row.cpf,
-          payload: transactionToJson(row),
-          write: async (tx, seq) => {
-            const versioned = { ...row, version: seq, status: type === 'REQUESTING' ? 'REQUESTING' : 'PENDING' };
-            await store.ensurePerson(tx, versioned.cpf);
-            await store.saveTransaction(tx, versioned);
-            return versioned;
-          },
-        }));
+        let seenInAfter: TransactionRow | undefined;
+        const out = await store.recordChange<TransactionRow>('transaction', row.id, async (tx) => {
+          txOf.current = tx;
+          return change({ ...row, status }, type, type === 'REQUESTING' ? row.cpf : null, async (t) => {
+            // Runs after the row's statement, in the same transaction: the row is there, with its version.
+            seenInAfter = (await store.transactionForUpdate(t, row.id)) ?? undefined;
+          });
+        });
         expect(out).not.toBeNull();
         const { result, event } = out!;
         expect(result.version).toBe(event.seq);
+        expect(result.status).toBe(status);
+        expect(seenInAfter).toEqual(result);
         expect(event.payload['version']).toBe(event.seq);
         expect(event).toMatchObject({ topic: 'transaction', entityId: row.id, cpf: row.cpf, type });
         expect(event.createdAt.getTime()).toBeGreaterThanOrEqual(t0 - 1000);
@@ -68,23 +82,31 @@ function writeSuite(name: string, open: () => Promise<{ store: Store; close(): P
       const stored = (await store.transactionsById([row.id])).get(row.id);
       expect(stored).toEqual(row);
       expect(stored?.version).toBe(seqs[1]);
+      expect([...(await store.personsByCpf([row.cpf])).keys()]).toEqual([row.cpf]);
     });
 
-    test('a change that decides nothing appends nothing and draws no seq', async () => {
+    test('a failing write rolls back the event, the row and the person; a change that decides nothing appends nothing and draws no seq', async () => {
       const before = await store.latestSeq();
-      const out = await store.recordChange('transaction', randomUUID(), async () => null);
-      expect(out).toBeNull();
-      const row = newRow('40000004000');
-      const next = await store.recordChange<TransactionRow>('transaction', row.id, async () => ({
-        type: 'REQUESTING',
-        cpf: row.cpf,
-        payload: transactionToJson(row),
-        write: async (tx, seq) => {
-          await store.saveTransaction(tx, { ...row, version: seq });
-          return { ...row, version: seq };
-        },
-      }));
-      expect(next?.event.seq).toBe(before + 1);
+      const row = newRow('40000005000');
+      await expect(
+        store.recordChange<TransactionRow>('transaction', row.id, async (tx) => {
+          txOf.current = tx;
+          return change(row, 'REQUESTING', row.cpf, async () => {
+            throw new Error('after failed');
+          });
+        }),
+      ).rejects.toThrow('after failed');
+      expect((await store.transactionsById([row.id])).size).toBe(0);
+      expect((await store.personsByCpf([row.cpf])).size).toBe(0);
+      expect(await store.eventsOfEntity(row.id)).toEqual([]);
+      expect(await store.recordChange('transaction', randomUUID(), async () => null)).toBeNull();
+      const next = newRow('40000004000');
+      const out = await store.recordChange<TransactionRow>('transaction', next.id, async (tx) => {
+        txOf.current = tx;
+        return change(next, 'REQUESTING', null);
+      });
+      // The failed attempt drew a seq and rolled back (a sequence never gives one back); the no-op drew none.
+      expect(out?.event.seq).toBe(before + 2);
     });
   });
 }
