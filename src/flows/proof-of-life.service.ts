@@ -207,6 +207,8 @@ export class ProofOfLifeService {
   /**
    * Applies `next(current)` under the event-log lock; appends an event only
    * if a client could notice the difference; publishes after commit.
+   * `create`: the intent of a transaction whose id was just generated (no
+   * row to read first; see `recordEntityChange`'s `fresh`).
    */
   private async apply(
     id: string,

@@ -51,6 +51,8 @@ export type IntentHook = (tx: Db, entityId: string) => Promise<void>;
  * and mutations, and a compare-and-set (e.g. "only from OPERATOR_CAPTURE_DONE")
  * is simply a decide that returns null otherwise. A decide that must read
  * another row under the same lock (e.g. "is the station free?") gets `tx`.
+ * `fresh`: `id` was generated for this change (an intent), so its first
+ * attempt does not read a row that cannot exist.
  */
 export async function recordEntityChange<Row>(
   deps: { store: Store; bus: EventBus },

@@ -168,7 +168,8 @@ export class Store {
   /**
    * The one path for every state change: `decide` reads and writes the entity
    * inside a transaction and returns the event to append (or null when nothing
-   * changed); the event row is appended in the same transaction. Publishing
+   * changed); the event row is appended in the same transaction — for a
+   * `VersionedChange`, in the same statement as the entity row. Publishing
    * happens after commit, by the caller's event bus — so a subscriber can never
    * see a change the store does not have.
    */

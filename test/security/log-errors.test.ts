@@ -78,7 +78,9 @@ test('a database error with a CPF parameter is logged without it', async () => {
   const correlationId = r.body.errors?.[0]?.extensions?.['correlationId'] as string;
   const line = lines.slice(from).find((l) => l.includes(correlationId));
   expect(line).toBeDefined();
-  expect(line).toContain('Failed query: insert into \\"transactions\\"');
+  // The failed statement is the intent's one write (event, person and row; src/store/versioned.ts).
+  expect(line).toContain('Failed query: ');
+  expect(line).toContain('insert into \\"transactions\\"');
   expect(line).toContain('params: [redacted]');
   expect(line).toContain('test_refuse_cpf');
   expectNoCpf(log, DB_CPF);
