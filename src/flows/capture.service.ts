@@ -1,29 +1,27 @@
-import { randomUUID } from 'node:crypto';
 import type { PollResult } from '../pollers/scheduler';
 import type { CaptureRow } from '../store/schema';
 import type { Db } from '../store/store';
-import { UpstreamConflictError, UpstreamError, UpstreamNotFoundError, mayHaveActed } from '../upstreams/errors';
+import { UpstreamConflictError, UpstreamError } from '../upstreams/errors';
 import { OPERATOR_LOGGED_IN_STATUSES, type LoginState, type OperatorLoginStatus, type SpidStationApi } from '../upstreams/spid/types';
 import { maskCpf } from '../domain/cpf';
 import {
   OPEN_CAPTURE_STATUSES,
-  STATION_HOLDING_STATUSES,
   TERMINAL_STATUSES,
   applyResult,
   applyStationStatus,
   captureFinished,
-  holdsStation,
-  captureToJson,
   enrollingAfterNotFound,
   isTerminalCapture,
-  statusAfterSend,
   type CaptureKind,
-  type CaptureMode,
   type CaptureStatus,
 } from './capture';
+import { captureRecorder, type CaptureContext, type CaptureRecorder } from './capture-record';
+import { fetchReport } from './capture-report';
+import { reconcileSend, sendStep } from './capture-send';
+import { createCapture, failStart } from './capture-start';
 import { FlowError, NotFoundError, requireInfrastructure } from './errors';
 import type { FlowDeps } from './deps';
-import { recordEntityChange, type Decision, type EntitySpec, type IntentHook } from './record';
+import type { IntentHook } from './record';
 
 export const CAPTURE_POLL_KIND = 'capture';
 
@@ -62,14 +60,6 @@ export interface CaptureFlowOptions {
 /** Added to the station timeout before a step in flight is considered over (clocks, scheduling). */
 const IN_FLIGHT_MARGIN_MS = 2_000;
 
-const spec = (store: FlowDeps['store']): EntitySpec<CaptureRow> => ({
-  topic: 'capture',
-  load: (tx, id) => store.captureForUpdate(tx, id),
-  cpfOf: (row) => row.cpf,
-  toJson: captureToJson,
-  versioned: { write: (tx, row, version) => store.captureWrite(tx, row, version), withVersion: (row, version) => ({ ...row, version }) },
-});
-
 /** Login statuses with which capture calls are allowed. */
 const LOGGED_IN = (s: string) => (OPERATOR_LOGGED_IN_STATUSES as readonly string[]).includes(s);
 
@@ -83,12 +73,13 @@ const LOGGED_IN = (s: string) => (OPERATOR_LOGGED_IN_STATUSES as readonly string
 export class CaptureService {
   private readonly stations: Map<string, Station>;
   private readonly now: () => Date;
-  private readonly spec: EntitySpec<CaptureRow>;
+  private readonly apply: CaptureRecorder['apply'];
+  private readonly set: CaptureRecorder['set'];
+  private readonly cx: CaptureContext;
   private readonly slowPollMs: number;
   private readonly loginSettleTimeoutMs: number;
   /** A station call claimed at T is surely over at T + this. */
   private readonly inFlightMs: number;
-  private readonly onStationHolding: CaptureFlowOptions['onStationHolding'];
   private readonly onLogin: CaptureFlowOptions['onLogin'];
 
   constructor(
@@ -98,11 +89,11 @@ export class CaptureService {
   ) {
     this.stations = new Map(stations.map((s) => [s.id, s]));
     this.now = deps.now ?? (() => new Date());
-    this.spec = spec(deps.store);
+    ({ apply: this.apply, set: this.set } = captureRecorder(deps, this.now, opts.onStationHolding));
+    this.cx = { deps, now: this.now, api: (id) => this.station(id).api, watch: (id) => this.watch(id), apply: this.apply, set: this.set };
     this.slowPollMs = opts.slowPollMs ?? 30_000;
     this.loginSettleTimeoutMs = opts.loginSettleTimeoutMs ?? 10_000;
     this.inFlightMs = (opts.stationTimeoutMs ?? 10_000) + IN_FLIGHT_MARGIN_MS;
-    this.onStationHolding = opts.onStationHolding;
     this.onLogin = opts.onLogin;
     deps.scheduler.register(CAPTURE_POLL_KIND, (id) => this.poll(id));
   }
@@ -151,7 +142,7 @@ export class CaptureService {
   ): Promise<CaptureRow> {
     const station = this.station(input.stationId);
     await requireInfrastructure(this.deps);
-    const capture = await this.create({ ...input, mode: 'PRESENTIAL', email: null }, startedBy, onIntent);
+    const capture = await createCapture(this.cx, { ...input, mode: 'PRESENTIAL', email: null }, startedBy, onIntent);
     try {
       if (input.kind === 'VERIFY') {
         const answer = await station.api.verify(input.cpf);
@@ -171,7 +162,7 @@ export class CaptureService {
       await this.watch(capture.id);
       return started ?? capture;
     } catch (err) {
-      await this.failStart(capture.id, err);
+      await failStart(this.cx, capture.id, err);
       throw err;
     }
   }
@@ -184,14 +175,14 @@ export class CaptureService {
     const station = this.station(input.stationId);
     await requireInfrastructure(this.deps);
     // Seed 1.2.2: the operator authenticates first; the citizen's link comes after.
-    const capture = await this.create({ ...input, mode: 'REMOTE', enrollIfNotFound: false, autoAdvance: true }, startedBy, onIntent);
+    const capture = await createCapture(this.cx, { ...input, mode: 'REMOTE', enrollIfNotFound: false, autoAdvance: true }, startedBy, onIntent);
     try {
       await station.api.operatorCapture();
       const started = await this.set(capture.id, ['STARTING'], { status: 'OPERATOR_CAPTURING', detail: null });
       await this.watch(capture.id);
       return started ?? capture;
     } catch (err) {
-      await this.failStart(capture.id, err);
+      await failStart(this.cx, capture.id, err);
       throw err;
     }
   }
@@ -211,7 +202,7 @@ export class CaptureService {
     if (c.status !== 'OPERATOR_CAPTURE_DONE' || c.mode !== 'PRESENTIAL') {
       throw new FlowError('WRONG_STATE', `Send needs a presential capture at OPERATOR_CAPTURE_DONE; the capture is ${c.status}`, { captureId, status: c.status });
     }
-    return (await this.sendStep(c)) ?? (await this.mustGet(captureId));
+    return (await sendStep(this.cx, c)) ?? (await this.mustGet(captureId));
   }
 
   /**
@@ -263,7 +254,7 @@ export class CaptureService {
         // Only after a crash between Verify and Enroll: the station tells whether the enroll started.
         await this.followStation(c);
       } else if (isTerminalCapture(c.status)) {
-        await this.fetchReport(c);
+        await fetchReport(this.cx, c);
       } else {
         switch (c.status as CaptureStatus) {
           case 'STARTING':
@@ -274,7 +265,7 @@ export class CaptureService {
             await this.followStation(c);
             break;
           case 'SENDING':
-            await this.reconcileSend(c);
+            await reconcileSend(this.cx, c, this.inFlightMs);
             break;
           case 'PROCESSING':
           case 'CAPTURE_PENDING': {
@@ -334,7 +325,7 @@ export class CaptureService {
     }
     if (!current.autoAdvance) return;
     if (current.status === 'CLIENT_CAPTURE_DONE') await this.operatorStep(current);
-    else if (current.status === 'OPERATOR_CAPTURE_DONE') await this.sendStep(current);
+    else if (current.status === 'OPERATOR_CAPTURE_DONE') await sendStep(this.cx, current);
   }
 
   private async operatorStep(c: CaptureRow): Promise<CaptureRow | null> {
@@ -352,50 +343,6 @@ export class CaptureService {
     return claimed;
   }
 
-  /** Send (presential) or the remote link (remote), after OPERATOR_CAPTURE_DONE. Claimed first: never twice. */
-  private async sendStep(c: CaptureRow): Promise<CaptureRow | null> {
-    const claimed = await this.set(c.id, ['OPERATOR_CAPTURE_DONE'], { status: 'SENDING', detail: null, sendClaimedAt: this.now() });
-    if (!claimed) return null;
-    const { api } = this.station(c.stationId);
-    try {
-      if (c.mode === 'REMOTE') {
-        const link = c.kind === 'ENROLL' ? await api.remoteEnroll(c.cpf, c.email ?? undefined) : await api.remoteVerify(c.cpf, c.email ?? undefined);
-        return await this.set(c.id, ['SENDING'], { status: 'WAITING_CLIENT', tguid: link.tguid, remoteUrl: link.url, detail: null });
-      }
-      const sent = await api.send();
-      return await this.set(c.id, ['SENDING'], {
-        status: statusAfterSend(sent.outcome),
-        tguid: sent.tguid,
-        sendOutcome: sent.outcome,
-        detail: sent.outcome === 'CAPTURE_PENDING' ? 'the station could not reach its server; kept for resend' : null,
-      });
-    } catch (err) {
-      // Timeout or a lost answer: stay SENDING; the poller reconciles through Capture Status.
-      this.deps.logger.warn({ captureId: c.id, code: err instanceof UpstreamError ? err.code : 'ERROR' }, 'send did not complete');
-      return null;
-    }
-  }
-
-  /**
-   * SENDING found by the poller: the send's answer never reached us. If the
-   * station still shows OPERATOR_CAPTURE_DONE the send did not happen, so
-   * sending now is not sending twice. Otherwise it did, and the TGUID is only
-   * in the answer we lost: SEND_UNCONFIRMED, for a person to look at.
-   */
-  private async reconcileSend(c: CaptureRow): Promise<void> {
-    // A send still in flight (a slow station) leaves the station at OPERATOR_CAPTURE_DONE too:
-    // reading it before the send's own timeout has passed would send twice.
-    const claimedAt = (c.sendClaimedAt ?? c.updatedAt).getTime();
-    if (this.now().getTime() < claimedAt + this.inFlightMs) return;
-    const station = await this.station(c.stationId).api.captureStatus();
-    if (station.status === 'OPERATOR_CAPTURE_DONE') {
-      const back = await this.set(c.id, ['SENDING'], { status: 'OPERATOR_CAPTURE_DONE', detail: 'send not received by the station; sending again' });
-      if (back) await this.sendStep(back);
-      return;
-    }
-    await this.set(c.id, ['SENDING'], { status: 'SEND_UNCONFIRMED', detail: 'the station took the send but its answer was lost' });
-  }
-
   private async recordResult(c: CaptureRow, upstream: string): Promise<void> {
     const next = applyResult(upstream);
     if (!next || next === c.status) return;
@@ -407,123 +354,7 @@ export class CaptureService {
     await this.set(c.id, [c.status as CaptureStatus], { status: next, result: (OPEN_CAPTURE_STATUSES as readonly string[]).includes(next) ? null : next, detail: null });
   }
 
-  private async fetchReport(c: CaptureRow): Promise<void> {
-    if (!c.tguid || c.reportFetchedAt) return;
-    let report: { bytes: Buffer; contentType: string };
-    try {
-      report = await this.station(c.stationId).api.report(c.tguid);
-    } catch (err) {
-      if (err instanceof UpstreamNotFoundError) {
-        // The station has no report for this TGUID: record that, and stop asking.
-        await this.apply(c.id, (cur) => (cur && !cur.reportFetchedAt ? { type: 'REPORT_UNAVAILABLE', row: { ...cur, reportFetchedAt: this.now(), reportSize: 0, updatedAt: this.now() } } : null));
-        return;
-      }
-      throw err;
-    }
-    if (report.contentType !== 'application/pdf') {
-      this.deps.logger.warn({ captureId: c.id, contentType: report.contentType }, 'the station sent a report that is not a PDF; kept and served as sent');
-    }
-    const at = this.now();
-    await this.apply(c.id, (cur) =>
-      cur && !cur.reportFetchedAt
-        ? {
-            type: 'REPORT_READY',
-            row: { ...cur, reportFetchedAt: at, reportSize: report.bytes.length, updatedAt: at },
-            also: (tx) => this.deps.store.saveReport(tx, c.id, report.bytes, at, report.contentType),
-          }
-        : null,
-    );
-  }
-
   // ---- recording ------------------------------------------------------------
-
-  /** The capture's intent row (STARTING), written before any station call; holds the station from here on. */
-  private async create(
-    input: { stationId: string; cpf: string; mode: CaptureMode; kind: CaptureKind; enrollIfNotFound: boolean; autoAdvance: boolean; email: string | null },
-    startedBy: string | null,
-    onIntent: IntentHook | undefined,
-  ): Promise<CaptureRow> {
-    const id = randomUUID();
-    const at = this.now();
-    const row: CaptureRow = {
-      id,
-      stationId: input.stationId,
-      cpf: input.cpf,
-      mode: input.mode,
-      kind: input.kind,
-      status: 'STARTING',
-      autoAdvance: input.autoAdvance,
-      enrollIfNotFound: input.enrollIfNotFound,
-      tguid: null,
-      result: null,
-      sendOutcome: null,
-      sendClaimedAt: null,
-      remoteUrl: null,
-      email: input.email,
-      detail: null,
-      reportSize: null,
-      reportFetchedAt: null,
-      startedBy,
-      createdAt: at,
-      updatedAt: at,
-      version: 0,
-    };
-    let busy: CaptureRow | null = null;
-    const { store } = this.deps;
-    const out = await this.apply(id, async (_current, tx) => {
-      // Under the event-log lock: two starts on one station cannot both pass this check.
-      busy = await store.captureHoldingStation(tx, input.stationId, STATION_HOLDING_STATUSES);
-      if (busy) return null;
-      return { type: 'STATUS_CHANGED', row, ...(onIntent ? { also: (t: Db) => onIntent(t, id) } : {}) };
-    });
-    if (!out.changed || !out.row) {
-      const b = busy as CaptureRow | null;
-      throw new FlowError('STATION_BUSY', `Station ${input.stationId} is busy with capture ${b?.id ?? 'unknown'}`, {
-        stationId: input.stationId,
-        captureId: b?.id ?? null,
-      });
-    }
-    return out.row;
-  }
-
-  private async failStart(id: string, err: unknown): Promise<void> {
-    if (mayHaveActed(err)) {
-      // The station may have started (a timeout, a lost answer): keep the capture holding the station
-      // and let the poller follow Capture Status; a station still idle past the timeout fails it.
-      await this.watch(id).catch((e: unknown) => this.deps.logger.error({ err: e, captureId: id }, 'could not watch a capture whose start is unconfirmed'));
-      return;
-    }
-    const reason =
-      err instanceof UpstreamConflictError ? err.reason : err instanceof UpstreamError ? err.code : err instanceof FlowError ? err.code : 'ERROR';
-    await this.set(id, ['STARTING', 'PERSON_NOT_FOUND'], { status: 'FAILED', detail: `could not start: ${reason}` });
-  }
-
-  /** Compare-and-set: applies `patch` only when the current status is one of `from`. */
-  private async set(id: string, from: readonly CaptureStatus[], patch: Partial<CaptureRow> & { status: CaptureStatus }): Promise<CaptureRow | null> {
-    const at = this.now();
-    const { row, changed } = await this.apply(id, (cur) =>
-      cur && (from as readonly string[]).includes(cur.status) ? { type: 'STATUS_CHANGED', row: { ...cur, ...patch, updatedAt: at } } : null,
-    );
-    return changed ? row : null;
-  }
-
-  private apply(id: string, decide: (cur: CaptureRow | null, tx: Db) => Decision<CaptureRow> | null | Promise<Decision<CaptureRow> | null>) {
-    const hook = this.onStationHolding;
-    if (!hook) return recordEntityChange(this.deps, this.spec, id, decide);
-    return recordEntityChange(this.deps, this.spec, id, async (cur, tx) => {
-      const d = await decide(cur, tx);
-      // Took or released the reader: the station's busy/free commits with this change.
-      if (!d || (cur !== null && holdsStation(cur)) === holdsStation(d.row)) return d;
-      const also = d.also;
-      return {
-        ...d,
-        also: async (t: Db) => {
-          if (also) await also(t);
-          await hook(t, d.row.stationId);
-        },
-      };
-    });
-  }
 
   private async watch(id: string): Promise<void> {
     await this.deps.scheduler.watch(CAPTURE_POLL_KIND, id);
