@@ -76,7 +76,7 @@ export async function recordEntityChange<Row>(
       const person = cpf && (before === null || spec.cpfOf(before) !== cpf) ? cpf : null;
       if (spec.versioned) {
         const { write, withVersion } = spec.versioned;
-        return { type: d.type, cpf, payload: spec.toJson(d.row), person, write: (v) => write(tx, d.row, v), after: d.also, result: (seq) => withVersion(d.row, seq) };
+        return { type: d.type, cpf, payload: spec.toJson(d.row), person, write: (t, v) => write(t, d.row, v), after: d.also, result: (seq) => withVersion(d.row, seq) };
       }
       if (person) await deps.store.ensurePerson(tx, person);
       await spec.save(tx, d.row);

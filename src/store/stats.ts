@@ -1,5 +1,6 @@
 import { and, eq, gte, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
+import { executeRows } from './execute-rows';
 import { captures, statCounts, transactions } from './schema';
 import type { Db } from './store';
 
@@ -58,10 +59,10 @@ export async function statusCounts(db: Db, plan: WindowPlan, stationId: string |
   }
   const out: Record<StatKind, StatusCountRow[]> = { transaction: [], capture: [] };
   if (!parts.length) return out;
-  const res = await db.execute<{ kind: StatKind; station_id: string; status: string; n: string | number }>(
+  const rows = await executeRows<{ kind: StatKind; station_id: string; status: string; n: string | number }>(
+    db,
     sql`select kind, station_id, status, sum(n) as n from (${sql.join(parts, sql` union all `)}) as parts group by kind, station_id, status`,
   );
-  const rows = (Array.isArray(res) ? res : (res as { rows: unknown[] }).rows) as { kind: StatKind; station_id: string; status: string; n: string | number }[];
   for (const r of rows) {
     const count = Number(r.n);
     // A bucket whose rows all moved to another status keeps a 0.

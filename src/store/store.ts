@@ -7,6 +7,7 @@ import * as cachedReads from './cached-reads';
 import * as captureRows from './captures';
 import type { CaptureFilter } from './captures';
 import * as eventLog from './event-log';
+import { executeRows } from './execute-rows';
 import { toEvent, type EventFilter, type StoredEvent, type Topic } from './event-log';
 import * as idempotency from './idempotency';
 import type { IdempotencyRow } from './idempotency';
@@ -142,9 +143,8 @@ export class Store {
    * lock, so reserved order is commit order.
    */
   async reserveSeq(tx: Db): Promise<number> {
-    const res = await tx.execute<{ seq: string }>(sql`select nextval(pg_get_serial_sequence('events', 'seq')) as seq`);
-    const rows = (Array.isArray(res) ? res : (res as { rows: { seq: string }[] }).rows) as { seq: string }[];
-    return Number(rows[0]!.seq);
+    const [row] = await executeRows<{ seq: string }>(tx, sql`select nextval(pg_get_serial_sequence('events', 'seq')) as seq`);
+    return Number(row!.seq);
   }
 
   async ensurePerson(tx: Db, cpf: string): Promise<void> {

@@ -1,4 +1,5 @@
 import { sql, type SQL, type SQLWrapper } from 'drizzle-orm';
+import { executeRows } from './execute-rows';
 import { events, persons } from './schema';
 import type { Db, StoredEvent, Topic } from './store';
 
@@ -21,7 +22,7 @@ export interface VersionedChange<R> {
   /** The new row's snapshot; its `version` is replaced by the event's seq. */
   payload: Record<string, unknown>;
   /** The entity row's upsert with `version` set to the given expression. */
-  write(version: SeqExpr): PendingWrite;
+  write(tx: Db, version: SeqExpr): PendingWrite;
   /** A person row to make sure of in the same statement, or null. */
   person: string | null;
   /** Further writes in the transaction, after the row (a report blob, an idempotency key). */
@@ -37,17 +38,15 @@ const NO_PERSON = sql``;
 export async function appendVersioned(tx: Db, topic: Topic, entityId: string, c: VersionedChange<unknown>): Promise<StoredEvent> {
   // Data-modifying CTEs run exactly once whether read or not; `s` holds nextval once (a volatile CTE is materialized).
   const person = c.person === null ? NO_PERSON : sql`, p as (insert into ${persons} (cpf) values (${c.person}) on conflict do nothing)`;
-  const res = await tx.execute<Appended>(sql`
+  const [r] = await executeRows<Appended>(tx, sql`
     with s as (select nextval(pg_get_serial_sequence('events', 'seq')) as seq),
     e as (
       insert into ${events} (seq, topic, entity_id, cpf, type, payload)
       select s.seq, ${topic}, ${entityId}, ${c.cpf}, ${c.type}, jsonb_set(${JSON.stringify(c.payload)}::jsonb, '{version}', to_jsonb(s.seq)) from s
       returning created_at
     )${person}
-    ${c.write(SEQ).getSQL()}
+    ${c.write(tx, SEQ).getSQL()}
     returning ${SEQ} as seq, (select (extract(epoch from created_at) * 1000)::float8 from e) as created_ms`);
-  const rows = (Array.isArray(res) ? res : (res as { rows: Appended[] }).rows) as Appended[];
-  const r = rows[0];
   if (!r) throw new Error('versioned write returned nothing');
   const seq = Number(r.seq);
   return { seq, topic, entityId, cpf: c.cpf, type: c.type, payload: { ...c.payload, version: seq }, createdAt: new Date(Number(r.created_ms)) };

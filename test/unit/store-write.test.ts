@@ -43,12 +43,10 @@ function writeSuite(name: string, open: () => Promise<{ store: Store; close(): P
       cpf: row.cpf,
       payload: transactionToJson(row),
       person,
-      write: (version) => store.transactionWrite(txOf.current!, row, version),
+      write: (tx, version) => store.transactionWrite(tx, row, version),
       after,
       result: (seq) => ({ ...row, version: seq }),
     });
-    /** `write` needs the transaction `decide` was given. */
-    const txOf: { current: Db | null } = { current: null };
 
     test('a versioned change: row version = event seq = payload version, the log holds what the bus got; person and later writes commit with it', async () => {
       const seqs: number[] = [];
@@ -57,13 +55,12 @@ function writeSuite(name: string, open: () => Promise<{ store: Store; close(): P
       for (const [type, status] of [['REQUESTING', 'REQUESTING'], ['REQUESTED', 'PENDING']] as const) {
         const t0 = Date.now();
         let seenInAfter: TransactionRow | undefined;
-        const out = await store.recordChange<TransactionRow>('transaction', row.id, async (tx) => {
-          txOf.current = tx;
-          return change({ ...row, status }, type, type === 'REQUESTING' ? row.cpf : null, async (t) => {
+        const out = await store.recordChange<TransactionRow>('transaction', row.id, async () =>
+          change({ ...row, status }, type, type === 'REQUESTING' ? row.cpf : null, async (t) => {
             // Runs after the row's statement, in the same transaction: the row is there, with its version.
             seenInAfter = (await store.transactionForUpdate(t, row.id)) ?? undefined;
-          });
-        });
+          }),
+        );
         expect(out).not.toBeNull();
         const { result, event } = out!;
         expect(result.version).toBe(event.seq);
@@ -89,22 +86,18 @@ function writeSuite(name: string, open: () => Promise<{ store: Store; close(): P
       const before = await store.latestSeq();
       const row = newRow('40000005000');
       await expect(
-        store.recordChange<TransactionRow>('transaction', row.id, async (tx) => {
-          txOf.current = tx;
-          return change(row, 'REQUESTING', row.cpf, async () => {
+        store.recordChange<TransactionRow>('transaction', row.id, async () =>
+          change(row, 'REQUESTING', row.cpf, async () => {
             throw new Error('after failed');
-          });
-        }),
+          }),
+        ),
       ).rejects.toThrow('after failed');
       expect((await store.transactionsById([row.id])).size).toBe(0);
       expect((await store.personsByCpf([row.cpf])).size).toBe(0);
       expect(await store.eventsOfEntity(row.id)).toEqual([]);
       expect(await store.recordChange('transaction', randomUUID(), async () => null)).toBeNull();
       const next = newRow('40000004000');
-      const out = await store.recordChange<TransactionRow>('transaction', next.id, async (tx) => {
-        txOf.current = tx;
-        return change(next, 'REQUESTING', null);
-      });
+      const out = await store.recordChange<TransactionRow>('transaction', next.id, async () => change(next, 'REQUESTING', null));
       // The failed attempt drew a seq and rolled back (a sequence never gives one back); the no-op drew none.
       expect(out?.event.seq).toBe(before + 2);
     });
